@@ -1,0 +1,125 @@
+/*
+ * eapo4j C API: fused token statistics and the fused weighted policy loss (../shared/SPEC.md).
+ *
+ * Plain C so that the same signatures serve the CPU kernels (native/) and the CUDA kernels (cuda/),
+ * and so that the JavaCPP binding (java/org/eapo4j/nativelib/EapoNative.java) stays mechanical.
+ *
+ * Logits geometry: N = rows_outer * rows_inner rows of V elements; row r starts at element
+ *   (r / rows_inner) * stride_outer + (r % rows_inner) * stride_inner
+ * and its V elements are contiguous. A [N, V] tensor is (1, N, N*s0, s0); a [B, T, V] view is (B, T, s0, s1),
+ * so a slice such as logits[:, :-1, :] needs no copy. Strides are in elements, not bytes.
+ *
+ * Every per-token array ([N] targets, log-probs, ...) is contiguous and indexed by the flat row r.
+ * Every function returns EAPO_OK or an error code and writes a NUL-terminated message into err (err_len bytes)
+ * when err is not NULL. They never abort the process.
+ */
+#ifndef EAPO4J_H
+#define EAPO4J_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Logits dtype. The gradient is written in the same dtype as the logits. */
+enum {
+    EAPO_F32 = 0,
+    EAPO_BF16 = 1,
+    EAPO_F16 = 2
+};
+
+/* Status codes. */
+enum {
+    EAPO_OK = 0,
+    EAPO_EINVAL = 1,    /* a bad argument reached native code (the Java layer should have caught it) */
+    EAPO_ENODEV = 2,    /* no CUDA device, no driver, or a build without CUDA */
+    EAPO_ECUDA = 3      /* a CUDA runtime error; the message names it */
+};
+
+/* Per-token flags written by the policy loss (bit set). */
+enum {
+    EAPO_FLAG_CLIPPED = 1,      /* the clipped surrogate term was selected: no policy-gradient through rho */
+    EAPO_FLAG_DUAL_CLIPPED = 2  /* the dual clip (A < 0) was active */
+};
+
+/* Policy-loss hyper-parameters (SPEC.md). dual_clip <= 1 disables the dual clip; kl_beta = 0 or
+ * ref_logp = NULL disables the KL term; entropy_coef is eta. */
+typedef struct eapo_loss_config {
+    float temperature;
+    float clip_low;
+    float clip_high;
+    float dual_clip;
+    float kl_beta;
+    float entropy_coef;
+} eapo_loss_config;
+
+/* ---------------- CPU ---------------- */
+
+/* Worker threads used by the CPU kernels (rows are split across them). n <= 0 means "all cores". */
+void eapo_cpu_set_num_threads(int n);
+int eapo_cpu_get_num_threads(void);
+
+/* Which SIMD variant the CPU kernels dispatch to on this machine ("avx2+fma+f16c" or "generic"). */
+const char* eapo_cpu_simd_level(void);
+
+/*
+ * Token statistics: logp[r] = z'_y - lse and entropy[r] = H of row r, z' = z / temperature.
+ * Rows containing NaN or +inf yield NaN outputs for that row; -inf entries are masked tokens.
+ */
+int eapo_token_stats_cpu(const void* logits, int dtype,
+                         int64_t rows_outer, int64_t rows_inner, int64_t stride_outer, int64_t stride_inner,
+                         int64_t vocab, const int64_t* targets, float temperature,
+                         float* logp_out, float* entropy_out,
+                         char* err, int err_len);
+
+/*
+ * Policy loss forward + backward in one call (SPEC.md "Policy loss").
+ * Inputs: old_logp, advantages, weights, coefs are [N] fp32; ref_logp is [N] fp32 or NULL.
+ * Outputs: loss_out (1 double, the batch loss sum_t c_t l_t), token_loss, logp, entropy ([N] fp32, any may be NULL),
+ * flags ([N] uint8, EAPO_FLAG_*, may be NULL), grad ([N, V] in the logits dtype with the same row geometry as given
+ * by grad_stride_outer / grad_stride_inner; may alias the logits exactly for an in-place gradient; may be NULL).
+ * Rows with coef == 0 are skipped: zero gradient row, token_loss = logp = entropy = 0, flags = 0.
+ */
+int eapo_policy_loss_cpu(const void* logits, int dtype,
+                         int64_t rows_outer, int64_t rows_inner, int64_t stride_outer, int64_t stride_inner,
+                         int64_t vocab, const int64_t* targets,
+                         const float* old_logp, const float* ref_logp, const float* advantages,
+                         const float* weights, const float* coefs, const eapo_loss_config* cfg,
+                         double* loss_out, float* token_loss, float* logp_out, float* entropy_out,
+                         uint8_t* flags, void* grad, int64_t grad_stride_outer, int64_t grad_stride_inner,
+                         char* err, int err_len);
+
+/* ---------------- CUDA ----------------
+ * Same contracts; every pointer is a device pointer except cfg, loss_out and err (host). stream is a cudaStream_t
+ * (NULL = the legacy default stream). loss_out is written after the call synchronises its stream; pass
+ * loss_out = NULL to stay asynchronous and read token_loss instead.
+ * In a build without CUDA these return EAPO_ENODEV.
+ */
+
+/* 1 when the library was compiled with the CUDA kernels. */
+int eapo_cuda_compiled(void);
+
+/* Number of usable CUDA devices; 0 when there is no driver, no device, or no CUDA in this build. Never fails. */
+int eapo_cuda_device_count(void);
+
+int eapo_token_stats_cuda(const void* logits, int dtype,
+                          int64_t rows_outer, int64_t rows_inner, int64_t stride_outer, int64_t stride_inner,
+                          int64_t vocab, const int64_t* targets, float temperature,
+                          float* logp_out, float* entropy_out, void* stream,
+                          char* err, int err_len);
+
+int eapo_policy_loss_cuda(const void* logits, int dtype,
+                          int64_t rows_outer, int64_t rows_inner, int64_t stride_outer, int64_t stride_inner,
+                          int64_t vocab, const int64_t* targets,
+                          const float* old_logp, const float* ref_logp, const float* advantages,
+                          const float* weights, const float* coefs, const eapo_loss_config* cfg,
+                          double* loss_out, float* token_loss, float* logp_out, float* entropy_out,
+                          uint8_t* flags, void* grad, int64_t grad_stride_outer, int64_t grad_stride_inner,
+                          void* stream, char* err, int err_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EAPO4J_H */

@@ -1,0 +1,152 @@
+/*
+ * Per-row and per-token math of ../shared/SPEC.md, shared by the CPU kernels (native/) and the CUDA kernels (cuda/).
+ * Every function is __host__ __device__ under nvcc, so the CPU tests exercise the same formulas the GPU runs.
+ *
+ * Softmax statistics are kept relative to the running max m of the scaled logits z' = z / tau:
+ *   s = sum_v exp(z'_v - m),   t = sum_v exp(z'_v - m) * (z'_v - m)
+ * so that lse = m + log s and H = log s - t / s, with no cancellation for large logits (|z| ~ 1e4).
+ */
+#ifndef EAPO4J_ROWMATH_H
+#define EAPO4J_ROWMATH_H
+
+#include <math.h>
+#include <stdint.h>
+
+#if defined(__CUDACC__)
+#define EAPO_HD __host__ __device__ __forceinline__
+#else
+#define EAPO_HD static inline
+#endif
+
+/* Running softmax statistics of one row (or one slice of it). */
+typedef struct eapo_softmax_acc {
+    float m;   /* running max of z' (-inf while empty) */
+    float s;   /* sum exp(z' - m) */
+    float t;   /* sum exp(z' - m) * (z' - m) */
+} eapo_softmax_acc;
+
+EAPO_HD eapo_softmax_acc eapo_acc_empty(void) {
+    eapo_softmax_acc a;
+    a.m = -INFINITY;
+    a.s = 0.0f;
+    a.t = 0.0f;
+    return a;
+}
+
+/* Moves an accumulator to a new (larger or equal) reference max. An empty accumulator stays empty:
+ * the (m_old - m_new) * s term would be -inf * 0 there. */
+EAPO_HD eapo_softmax_acc eapo_acc_rebase(eapo_softmax_acc a, float m_new) {
+    if (a.s == 0.0f || a.m == m_new) {
+        a.m = m_new;
+        return a;
+    }
+    float delta = a.m - m_new;            /* <= 0 */
+    float alpha = expf(delta);
+    a.t = alpha * (a.t + delta * a.s);
+    a.s = alpha * a.s;
+    a.m = m_new;
+    return a;
+}
+
+/* Merges two partial accumulators (threads, warps, blocks, cluster ranks). NaN propagates. */
+EAPO_HD eapo_softmax_acc eapo_acc_merge(eapo_softmax_acc a, eapo_softmax_acc b) {
+    float m = a.m > b.m ? a.m : b.m;
+    if (a.m != a.m || b.m != b.m) {
+        eapo_softmax_acc nan_acc;
+        nan_acc.m = NAN; nan_acc.s = NAN; nan_acc.t = NAN;
+        return nan_acc;
+    }
+    a = eapo_acc_rebase(a, m);
+    b = eapo_acc_rebase(b, m);
+    a.s += b.s;
+    a.t += b.t;
+    return a;
+}
+
+/* Log-sum-exp of the row. -inf for an all-masked row, NaN when the row held NaN or +inf. */
+EAPO_HD float eapo_acc_lse(eapo_softmax_acc a) {
+    return a.m + logf(a.s);
+}
+
+/* Token entropy H = log s - t / s (>= 0 up to rounding; clamped at 0). */
+EAPO_HD float eapo_acc_entropy(eapo_softmax_acc a) {
+    float h = logf(a.s) - a.t / a.s;
+    return h > 0.0f ? h : (h == h ? 0.0f : h);
+}
+
+/* Per-token policy-loss terms (SPEC.md "Policy loss"). */
+typedef struct eapo_token_terms {
+    float loss;     /* l = w * pg + beta * kl - eta * H */
+    float g;        /* dl/dlogp, the part that multiplies (1[v = y] - p_v) */
+    uint8_t flags;  /* EAPO_FLAG_* */
+} eapo_token_terms;
+
+/*
+ * logp, entropy of the token under the current policy; old, ref (ignored unless use_kl), adv, weight as in SPEC.md.
+ * dual_clip <= 1 disables the dual clip.
+ */
+EAPO_HD eapo_token_terms eapo_token_loss(float logp, float entropy, float old_logp, float ref_logp,
+                                         float adv, float weight, float clip_low, float clip_high,
+                                         float dual_clip, int use_kl, float kl_beta, float entropy_coef) {
+    eapo_token_terms r;
+    float d = logp - old_logp;
+    d = d < -20.0f ? -20.0f : (d > 20.0f ? 20.0f : d);
+    float rho = expf(d);
+    float lo = 1.0f - clip_low, hi = 1.0f + clip_high;
+    float rho_c = rho < lo ? lo : (rho > hi ? hi : rho);
+    float pg_unclipped = -adv * rho;
+    float pg_clipped = -adv * rho_c;
+    /* max(-A rho, -A rho_c): the unclipped term is selected on ties, so its gradient flows. */
+    int unclipped = pg_unclipped >= pg_clipped;
+    float pg = unclipped ? pg_unclipped : pg_clipped;
+    r.flags = unclipped ? 0 : 1; /* EAPO_FLAG_CLIPPED */
+    int dual_active = 0;
+    if (adv < 0.0f && dual_clip > 1.0f) {
+        float cap = -adv * dual_clip;
+        if (pg > cap) {
+            pg = cap;
+            dual_active = 1;
+            r.flags |= 2; /* EAPO_FLAG_DUAL_CLIPPED */
+        }
+    }
+    float dpg = (unclipped && !dual_active) ? -adv * rho : 0.0f;
+    float kl = 0.0f, dkl = 0.0f;
+    if (use_kl) {
+        float x = ref_logp - logp;
+        float ex = expf(x);
+        kl = ex - x - 1.0f;
+        dkl = 1.0f - ex;
+    }
+    r.loss = weight * pg + kl_beta * kl - entropy_coef * entropy;
+    r.g = weight * dpg + kl_beta * dkl;
+    return r;
+}
+
+/*
+ * dL/dz_v for one element of the row: (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H)),
+ * with p_v = exp(logp_v), logp_v = z'_v - lse. A masked entry (p_v = 0, logp_v = -inf) gets exactly
+ * g * 0 + 0 (the limit of p log p), never NaN.
+ */
+EAPO_HD float eapo_grad_elem(float p, float logp_v, int is_target, float g, float eta, float entropy,
+                             float c_over_tau) {
+    float ent_term = p > 0.0f ? eta * p * (logp_v + entropy) : 0.0f;
+    float onehot = is_target ? 1.0f : 0.0f;
+    return c_over_tau * (g * (onehot - p) + ent_term);
+}
+
+/* bf16 <-> fp32 bit conversions (round to nearest even; NaN stays NaN). */
+EAPO_HD float eapo_bf16_to_f32(uint16_t h) {
+    union { uint32_t u; float f; } v;
+    v.u = ((uint32_t)h) << 16;
+    return v.f;
+}
+
+EAPO_HD uint16_t eapo_f32_to_bf16(float f) {
+    union { uint32_t u; float f; } v;
+    v.f = f;
+    if ((v.u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((v.u >> 16) | 0x40u); /* quiet NaN */
+    uint32_t rounding = 0x7fffu + ((v.u >> 16) & 1u);
+    return (uint16_t)((v.u + rounding) >> 16);
+}
+
+#endif /* EAPO4J_ROWMATH_H */

@@ -1,0 +1,123 @@
+// C API of the CPU kernels: argument checks (a last line of defence; the Java layer validates first),
+// SIMD-level dispatch, and the split of rows across threads.
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <exception>
+#include <vector>
+
+#include "cpu_kernels.h"
+#include "parallel.h"
+#include "status.h"
+
+using namespace eapo4j;
+
+namespace {
+
+std::atomic<int> g_num_threads{0};
+
+int resolved_threads() {
+    int n = g_num_threads.load();
+    if (n > 0) return n;
+    unsigned hw = std::thread::hardware_concurrency();
+    return hw == 0 ? 1 : (int)hw;
+}
+
+bool has_avx2() {
+#if defined(__x86_64__) || defined(__i386__)
+    static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                           __builtin_cpu_supports("f16c");
+    return ok;
+#else
+    return false;
+#endif
+}
+
+int check_geometry(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner, int64_t vocab,
+                   const int64_t* targets, char* err, int err_len) {
+    if (logits == nullptr) return set_error(err, err_len, EAPO_EINVAL, "logits is NULL");
+    if (dtype != EAPO_F32 && dtype != EAPO_BF16 && dtype != EAPO_F16)
+        return set_error(err, err_len, EAPO_EINVAL, "unknown dtype %d", dtype);
+    if (rows_outer < 0 || rows_inner <= 0 || vocab <= 0)
+        return set_error(err, err_len, EAPO_EINVAL, "bad shape: rows_outer=%lld rows_inner=%lld vocab=%lld",
+                         (long long)rows_outer, (long long)rows_inner, (long long)vocab);
+    if (targets == nullptr && rows_outer > 0) return set_error(err, err_len, EAPO_EINVAL, "targets is NULL");
+    int64_t n = rows_outer * rows_inner;
+    for (int64_t r = 0; r < n; ++r) {
+        if (targets[r] < 0 || targets[r] >= vocab)
+            return set_error(err, err_len, EAPO_EINVAL, "targets[%lld] = %lld is outside [0, %lld)", (long long)r,
+                             (long long)targets[r], (long long)vocab);
+    }
+    return EAPO_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+void eapo_cpu_set_num_threads(int n) { g_num_threads.store(n > 0 ? n : 0); }
+
+int eapo_cpu_get_num_threads(void) { return resolved_threads(); }
+
+const char* eapo_cpu_simd_level(void) { return has_avx2() ? "avx2+fma+f16c" : "generic"; }
+
+int eapo_token_stats_cpu(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner,
+                         int64_t stride_outer, int64_t stride_inner, int64_t vocab, const int64_t* targets,
+                         float temperature, float* logp_out, float* entropy_out, char* err, int err_len) {
+    try {
+        int st = check_geometry(logits, dtype, rows_outer, rows_inner, vocab, targets, err, err_len);
+        if (st != EAPO_OK) return st;
+        if (!(temperature > 0.0f) || temperature == INFINITY)
+            return set_error(err, err_len, EAPO_EINVAL, "temperature must be finite and > 0");
+        if (logp_out == nullptr || entropy_out == nullptr)
+            return set_error(err, err_len, EAPO_EINVAL, "output pointer is NULL");
+        TokenStatsJob job{logits, dtype, RowGeometry{rows_inner, stride_outer, stride_inner}, vocab, targets,
+                          1.0f / temperature, logp_out, entropy_out};
+        const bool avx = has_avx2();
+        parallel_rows(rows_outer * rows_inner, vocab, resolved_threads(), [&](int64_t b, int64_t e, int) {
+            if (avx) avx2::token_stats_rows(job, b, e);
+            else generic::token_stats_rows(job, b, e);
+        });
+        return EAPO_OK;
+    } catch (const std::exception& ex) {
+        return set_error(err, err_len, EAPO_EINVAL, "token_stats_cpu failed: %s", ex.what());
+    } catch (...) {
+        return set_error(err, err_len, EAPO_EINVAL, "token_stats_cpu failed");
+    }
+}
+
+int eapo_policy_loss_cpu(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner,
+                         int64_t stride_outer, int64_t stride_inner, int64_t vocab, const int64_t* targets,
+                         const float* old_logp, const float* ref_logp, const float* advantages,
+                         const float* weights, const float* coefs, const eapo_loss_config* cfg, double* loss_out,
+                         float* token_loss, float* logp_out, float* entropy_out, uint8_t* flags, void* grad,
+                         int64_t grad_stride_outer, int64_t grad_stride_inner, char* err, int err_len) {
+    try {
+        int st = check_geometry(logits, dtype, rows_outer, rows_inner, vocab, targets, err, err_len);
+        if (st != EAPO_OK) return st;
+        if (cfg == nullptr) return set_error(err, err_len, EAPO_EINVAL, "cfg is NULL");
+        if (old_logp == nullptr || advantages == nullptr || weights == nullptr || coefs == nullptr)
+            return set_error(err, err_len, EAPO_EINVAL, "an input array (old_logp, advantages, weights, coefs) is NULL");
+        if (!(cfg->temperature > 0.0f) || cfg->temperature == INFINITY)
+            return set_error(err, err_len, EAPO_EINVAL, "temperature must be finite and > 0");
+        PolicyLossJob job{logits, dtype, RowGeometry{rows_inner, stride_outer, stride_inner}, vocab, targets,
+                          old_logp, ref_logp, advantages, weights, coefs, *cfg, token_loss, logp_out, entropy_out,
+                          flags, grad, RowGeometry{rows_inner, grad_stride_outer, grad_stride_inner}};
+        const bool avx = has_avx2();
+        const int threads = resolved_threads();
+        std::vector<double> partial((size_t)threads, 0.0);
+        parallel_rows(rows_outer * rows_inner, vocab, threads, [&](int64_t b, int64_t e, int chunk) {
+            partial[(size_t)chunk] = avx ? avx2::policy_loss_rows(job, b, e) : generic::policy_loss_rows(job, b, e);
+        });
+        double total = 0.0;
+        for (double p : partial) total += p;  // fixed order: the result does not depend on thread timing
+        if (loss_out) *loss_out = total;
+        return EAPO_OK;
+    } catch (const std::exception& ex) {
+        return set_error(err, err_len, EAPO_EINVAL, "policy_loss_cpu failed: %s", ex.what());
+    } catch (...) {
+        return set_error(err, err_len, EAPO_EINVAL, "policy_loss_cpu failed");
+    }
+}
+
+}  // extern "C"

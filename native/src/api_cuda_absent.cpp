@@ -1,0 +1,25 @@
+// The CUDA entry points of a build without nvcc: they exist (so the JNI binding links) and say why they can't run.
+#include "eapo4j.h"
+#include "status.h"
+
+using eapo4j::set_error;
+
+extern "C" {
+
+int eapo_cuda_compiled(void) { return 0; }
+
+int eapo_cuda_device_count(void) { return 0; }
+
+int eapo_token_stats_cuda(const void*, int, int64_t, int64_t, int64_t, int64_t, int64_t, const int64_t*, float,
+                          float*, float*, void*, char* err, int err_len) {
+    return set_error(err, err_len, EAPO_ENODEV, "eapo4j was built without CUDA (nvcc was not found at build time)");
+}
+
+int eapo_policy_loss_cuda(const void*, int, int64_t, int64_t, int64_t, int64_t, int64_t, const int64_t*,
+                          const float*, const float*, const float*, const float*, const float*,
+                          const eapo_loss_config*, double*, float*, float*, float*, uint8_t*, void*, int64_t,
+                          int64_t, void*, char* err, int err_len) {
+    return set_error(err, err_len, EAPO_ENODEV, "eapo4j was built without CUDA (nvcc was not found at build time)");
+}
+
+}  // extern "C"

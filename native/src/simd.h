@@ -1,0 +1,202 @@
+// Portable 8-lane float vectors (GCC/Clang vector extensions) for the CPU row kernels.
+//
+// Each kernel source is compiled twice (see native/CMakeLists.txt): once with -mavx2 -mfma -mf16c, where a vec8
+// is one ymm register, and once for baseline x86-64, where the compiler splits it into two SSE registers.
+// EAPO_SIMD_NS names the namespace of each build; api_cpu.cpp picks one at run time.
+//
+// No -ffast-math here: masked logits are -inf and must give exp() = 0, not garbage.
+#ifndef EAPO4J_SIMD_H
+#define EAPO4J_SIMD_H
+
+#include <cstdint>
+#include <cstring>
+#include <cmath>
+
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
+
+#include "eapo4j.h"
+#include "eapo4j_rowmath.h"
+
+namespace eapo4j {
+
+typedef float vec8 __attribute__((vector_size(32)));
+typedef int32_t ivec8 __attribute__((vector_size(32)));
+
+constexpr int kLanes = 8;
+
+static inline vec8 splat(float x) { return vec8{x, x, x, x, x, x, x, x}; }
+
+static inline vec8 load8(const float* p) {
+    vec8 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void store8(float* p, vec8 v) { std::memcpy(p, &v, sizeof v); }
+
+static inline float hmax(vec8 v) {
+    float m = v[0];
+    for (int i = 1; i < kLanes; ++i) m = v[i] > m ? v[i] : m;
+    return m;
+}
+
+static inline float hsum(vec8 v) {
+    return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+// exp(x) for x <= ~88, cephes-style polynomial (relative error ~1e-7).
+// x below -87.33 (including -inf) gives exactly 0; NaN gives NaN.
+static inline vec8 vexp(vec8 x) {
+    const vec8 lo = splat(-87.33654f), hi = splat(88.3762626647949f);
+    ivec8 underflow = x < lo;
+    ivec8 is_nan = x != x;
+    vec8 xc = x < lo ? lo : x;
+    xc = xc > hi ? hi : xc;
+    // n = round(x / ln2) with the 1.5 * 2^23 trick: the sum's low mantissa bits hold n.
+    const vec8 magic = splat(12582912.0f);
+    vec8 fx = xc * splat(1.44269504088896341f) + magic;
+    ivec8 n;
+    std::memcpy(&n, &fx, sizeof n);
+    n -= ivec8{0x4B400000, 0x4B400000, 0x4B400000, 0x4B400000, 0x4B400000, 0x4B400000, 0x4B400000, 0x4B400000};
+    fx -= magic;
+    vec8 r = xc - fx * splat(0.693359375f) - fx * splat(-2.12194440e-4f);
+    vec8 p = splat(1.9875691500e-4f);
+    p = p * r + splat(1.3981999507e-3f);
+    p = p * r + splat(8.3334519073e-3f);
+    p = p * r + splat(4.1665795894e-2f);
+    p = p * r + splat(1.6666665459e-1f);
+    p = p * r + splat(5.0000001201e-1f);
+    p = p * r * r + r + splat(1.0f);
+    ivec8 bits = (n + 127) << 23;
+    vec8 scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    vec8 e = p * scale;
+    e = underflow ? splat(0.0f) : e;
+    return is_nan ? x : e;
+}
+
+// ---- loading a block of one row as scaled fp32, storing a block of gradient in the logits dtype ----
+
+static inline float half_to_f32(uint16_t h) {
+    _Float16 v;
+    std::memcpy(&v, &h, sizeof v);
+    return (float)v;
+}
+
+static inline uint16_t f32_to_half(float f) {
+    _Float16 v = (_Float16)f;
+    uint16_t h;
+    std::memcpy(&h, &v, sizeof h);
+    return h;
+}
+
+// dst[0..n) = src[0..n) * scale, then -inf padding up to a multiple of kLanes (padding contributes exp() = 0).
+static inline void load_block(const void* row, int dtype, int64_t offset, int n, float scale, float* dst) {
+    if (dtype == EAPO_F32) {
+        const float* s = static_cast<const float*>(row) + offset;
+        for (int i = 0; i < n; ++i) dst[i] = s[i] * scale;
+    } else if (dtype == EAPO_BF16) {
+        const uint16_t* s = static_cast<const uint16_t*>(row) + offset;
+        for (int i = 0; i < n; ++i) {
+            uint32_t u = (uint32_t)s[i] << 16;
+            float f;
+            std::memcpy(&f, &u, sizeof f);
+            dst[i] = f * scale;
+        }
+    } else {
+        const uint16_t* s = static_cast<const uint16_t*>(row) + offset;
+        int i = 0;
+#if defined(__F16C__)
+        for (; i + 8 <= n; i += 8) {
+            __m256 f = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)));
+            _mm256_storeu_ps(dst + i, _mm256_mul_ps(f, _mm256_set1_ps(scale)));
+        }
+#endif
+        for (; i < n; ++i) dst[i] = half_to_f32(s[i]) * scale;
+    }
+    int padded = (n + kLanes - 1) / kLanes * kLanes;
+    for (int i = n; i < padded; ++i) dst[i] = -INFINITY;
+}
+
+static inline void store_block(void* row, int dtype, int64_t offset, int n, const float* src) {
+    if (dtype == EAPO_F32) {
+        std::memcpy(static_cast<float*>(row) + offset, src, sizeof(float) * n);
+    } else if (dtype == EAPO_BF16) {
+        uint16_t* d = static_cast<uint16_t*>(row) + offset;
+        for (int i = 0; i < n; ++i) d[i] = eapo_f32_to_bf16(src[i]);
+    } else {
+        uint16_t* d = static_cast<uint16_t*>(row) + offset;
+        int i = 0;
+#if defined(__F16C__)
+        for (; i + 8 <= n; i += 8) {
+            __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), h);
+        }
+#endif
+        for (; i < n; ++i) d[i] = f32_to_half(src[i]);
+    }
+}
+
+static inline float load_scalar(const void* row, int dtype, int64_t idx) {
+    if (dtype == EAPO_F32) return static_cast<const float*>(row)[idx];
+    uint16_t h = static_cast<const uint16_t*>(row)[idx];
+    return dtype == EAPO_BF16 ? eapo_bf16_to_f32(h) : half_to_f32(h);
+}
+
+static inline size_t dtype_size(int dtype) { return dtype == EAPO_F32 ? 4 : 2; }
+
+// Row r of a logits tensor described by (rows_inner, stride_outer, stride_inner), see eapo4j.h.
+struct RowGeometry {
+    int64_t rows_inner;
+    int64_t stride_outer;
+    int64_t stride_inner;
+    int64_t offset(int64_t r) const { return (r / rows_inner) * stride_outer + (r % rows_inner) * stride_inner; }
+};
+
+// Block of a row kept in L1 between its max sweep and its exp sweep.
+constexpr int kBlock = 1024;
+
+// Softmax statistics of one row in one pass over memory: each block is loaded (converted and scaled) into an
+// L1-resident buffer, its max taken, the running accumulator rebased if the max grew, then exp-summed.
+static inline eapo_softmax_acc row_softmax_stats(const void* row, int dtype, int64_t vocab, float inv_tau,
+                                                 float* buf /* kBlock floats */) {
+    eapo_softmax_acc acc = eapo_acc_empty();
+    bool saw_nan = false;
+    for (int64_t off = 0; off < vocab; off += kBlock) {
+        int n = (int)(vocab - off < kBlock ? vocab - off : kBlock);
+        load_block(row, dtype, off, n, inv_tau, buf);
+        int padded = (n + kLanes - 1) / kLanes * kLanes;
+        vec8 vm = splat(-INFINITY);
+        ivec8 vnan = ivec8{0, 0, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < padded; i += kLanes) {
+            vec8 x = load8(buf + i);
+            vm = x > vm ? x : vm;
+            vnan |= (x != x);
+        }
+        for (int l = 0; l < kLanes; ++l) saw_nan |= vnan[l] != 0;
+        float bm = hmax(vm);
+        if (bm == -INFINITY) continue;  // an all-masked block adds nothing
+        if (bm > acc.m) acc = eapo_acc_rebase(acc, bm);
+        vec8 m = splat(acc.m), vs = splat(0.0f), vt = splat(0.0f);
+        for (int i = 0; i < padded; i += kLanes) {
+            vec8 d = load8(buf + i) - m;
+            vec8 e = vexp(d);
+            vs += e;
+            vt += e > splat(0.0f) ? e * d : splat(0.0f);  // keeps 0 * -inf out
+        }
+        acc.s += hsum(vs);
+        acc.t += hsum(vt);
+    }
+    if (saw_nan) {
+        acc.m = NAN;
+        acc.s = NAN;
+        acc.t = NAN;
+    }
+    return acc;
+}
+
+}  // namespace eapo4j
+
+#endif  // EAPO4J_SIMD_H
