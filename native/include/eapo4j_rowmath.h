@@ -68,6 +68,12 @@ EAPO_HD float eapo_acc_lse(eapo_softmax_acc a) {
     return a.m + logf(a.s);
 }
 
+/* log p of an element with scaled logit zs: (zs - m) - log s, which keeps full precision for |z| ~ 1e4
+ * (zs - (m + log s) would round m + log s to the ulp of m first). */
+EAPO_HD float eapo_acc_logp(eapo_softmax_acc a, float zs) {
+    return (zs - a.m) - logf(a.s);
+}
+
 /* Token entropy H = log s - t / s (>= 0 up to rounding; clamped at 0). */
 EAPO_HD float eapo_acc_entropy(eapo_softmax_acc a) {
     float h = logf(a.s) - a.t / a.s;

@@ -13,21 +13,26 @@ void zero_row(void* grad_row, int dtype, int64_t vocab) {
     std::memset(grad_row, 0, (size_t)vocab * dtype_size(dtype));
 }
 
-// Writes (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H)) for every v of the row.
-void write_grad_row(const void* row, void* grad_row, int dtype, int64_t vocab, float inv_tau, float lse,
-                    int64_t target, float g, float eta, float entropy, float c_over_tau, float* buf) {
-    const vec8 vlse = splat(lse), vg = splat(g), veta = splat(eta), vh = splat(entropy), vc = splat(c_over_tau);
-    const vec8 zero = splat(0.0f);
+// Writes (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H)) for every v of the row,
+// with log p_v = (z'_v - m) - log s as in eapo_acc_logp.
+void write_grad_row(const void* row, void* grad_row, int dtype, int64_t vocab, float inv_tau,
+                    const eapo_softmax_acc& acc, int64_t target, float g, float eta, float entropy, float c_over_tau,
+                    float* buf) {
+    const vec8 vm = splat(acc.m), vlogs = splat(logf(acc.s)), vg = splat(g), veta = splat(eta), vh = splat(entropy);
+    const vec8 vc = splat(c_over_tau), zero = splat(0.0f), one = splat(1.0f);
+    const ivec8 lane = ivec8{0, 1, 2, 3, 4, 5, 6, 7};
     for (int64_t off = 0; off < vocab; off += kBlock) {
         int n = (int)(vocab - off < kBlock ? vocab - off : kBlock);
         load_block(row, dtype, off, n, inv_tau, buf);
+        // Index of the target within this block, -1 when it lies in another block.
+        const int32_t t_rel = (target >= off && target < off + n) ? (int32_t)(target - off) : -1;
         for (int i = 0; i < n; i += kLanes) {
-            vec8 logp = load8(buf + i) - vlse;
+            vec8 logp = (load8(buf + i) - vm) - vlogs;
             vec8 p = vexp(logp);
+            vec8 onehot = (lane + i) == t_rel ? one : zero;
             vec8 ent = p > zero ? veta * p * (logp + vh) : zero;  // p log p -> 0 at masked entries
-            store8(buf + i, vc * (ent - vg * p));
+            store8(buf + i, vc * (vg * (onehot - p) + ent));
         }
-        if (target >= off && target < off + n) buf[target - off] += c_over_tau * g;
         store_block(grad_row, dtype, off, n, buf);
     }
 }
@@ -54,10 +59,9 @@ double policy_loss_rows(const PolicyLossJob& job, int64_t begin, int64_t end) {
             continue;
         }
         eapo_softmax_acc acc = row_softmax_stats(row, job.dtype, job.vocab, inv_tau, buf);
-        const float lse = eapo_acc_lse(acc);
         const float entropy = eapo_acc_entropy(acc);
         const int64_t y = job.targets[r];
-        const float logp = load_scalar(row, job.dtype, y) * inv_tau - lse;
+        const float logp = eapo_acc_logp(acc, load_scalar(row, job.dtype, y) * inv_tau);
         eapo_token_terms t = eapo_token_loss(logp, entropy, job.old_logp[r], use_kl ? job.ref_logp[r] : 0.0f,
                                              job.advantages[r], job.weights[r], cfg.clip_low, cfg.clip_high,
                                              cfg.dual_clip, use_kl, use_kl ? cfg.kl_beta : 0.0f,
@@ -68,7 +72,7 @@ double policy_loss_rows(const PolicyLossJob& job, int64_t begin, int64_t end) {
         if (job.flags) job.flags[r] = t.flags;
         loss_sum += (double)c * (double)t.loss;
         if (grad_row) {
-            write_grad_row(row, grad_row, job.dtype, job.vocab, inv_tau, lse, y, t.g, cfg.entropy_coef, entropy,
+            write_grad_row(row, grad_row, job.dtype, job.vocab, inv_tau, acc, y, t.g, cfg.entropy_coef, entropy,
                            c * inv_tau, buf);
         }
     }

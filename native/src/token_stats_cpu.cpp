@@ -11,9 +11,8 @@ void token_stats_rows(const TokenStatsJob& job, int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
         const char* row = static_cast<const char*>(job.logits) + job.geom.offset(r) * dtype_size(job.dtype);
         eapo_softmax_acc acc = row_softmax_stats(row, job.dtype, job.vocab, job.inv_temperature, buf);
-        float lse = eapo_acc_lse(acc);
         float zy = load_scalar(row, job.dtype, job.targets[r]) * job.inv_temperature;
-        job.logp[r] = zy - lse;
+        job.logp[r] = eapo_acc_logp(acc, zy);
         job.entropy[r] = eapo_acc_entropy(acc);
     }
 }

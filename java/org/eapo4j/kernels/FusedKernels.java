@@ -1,0 +1,224 @@
+package org.eapo4j.kernels;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.eapo4j.nativelib.EapoNative;
+import org.eapo4j.tensors.HostTensors;
+
+/**
+ * The public entry points of the fused kernels over LibTorch tensors.
+ *
+ * <ul>
+ *   <li>{@link #tokenStats}: per-token log-prob of the target and token entropy, one pass over the logits.</li>
+ *   <li>{@link #policyLoss}: the weighted clipped-surrogate loss of SPEC.md and dL/dlogits in the same call.</li>
+ * </ul>
+ * Logits are [N, V] or [B, T, V] (fp32, bf16 or fp16; any row strides, the vocabulary dimension contiguous), targets
+ * int64 of the leading shape. Every argument is validated here, before any native call. CPU tensors run the C++
+ * kernels; CUDA tensors run the CUDA kernels on LibTorch's current stream.
+ *
+ * <p>NaN policy: NaN or +inf in a row of logits gives NaN outputs (log-prob, entropy, loss, gradient) for that row and
+ * a NaN batch loss, never a crash; -inf entries are masked vocabulary and are exact. Per-token inputs (old log-probs,
+ * advantages, weights, coefficients, reference log-probs) must be finite: anything else is an
+ * {@link IllegalArgumentException}.
+ */
+public final class FusedKernels {
+    private static final int ERR_LEN = 512;
+
+    private FusedKernels() {}
+
+    /** Token statistics of SPEC.md: log p(y) and entropy H of softmax(logits / temperature), fp32. */
+    public static TokenStats tokenStats(Tensor logits, Tensor targets, double temperature) {
+        LogitsLayout layout = LogitsLayout.of("logits", logits);
+        TensorChecks.requirePerToken("targets", targets, ScalarType.Long, layout.leadingShape(), layout.device());
+        if (!Double.isFinite(temperature) || temperature <= 0 || (float) temperature <= 0)
+            throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+        TensorChecks.requireTargetsInRange(targets, layout.vocab());
+
+        Tensor logp = emptyFloat(layout.leadingShape(), logits);
+        Tensor entropy = emptyFloat(layout.leadingShape(), logits);
+        if (layout.rows() == 0) return new TokenStats(logp, entropy);
+        try (Tensor y = targets.contiguous()) {
+            byte[] err = new byte[ERR_LEN];
+            int status;
+            if (layout.device() < 0) {
+                status = EapoNative.eapo_token_stats_cpu(address(logits), layout.nativeDtype(), layout.rowsOuter(),
+                        layout.rowsInner(), layout.strideOuter(), layout.strideInner(), layout.vocab(), address(y),
+                        (float) temperature, address(logp), address(entropy), err, ERR_LEN);
+            } else {
+                status = EapoNative.eapo_token_stats_cuda(address(logits), layout.nativeDtype(), layout.rowsOuter(),
+                        layout.rowsInner(), layout.strideOuter(), layout.strideInner(), layout.vocab(), address(y),
+                        (float) temperature, address(logp), address(entropy), TorchCudaStreams.current(layout.device()),
+                        err, ERR_LEN);
+            }
+            if (status != EapoNative.EAPO_OK) {
+                logp.close();
+                entropy.close();
+                throw nativeFailure("tokenStats", status, err);
+            }
+        }
+        return new TokenStats(logp, entropy);
+    }
+
+    /**
+     * The fused policy loss, forward and backward. dL/dlogits goes to a new tensor, or over the logits when
+     * {@link PolicyLossConfig#gradInPlace()} is set.
+     */
+    public static PolicyLossResult policyLoss(Tensor logits, Tensor targets, PolicyLossInputs in, PolicyLossConfig cfg) {
+        return policyLoss(logits, targets, in, cfg, null);
+    }
+
+    /**
+     * As {@link #policyLoss(Tensor, Tensor, PolicyLossInputs, PolicyLossConfig)}, writing dL/dlogits into
+     * {@code gradBuffer} (same shape, dtype and device as the logits; reuse it across steps to avoid page-faulting a
+     * fresh [N, V] buffer each call). Must be null when {@code cfg.gradInPlace()} is set.
+     */
+    public static PolicyLossResult policyLoss(Tensor logits, Tensor targets, PolicyLossInputs in, PolicyLossConfig cfg,
+                                              Tensor gradBuffer) {
+        if (in == null) throw new IllegalArgumentException("inputs must not be null");
+        if (cfg == null) throw new IllegalArgumentException("cfg must not be null");
+        LogitsLayout layout = LogitsLayout.of("logits", logits);
+        long[] lead = layout.leadingShape();
+        int dev = layout.device();
+        TensorChecks.requirePerToken("targets", targets, ScalarType.Long, lead, dev);
+        TensorChecks.requirePerToken("oldLogProbs", in.oldLogProbs(), ScalarType.Float, lead, dev);
+        TensorChecks.requirePerToken("advantages", in.advantages(), ScalarType.Float, lead, dev);
+        TensorChecks.requirePerToken("weights", in.weights(), ScalarType.Float, lead, dev);
+        TensorChecks.requirePerToken("coefficients", in.coefficients(), ScalarType.Float, lead, dev);
+        boolean useRef = in.refLogProbs() != null;
+        if (useRef) TensorChecks.requirePerToken("refLogProbs", in.refLogProbs(), ScalarType.Float, lead, dev);
+        if (cfg.klBeta() > 0 && !useRef)
+            throw new IllegalArgumentException("klBeta > 0 needs refLogProbs (the reference policy's log-probs)");
+        LogitsLayout gradLayout = layout;
+        if (cfg.gradInPlace()) {
+            if (gradBuffer != null) throw new IllegalArgumentException("gradBuffer must be null when gradInPlace is set");
+            if (!layout.rowsDisjoint())
+                throw new IllegalArgumentException("logits rows overlap in memory (an expanded view?): "
+                        + "an in-place gradient needs distinct rows");
+        } else if (gradBuffer != null) {
+            gradLayout = LogitsLayout.of("gradBuffer", gradBuffer);
+            if (!gradLayout.sameShapeAs(layout) || gradLayout.dtype() != layout.dtype() || gradLayout.device() != dev)
+                throw new IllegalArgumentException("gradBuffer must match the logits in shape, dtype and device");
+            if (!gradLayout.rowsDisjoint())
+                throw new IllegalArgumentException("gradBuffer rows overlap in memory: it must have distinct rows");
+        }
+        TensorChecks.requireTargetsInRange(targets, layout.vocab());
+        TensorChecks.requireFinite("oldLogProbs", in.oldLogProbs());
+        TensorChecks.requireFinite("advantages", in.advantages());
+        TensorChecks.requireFinite("weights", in.weights());
+        TensorChecks.requireFinite("coefficients", in.coefficients());
+        if (useRef) TensorChecks.requireFinite("refLogProbs", in.refLogProbs());
+
+        Tensor grad;
+        if (cfg.gradInPlace()) grad = logits.alias();
+        else if (gradBuffer != null) grad = gradBuffer.alias();
+        else {
+            grad = HostTensors.emptyLike(TensorChecks.shape(logits), layout.dtype(), logits);
+            gradLayout = LogitsLayout.of("grad", grad);
+        }
+        Tensor tokenLoss = emptyFloat(lead, logits);
+        Tensor logp = emptyFloat(lead, logits);
+        Tensor entropy = emptyFloat(lead, logits);
+        Tensor flags = HostTensors.emptyLike(lead, ScalarType.Byte, logits);
+        if (layout.rows() == 0) return new PolicyLossResult(0.0, tokenLoss, logp, entropy, grad, flags, 0.0);
+
+        List<Tensor> temps = new ArrayList<>();
+        try (EapoNative.LossConfig nc = nativeConfig(cfg)) {
+            Tensor y = keep(temps, targets.contiguous());
+            Tensor old = keep(temps, in.oldLogProbs().contiguous());
+            Tensor adv = keep(temps, in.advantages().contiguous());
+            Tensor w = keep(temps, in.weights().contiguous());
+            Tensor c = keep(temps, in.coefficients().contiguous());
+            long ref = useRef ? address(keep(temps, in.refLogProbs().contiguous())) : 0L;
+            double[] loss = new double[1];
+            byte[] err = new byte[ERR_LEN];
+            int status;
+            if (dev < 0) {
+                status = EapoNative.eapo_policy_loss_cpu(address(logits), layout.nativeDtype(), layout.rowsOuter(),
+                        layout.rowsInner(), layout.strideOuter(), layout.strideInner(), layout.vocab(), address(y),
+                        address(old), ref, address(adv), address(w), address(c), nc, loss, address(tokenLoss),
+                        address(logp), address(entropy), address(flags), address(grad), gradLayout.strideOuter(),
+                        gradLayout.strideInner(), err, ERR_LEN);
+            } else {
+                status = EapoNative.eapo_policy_loss_cuda(address(logits), layout.nativeDtype(), layout.rowsOuter(),
+                        layout.rowsInner(), layout.strideOuter(), layout.strideInner(), layout.vocab(), address(y),
+                        address(old), ref, address(adv), address(w), address(c), nc, loss, address(tokenLoss),
+                        address(logp), address(entropy), address(flags), address(grad), gradLayout.strideOuter(),
+                        gradLayout.strideInner(), TorchCudaStreams.current(dev), err, ERR_LEN);
+            }
+            if (status != EapoNative.EAPO_OK) {
+                new PolicyLossResult(0, tokenLoss, logp, entropy, grad, flags, 0).close();
+                throw nativeFailure("policyLoss", status, err);
+            }
+            double clipFraction = clipFraction(flags, c);
+            return new PolicyLossResult(loss[0], tokenLoss, logp, entropy, grad, flags, clipFraction);
+        } finally {
+            for (Tensor t : temps) t.close();
+        }
+    }
+
+    /** Threads used by the CPU kernels; n <= 0 restores the default (all cores). */
+    public static void setNumThreads(int n) {
+        EapoNative.eapo_cpu_set_num_threads(n);
+    }
+
+    public static int numThreads() {
+        return EapoNative.eapo_cpu_get_num_threads();
+    }
+
+    /** The SIMD variant the CPU kernels run on this machine. */
+    public static String cpuSimdLevel() {
+        return EapoNative.eapo_cpu_simd_level();
+    }
+
+    /** True when the native library has CUDA kernels and a CUDA device is usable; never throws. */
+    public static boolean cudaAvailable() {
+        return EapoNative.eapo_cuda_compiled() != 0 && EapoNative.eapo_cuda_device_count() > 0;
+    }
+
+    // ---- helpers ----
+
+    private static Tensor keep(List<Tensor> temps, Tensor t) {
+        temps.add(t);
+        return t;
+    }
+
+    static long address(Tensor t) {
+        return t.data_ptr().address();
+    }
+
+    private static Tensor emptyFloat(long[] shape, Tensor like) {
+        return HostTensors.emptyLike(shape, ScalarType.Float, like);
+    }
+
+    private static EapoNative.LossConfig nativeConfig(PolicyLossConfig cfg) {
+        EapoNative.LossConfig nc = new EapoNative.LossConfig();
+        nc.temperature((float) cfg.temperature()).clip_low((float) cfg.clipLow()).clip_high((float) cfg.clipHigh())
+                .dual_clip((float) cfg.dualClip()).kl_beta((float) cfg.klBeta()).entropy_coef((float) cfg.entropyCoef());
+        return nc;
+    }
+
+    /** Share of tokens with c != 0 whose surrogate was clipped. Reads [N] arrays on the host. */
+    private static double clipFraction(Tensor flags, Tensor coefs) {
+        byte[] fb = HostTensors.toBytes(flags);
+        float[] cb = HostTensors.toFloats(coefs);
+        long active = 0, clipped = 0;
+        for (int i = 0; i < fb.length; i++) {
+            if (cb[i] == 0f) continue;
+            active++;
+            if ((fb[i] & (EapoNative.EAPO_FLAG_CLIPPED | EapoNative.EAPO_FLAG_DUAL_CLIPPED)) != 0) clipped++;
+        }
+        return active == 0 ? 0.0 : (double) clipped / active;
+    }
+
+    private static RuntimeException nativeFailure(String op, int status, byte[] err) {
+        int len = 0;
+        while (len < err.length && err[len] != 0) len++;
+        String msg = new String(err, 0, len, StandardCharsets.UTF_8);
+        if (status == EapoNative.EAPO_EINVAL) return new IllegalArgumentException(op + ": " + msg);
+        return new IllegalStateException(op + " failed (status " + status + "): " + msg);
+    }
+}

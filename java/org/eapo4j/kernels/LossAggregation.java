@@ -1,0 +1,77 @@
+package org.eapo4j.kernels;
+
+import org.bytedeco.pytorch.Tensor;
+import org.eapo4j.tensors.HostTensors;
+
+/**
+ * Aggregation coefficients c_t of SPEC.md, built from a response mask: the batch loss is sum_t c_t * l_t.
+ * Padding (mask 0) gets c = 0, which the kernels skip with a zero gradient row.
+ */
+public enum LossAggregation {
+    /** m_t / sum(m): every token of the batch weighs the same. */
+    TOKEN_MEAN("token-mean"),
+    /** m_t / (B * L_i): mean over each sequence's tokens, then over sequences. */
+    SEQ_MEAN_TOKEN_MEAN("seq-mean-token-mean"),
+    /** m_t / B: token sum per sequence, mean over sequences. */
+    SEQ_MEAN_TOKEN_SUM("seq-mean-token-sum"),
+    /** m_t / (B * L_max): Dr. GRPO's length-unbiased normalisation by a fixed length. */
+    SEQ_MEAN_TOKEN_SUM_NORM("seq-mean-token-sum-norm");
+
+    private final String cliName;
+
+    LossAggregation(String cliName) {
+        this.cliName = cliName;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    public static LossAggregation fromName(String name) {
+        for (LossAggregation a : values()) if (a.cliName.equals(name) || a.name().equalsIgnoreCase(name)) return a;
+        throw new IllegalArgumentException("unknown aggregation '" + name + "'; expected one of token-mean, "
+                + "seq-mean-token-mean, seq-mean-token-sum, seq-mean-token-sum-norm");
+    }
+
+    /** Coefficients for a [B, T] mask (any numeric dtype, 0 = padding), with L_max = T. */
+    public Tensor coefficients(Tensor mask) {
+        return coefficients(mask, mask.dim() == 2 ? mask.size(1) : 0);
+    }
+
+    /** Coefficients for a [B, T] mask with an explicit L_max (used by {@link #SEQ_MEAN_TOKEN_SUM_NORM}). */
+    public Tensor coefficients(Tensor mask, long lMax) {
+        if (mask == null || mask.dim() != 2) throw new IllegalArgumentException("mask must be a [B, T] tensor");
+        if (lMax <= 0) throw new IllegalArgumentException("lMax must be > 0, got " + lMax);
+        int b = (int) mask.size(0), t = (int) mask.size(1);
+        float[] m = HostTensors.toFloats(mask);
+        for (float v : m)
+            if (v != 0f && v != 1f) throw new IllegalArgumentException("mask must hold only 0 and 1, got " + v);
+        float[] c = coefficients(m, b, t, lMax);
+        try (Tensor host = HostTensors.fromFloats(c, b, t)) {
+            return mask.is_cpu() ? host.alias() : host.to(mask.device(), org.bytedeco.pytorch.global.torch.ScalarType.Float);
+        }
+    }
+
+    /** The same on a row-major [B, T] array. */
+    public float[] coefficients(float[] mask, int b, int t, long lMax) {
+        float[] c = new float[b * t];
+        double total = 0;
+        for (float v : mask) total += v;
+        for (int i = 0; i < b; i++) {
+            double len = 0;
+            for (int j = 0; j < t; j++) len += mask[i * t + j];
+            for (int j = 0; j < t; j++) {
+                float m = mask[i * t + j];
+                if (m == 0f) continue;
+                double denom = switch (this) {
+                    case TOKEN_MEAN -> total;
+                    case SEQ_MEAN_TOKEN_MEAN -> (double) b * len;
+                    case SEQ_MEAN_TOKEN_SUM -> b;
+                    case SEQ_MEAN_TOKEN_SUM_NORM -> (double) b * lMax;
+                };
+                c[i * t + j] = (float) (m / denom);
+            }
+        }
+        return c;
+    }
+}

@@ -1,0 +1,25 @@
+package org.eapo4j.kernels;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Everything one fused policy-loss call produces. Per-token tensors are fp32 with the leading shape of the logits;
+ * {@code gradLogits} is dL/dlogits in the logits' dtype and shape (feed it to {@code logits.backward(gradLogits)}).
+ * With an in-place gradient, {@code gradLogits} is a new handle on the logits' own storage.
+ * Closing the result closes these handles (the logits tensor passed in is never closed).
+ *
+ * @param loss         the batch loss L = sum_t c_t * l_t
+ * @param clippedFlags uint8 per token, bit 1 = the clipped surrogate was selected, bit 2 = the dual clip was active
+ * @param clipFraction share of tokens with c_t != 0 whose surrogate was clipped (bit 1 or 2)
+ */
+public record PolicyLossResult(double loss, Tensor tokenLoss, Tensor logProbs, Tensor entropy, Tensor gradLogits,
+                               Tensor clippedFlags, double clipFraction) implements AutoCloseable {
+    @Override
+    public void close() {
+        tokenLoss.close();
+        logProbs.close();
+        entropy.close();
+        gradLogits.close();
+        clippedFlags.close();
+    }
+}
