@@ -10,4 +10,4 @@ command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 cmake -S "$here" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_LIBRARY_OUTPUT_DIRECTORY="$out/lib" -DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$out/bin" \
       ${EAPO4J_CMAKE_ARGS:-} >"$out.cmake.log" 2>&1 || { cat "$out.cmake.log"; exit 1; }
-cmake --build "$out" --parallel "$(nproc)"
+cmake --build "$out" --parallel "$(nproc)" >"$out.build.log" 2>&1 || { cat "$out.build.log"; exit 1; }

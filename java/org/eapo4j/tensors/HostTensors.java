@@ -24,6 +24,15 @@ public final class HostTensors {
         }
     }
 
+    /** A float32 tensor of the given shape filled with one value. */
+    public static Tensor full(float value, long... shape) {
+        long n = 1;
+        for (long s : shape) n *= s;
+        float[] data = new float[Math.toIntExact(n)];
+        java.util.Arrays.fill(data, value);
+        return fromFloats(data, shape);
+    }
+
     public static Tensor fromLongs(long[] data, long... shape) {
         try (LongPointer p = new LongPointer(data)) {
             return copyOut(p, shape, ScalarType.Long);

@@ -42,9 +42,7 @@ final class KernelTestData {
     }
 
     static Tensor constant(float value, long... shape) {
-        float[] v = new float[(int) product(shape)];
-        java.util.Arrays.fill(v, value);
-        return HostTensors.fromFloats(v, shape);
+        return HostTensors.full(value, shape);
     }
 
     /** Old log-probs chosen around the current ones so that rho lands below, inside and above the clip range. */
