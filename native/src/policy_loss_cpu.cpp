@@ -23,11 +23,11 @@ void write_grad_row(const void* row, void* grad_row, int dtype, int64_t vocab, f
     const ivec8 lane = ivec8{0, 1, 2, 3, 4, 5, 6, 7};
     for (int64_t off = 0; off < vocab; off += kBlock) {
         int n = (int)(vocab - off < kBlock ? vocab - off : kBlock);
-        load_block(row, dtype, off, n, inv_tau, buf);
+        const float* x_block = row_block(row, dtype, off, n, inv_tau, buf);
         // Index of the target within this block, -1 when it lies in another block.
         const int32_t t_rel = (target >= off && target < off + n) ? (int32_t)(target - off) : -1;
         for (int i = 0; i < n; i += kLanes) {
-            vec8 logp = (load8(buf + i) - vm) - vlogs;
+            vec8 logp = (load8(x_block + i) - vm) - vlogs;
             vec8 p = vexp(logp);
             vec8 onehot = (lane + i) == t_rel ? one : zero;
             vec8 ent = p > zero ? veta * p * (logp + vh) : zero;  // p log p -> 0 at masked entries

@@ -47,13 +47,13 @@ static inline float hsum(vec8 v) {
 }
 
 // exp(x) for x <= ~88, cephes-style polynomial (relative error ~1e-7).
-// x below -87.33 (including -inf) gives exactly 0; NaN gives NaN.
-static inline vec8 vexp(vec8 x) {
-    const vec8 lo = splat(-87.33654f), hi = splat(88.3762626647949f);
+// Inputs below -87.33 (including -inf) give exactly 0; NaN propagates through the arithmetic.
+// *clamped receives max(x, -87.33): finite wherever exp(x) > 0 is wanted, so e * clamped is never 0 * -inf.
+static inline vec8 vexp(vec8 x, vec8* clamped = nullptr) {
+    const vec8 lo = splat(-87.33654f);
     ivec8 underflow = x < lo;
-    ivec8 is_nan = x != x;
-    vec8 xc = x < lo ? lo : x;
-    xc = xc > hi ? hi : xc;
+    vec8 xc = underflow ? lo : x;
+    if (clamped) *clamped = xc;
     // n = round(x / ln2) with the 1.5 * 2^23 trick: the sum's low mantissa bits hold n.
     const vec8 magic = splat(12582912.0f);
     vec8 fx = xc * splat(1.44269504088896341f) + magic;
@@ -73,8 +73,7 @@ static inline vec8 vexp(vec8 x) {
     vec8 scale;
     std::memcpy(&scale, &bits, sizeof scale);
     vec8 e = p * scale;
-    e = underflow ? splat(0.0f) : e;
-    return is_nan ? x : e;
+    return underflow ? splat(0.0f) : e;
 }
 
 // ---- loading a block of one row as scaled fp32, storing a block of gradient in the logits dtype ----
@@ -158,6 +157,14 @@ struct RowGeometry {
 // Block of a row kept in L1 between its max sweep and its exp sweep.
 constexpr int kBlock = 1024;
 
+// The scaled fp32 values of elements [off, off + n) of a row, padded with -inf to a multiple of kLanes:
+// the row itself when it already is that (fp32, temperature 1, a whole number of lanes), else a copy in buf.
+static inline const float* row_block(const void* row, int dtype, int64_t off, int n, float scale, float* buf) {
+    if (dtype == EAPO_F32 && scale == 1.0f && n % kLanes == 0) return static_cast<const float*>(row) + off;
+    load_block(row, dtype, off, n, scale, buf);
+    return buf;
+}
+
 // Softmax statistics of one row in one pass over memory: each block is loaded (converted and scaled) into an
 // L1-resident buffer, its max taken, the running accumulator rebased if the max grew, then exp-summed.
 static inline eapo_softmax_acc row_softmax_stats(const void* row, int dtype, int64_t vocab, float inv_tau,
@@ -166,12 +173,12 @@ static inline eapo_softmax_acc row_softmax_stats(const void* row, int dtype, int
     bool saw_nan = false;
     for (int64_t off = 0; off < vocab; off += kBlock) {
         int n = (int)(vocab - off < kBlock ? vocab - off : kBlock);
-        load_block(row, dtype, off, n, inv_tau, buf);
+        const float* x_block = row_block(row, dtype, off, n, inv_tau, buf);
         int padded = (n + kLanes - 1) / kLanes * kLanes;
         vec8 vm = splat(-INFINITY);
         ivec8 vnan = ivec8{0, 0, 0, 0, 0, 0, 0, 0};
         for (int i = 0; i < padded; i += kLanes) {
-            vec8 x = load8(buf + i);
+            vec8 x = load8(x_block + i);
             vm = x > vm ? x : vm;
             vnan |= (x != x);
         }
@@ -181,10 +188,10 @@ static inline eapo_softmax_acc row_softmax_stats(const void* row, int dtype, int
         if (bm > acc.m) acc = eapo_acc_rebase(acc, bm);
         vec8 m = splat(acc.m), vs = splat(0.0f), vt = splat(0.0f);
         for (int i = 0; i < padded; i += kLanes) {
-            vec8 d = load8(buf + i) - m;
-            vec8 e = vexp(d);
+            vec8 d = load8(x_block + i) - m, dc;
+            vec8 e = vexp(d, &dc);
             vs += e;
-            vt += e > splat(0.0f) ? e * d : splat(0.0f);  // keeps 0 * -inf out
+            vt += e * dc;  // dc is finite: masked entries add 0 * (-87.3), never 0 * -inf
         }
         acc.s += hsum(vs);
         acc.t += hsum(vt);
