@@ -24,10 +24,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The fused kernels against float64 LibTorch autograd of SPEC.md (see {@link AutogradReference}). */
 class FusedKernelsTest {
 
-    /** Shapes of the grid: V of 1, 7, 1000, 32000, 151936, with N kept small where V is large. */
+    /** V of 1, 7, 1000, 32000, 151936 and N of 1 up to a few dozen (thousands of rows: see the [B, T, V] test). */
     static Stream<Arguments> grid() {
         List<Arguments> out = new ArrayList<>();
-        long[][] shapes = {{64, 1}, {64, 7}, {48, 1000}, {6, 32000}, {2, 151936}};
+        long[][] shapes = {{1, 1}, {64, 1}, {1, 7}, {64, 7}, {48, 1000}, {6, 32000}, {1, 151936}, {3, 151936}};
         for (ScalarType dt : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16, ScalarType.Half})
             for (long[] s : shapes) out.add(Arguments.of(dt, s[0], s[1]));
         return out.stream();
@@ -255,6 +255,29 @@ class FusedKernelsTest {
             assertEquals(work.data_ptr().address(), inPlace.gradLogits().data_ptr().address(), "same storage");
             assertArrayEquals(HostTensors.toFloats(fresh.gradLogits()), HostTensors.toFloats(work));
             assertEquals(fresh.loss(), inPlace.loss());
+        }
+    }
+
+    /**
+     * A bf16 / fp16 gradient is the fp32 gradient of the same logit values rounded to nearest-even once
+     * (LibTorch's conversion is the reference rounding): exact equality, so a truncating store cannot hide in a
+     * tolerance.
+     */
+    @Test
+    void lowPrecisionGradientIsTheRoundedFp32Gradient() {
+        try (PointerScope scope = new PointerScope()) {
+            for (ScalarType dt : new ScalarType[] {ScalarType.BFloat16, ScalarType.Half}) {
+                Random rng = new Random(13);
+                Tensor low = KernelTestData.logits(rng, dt, 2.0, 7, 2500);
+                Tensor y = KernelTestData.targets(rng, 2500, 7);
+                PolicyLossConfig cfg = fullConfig();
+                PolicyLossInputs in = inputs(low, y, cfg.temperature(), rng);
+                PolicyLossResult lowRes = FusedKernels.policyLoss(low, y, in, cfg);
+                PolicyLossResult f32Res = FusedKernels.policyLoss(low.to(ScalarType.Float), y, in, cfg);
+                Tensor rounded = f32Res.gradLogits().to(dt);
+                assertArrayEquals(HostTensors.toFloats(rounded), HostTensors.toFloats(lowRes.gradLogits()), dt.name());
+                assertEquals(f32Res.loss(), lowRes.loss(), dt.name());
+            }
         }
     }
 
