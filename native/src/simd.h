@@ -165,36 +165,62 @@ static inline const float* row_block(const void* row, int dtype, int64_t off, in
     return buf;
 }
 
-// Softmax statistics of one row in one pass over memory: each block is loaded (converted and scaled) into an
-// L1-resident buffer, its max taken, the running accumulator rebased if the max grew, then exp-summed.
+// Max of a padded block; sets *saw_nan when it holds a NaN (the max itself skips NaN).
+static inline float block_max(const float* x, int padded, bool* saw_nan) {
+    vec8 vm = splat(-INFINITY);
+    ivec8 vnan = ivec8{0, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < padded; i += kLanes) {
+        vec8 v = load8(x + i);
+        vm = v > vm ? v : vm;
+        vnan |= (v != v);
+    }
+    for (int l = 0; l < kLanes; ++l) *saw_nan |= vnan[l] != 0;
+    return hmax(vm);
+}
+
+// Adds sum exp(x - m) to *s and sum exp(x - m) * (x - m) to *t over a padded block, and returns the block's max.
+// Valid while x - m stays below ~88 (the caller redoes a block whose max jumps that far); NaN propagates into *s.
+static inline float block_exp_sums(const float* x, int padded, float m, float* s, float* t) {
+    vec8 vmref = splat(m), vs = splat(0.0f), vt = splat(0.0f), vm = splat(-INFINITY);
+    for (int i = 0; i < padded; i += kLanes) {
+        vec8 v = load8(x + i);
+        vm = v > vm ? v : vm;
+        vec8 dc, e = vexp(v - vmref, &dc);
+        vs += e;
+        vt += e * dc;  // dc is finite: masked entries add 0 * (-87.3), never 0 * -inf
+    }
+    *s += hsum(vs);
+    *t += hsum(vt);
+    return hmax(vm);
+}
+
+// Softmax statistics of one row in one pass over memory. Each block is loaded (converted and scaled) once and
+// exponentiated against the running max; when the block's own max is higher, the accumulator is rebased after the
+// block (one exp), and only a jump of more than 64 (exp could overflow) re-reads the block from L1.
+// The first block with a live (> -inf) entry is scanned for its max first, to have a reference.
 static inline eapo_softmax_acc row_softmax_stats(const void* row, int dtype, int64_t vocab, float inv_tau,
                                                  float* buf /* kBlock floats */) {
     eapo_softmax_acc acc = eapo_acc_empty();
     bool saw_nan = false;
     for (int64_t off = 0; off < vocab; off += kBlock) {
         int n = (int)(vocab - off < kBlock ? vocab - off : kBlock);
-        const float* x_block = row_block(row, dtype, off, n, inv_tau, buf);
+        const float* x = row_block(row, dtype, off, n, inv_tau, buf);
         int padded = (n + kLanes - 1) / kLanes * kLanes;
-        vec8 vm = splat(-INFINITY);
-        ivec8 vnan = ivec8{0, 0, 0, 0, 0, 0, 0, 0};
-        for (int i = 0; i < padded; i += kLanes) {
-            vec8 x = load8(x_block + i);
-            vm = x > vm ? x : vm;
-            vnan |= (x != x);
+        if (acc.m == -INFINITY) {  // nothing live yet: this block's max becomes the reference
+            float bm = block_max(x, padded, &saw_nan);
+            if (bm == -INFINITY) continue;  // an all-masked block adds nothing
+            acc.m = bm;
         }
-        for (int l = 0; l < kLanes; ++l) saw_nan |= vnan[l] != 0;
-        float bm = hmax(vm);
-        if (bm == -INFINITY) continue;  // an all-masked block adds nothing
+        float s = 0.0f, t = 0.0f;
+        float bm = block_exp_sums(x, padded, acc.m, &s, &t);
+        if (bm > acc.m + 64.0f) {  // exp(x - m) may have overflowed: redo the block against its own max
+            acc = eapo_acc_rebase(acc, bm);
+            s = t = 0.0f;
+            block_exp_sums(x, padded, acc.m, &s, &t);
+        }
+        acc.s += s;
+        acc.t += t;
         if (bm > acc.m) acc = eapo_acc_rebase(acc, bm);
-        vec8 m = splat(acc.m), vs = splat(0.0f), vt = splat(0.0f);
-        for (int i = 0; i < padded; i += kLanes) {
-            vec8 d = load8(x_block + i) - m, dc;
-            vec8 e = vexp(d, &dc);
-            vs += e;
-            vt += e * dc;  // dc is finite: masked entries add 0 * (-87.3), never 0 * -inf
-        }
-        acc.s += hsum(vs);
-        acc.t += hsum(vt);
     }
     if (saw_nan) {
         acc.m = NAN;

@@ -206,6 +206,35 @@ class FusedKernelsTest {
         }
     }
 
+    /** Rows longer than the CPU kernel's block (1024), whose max arrives late: each rebase path of the online max. */
+    @Test
+    void lateMaximaAndMaskedBlocks() {
+        try (PointerScope scope = new PointerScope()) {
+            int n = 6, v = 5000;
+            float[] z = new float[n * v];
+            Random rng = new Random(17);
+            for (int i = 0; i < z.length; i++) z[i] = (float) rng.nextGaussian();
+            z[2000] = 500f;                                                        // row 0: jump > 64 in block 2
+            z[v + 3100] = 30f;                                                     // row 1: jump < 64 in block 4
+            for (int j = 0; j < 2048; j++) z[2 * v + j] = Float.NEGATIVE_INFINITY; // row 2: two masked blocks first
+            z[3 * v + 4999] = Float.NaN;                                           // row 3: NaN in the tail block
+            z[4 * v + 2500] = Float.POSITIVE_INFINITY;                             // row 4: +inf in a later block
+            for (int j = 0; j < 1024; j++) z[5 * v + j] = Float.NEGATIVE_INFINITY; // row 5: NaN in a masked block
+            z[5 * v + 10] = Float.NaN;
+            Tensor logits = HostTensors.fromFloats(z, n, v);
+            Tensor y = HostTensors.fromLongs(new long[] {2000, 7, 3000, 1, 2, 4000}, n);
+            TokenStats st = FusedKernels.tokenStats(logits, y, 1.0);
+            AutogradReference ref = AutogradReference.tokenStats(logits, y, 1.0);
+            double[] lp = values(st.logProbs()), h = values(st.entropy());
+            for (int r : new int[] {0, 1, 2}) {
+                assertEquals(ref.logp[r], lp[r], 1e-4, "logp row " + r);
+                assertEquals(ref.entropy[r], h[r], 1e-4, "entropy row " + r);
+            }
+            for (int r : new int[] {3, 4, 5})
+                assertTrue(Double.isNaN(lp[r]) && Double.isNaN(h[r]), "row " + r + " must be NaN");
+        }
+    }
+
     @Test
     void nanRowGivesNanForThatRowOnly() {
         try (PointerScope scope = new PointerScope()) {
