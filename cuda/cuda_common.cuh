@@ -1,0 +1,178 @@
+// Shared device helpers of the eapo4j CUDA kernels (token_stats.cu, policy_loss.cu): dtype loads and stores,
+// 16-byte vector loads, the per-thread online-softmax update and deterministic block reductions of
+// eapo_softmax_acc. All per-row math (rebase, merge, lse, entropy, token loss, gradient element, bf16 rounding) comes
+// from native/include/eapo4j_rowmath.h, which the CPU kernels use too: nothing here re-derives a formula.
+#ifndef EAPO4J_CUDA_COMMON_CUH
+#define EAPO4J_CUDA_COMMON_CUH
+
+#include <cuda_fp16.h>
+#include <stdint.h>
+
+#include "eapo4j.h"
+#include "eapo4j_rowmath.h"
+
+namespace eapo4j {
+namespace cuda {
+
+// Largest block any kernel here is launched with (the block reductions size their shared arrays with it).
+constexpr int kMaxThreads = 1024;
+constexpr int kMaxWarps = kMaxThreads / 32;
+
+// ---- dtypes: storage type, elements per 16-byte vector, scalar conversions ----
+template <int DT> struct Dtype;
+template <> struct Dtype<EAPO_F32> {
+    typedef float T;
+    static constexpr int kVec = 4;
+    static __device__ __forceinline__ float to_f32(T x) { return x; }
+    static __device__ __forceinline__ T from_f32(float x) { return x; }
+};
+template <> struct Dtype<EAPO_BF16> {
+    typedef uint16_t T;
+    static constexpr int kVec = 8;
+    static __device__ __forceinline__ float to_f32(T x) { return eapo_bf16_to_f32(x); }
+    static __device__ __forceinline__ T from_f32(float x) { return eapo_f32_to_bf16(x); }  // RNE, as the CPU
+};
+template <> struct Dtype<EAPO_F16> {
+    typedef uint16_t T;
+    static constexpr int kVec = 8;
+    static __device__ __forceinline__ float to_f32(T x) { return __half2float(__ushort_as_half(x)); }
+    static __device__ __forceinline__ T from_f32(float x) { return __half_as_ushort(__float2half_rn(x)); }
+};
+
+// Unpacks one 16-byte vector into kVec floats.
+template <int DT>
+__device__ __forceinline__ void unpack(const uint4& v, float* out) {
+    if constexpr (DT == EAPO_F32) {
+        out[0] = __uint_as_float(v.x); out[1] = __uint_as_float(v.y);
+        out[2] = __uint_as_float(v.z); out[3] = __uint_as_float(v.w);
+    } else {
+        const uint32_t w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            out[2 * i] = Dtype<DT>::to_f32((uint16_t)(w[i] & 0xffffu));
+            out[2 * i + 1] = Dtype<DT>::to_f32((uint16_t)(w[i] >> 16));
+        }
+    }
+}
+
+// Packs kVec floats into one 16-byte vector of the dtype (round to nearest even).
+template <int DT>
+__device__ __forceinline__ uint4 pack(const float* in) {
+    uint4 v;
+    if constexpr (DT == EAPO_F32) {
+        v.x = __float_as_uint(in[0]); v.y = __float_as_uint(in[1]);
+        v.z = __float_as_uint(in[2]); v.w = __float_as_uint(in[3]);
+    } else {
+        uint32_t w[4];
+#pragma unroll
+        for (int i = 0; i < 4; ++i)
+            w[i] = (uint32_t)Dtype<DT>::from_f32(in[2 * i]) | ((uint32_t)Dtype<DT>::from_f32(in[2 * i + 1]) << 16);
+        v.x = w[0]; v.y = w[1]; v.z = w[2]; v.w = w[3];
+    }
+    return v;
+}
+
+// Streaming 16-byte load: read once, do not keep in L1.
+__device__ __forceinline__ uint4 load_stream(const uint4* p) { return __ldcs(p); }
+
+// Row r of a logits tensor (eapo4j.h): element offset of its first entry.
+__device__ __forceinline__ int64_t row_offset(int64_t r, int64_t rows_inner, int64_t stride_outer,
+                                              int64_t stride_inner) {
+    return (r / rows_inner) * stride_outer + (r % rows_inner) * stride_inner;
+}
+
+// Split of a row into a scalar head (up to the first 16-byte boundary), whole 16-byte vectors, and a scalar tail.
+struct RowSplit {
+    int head;      // scalars before the first vector
+    int64_t nvec;  // whole vectors
+    int tail;      // scalars after the last vector
+};
+
+template <int DT>
+__device__ __forceinline__ RowSplit split_row(const void* row, int64_t vocab) {
+    constexpr int esize = (int)sizeof(typename Dtype<DT>::T);
+    constexpr int vec = Dtype<DT>::kVec;
+    RowSplit s;
+    int mis = (int)(((uintptr_t)row & 15u) / esize);
+    int64_t head = mis == 0 ? 0 : vec - mis;
+    if (head > vocab) head = vocab;
+    s.head = (int)head;
+    s.nvec = (vocab - head) / vec;
+    s.tail = (int)(vocab - head - s.nvec * vec);
+    return s;
+}
+
+// ---- online softmax, per thread ----
+// Per-thread state: the accumulator of rowmath plus a "bad" bit for NaN / +inf (the row's outputs become NaN, as on
+// the CPU). x are scaled logits z / tau of one chunk. The chunk's max is taken first so that the accumulator is
+// rebased (one expf) at most once per chunk; every element then costs one __expf. __expf(-inf) is exactly 0
+// (ex2.approx), and e * d is only added when e > 0, so masked entries (-inf) add nothing and never make NaN.
+template <int K>
+__device__ __forceinline__ void acc_add(eapo_softmax_acc& acc, bool& bad, const float* x) {
+    float cm = x[0];
+#pragma unroll
+    for (int i = 0; i < K; ++i) {
+        bad |= !(x[i] < INFINITY) && x[i] != -INFINITY;  // NaN or +inf
+        cm = fmaxf(cm, x[i]);
+    }
+    if (cm == -INFINITY || cm != cm) return;  // all masked (or all NaN: caught by bad)
+    if (cm > acc.m) acc = eapo_acc_rebase(acc, cm);
+    float s = 0.0f, t = 0.0f;
+#pragma unroll
+    for (int i = 0; i < K; ++i) {
+        float d = x[i] - acc.m;
+        float e = __expf(d);
+        s += e;
+        t += e > 0.0f ? e * d : 0.0f;
+    }
+    acc.s += s;
+    acc.t += t;
+}
+
+__device__ __forceinline__ eapo_softmax_acc shfl_acc(eapo_softmax_acc a, int offset) {
+    eapo_softmax_acc b;
+    b.m = __shfl_xor_sync(0xffffffffu, a.m, offset);
+    b.s = __shfl_xor_sync(0xffffffffu, a.s, offset);
+    b.t = __shfl_xor_sync(0xffffffffu, a.t, offset);
+    return b;
+}
+
+// Butterfly merge within a warp. The merge order is fixed, so results are deterministic run to run. Every lane ends
+// with the same value: a lane's merge(a, b) and its partner's merge(b, a) are bitwise equal because
+// eapo_acc_merge is symmetric (max, two rebases, commutative adds).
+__device__ __forceinline__ eapo_softmax_acc warp_merge(eapo_softmax_acc a) {
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) a = eapo_acc_merge(a, shfl_acc(a, off));
+    return a;
+}
+
+// Block-wide merge of the per-thread accumulators and NaN bits. Result valid in every thread.
+// blockDim.x must be a multiple of 32 and at most kMaxThreads. Contains __syncthreads (call from all threads).
+struct BlockAccScratch {
+    eapo_softmax_acc warp[kMaxWarps];
+    eapo_softmax_acc total;
+};
+
+__device__ __forceinline__ eapo_softmax_acc block_merge(eapo_softmax_acc a, bool& bad, BlockAccScratch& sh) {
+    const int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    bad = __syncthreads_or(bad ? 1 : 0) != 0;
+    a = warp_merge(a);
+    if (lane == 0) sh.warp[wid] = a;
+    __syncthreads();
+    if (wid == 0) {
+        eapo_softmax_acc b = lane < nw ? sh.warp[lane] : eapo_acc_empty();
+        b = warp_merge(b);
+        if (lane == 0) sh.total = b;
+    }
+    __syncthreads();
+    eapo_softmax_acc r = sh.total;
+    if (bad) {
+        r.m = NAN; r.s = NAN; r.t = NAN;
+    }
+    return r;
+}
+
+}  // namespace cuda
+}  // namespace eapo4j
+
+#endif  // EAPO4J_CUDA_COMMON_CUH
