@@ -37,6 +37,5 @@ if(EAPO4J_TESTS)
       CUDA_STANDARD 17
       CUDA_STANDARD_REQUIRED ON
       CUDA_RUNTIME_LIBRARY Static)
-    target_compile_options(${t} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-O2>)
   endforeach()
 endif()
