@@ -388,11 +388,21 @@ cudaError_t launch(const PolicyLossParams& p, int requested, cudaStream_t stream
         info->threads = threads;
         info->smem_bytes = smem;
     }
+    cudaError_t e = cudaSuccess;
     switch (path) {
-        case kPathCluster: return launch_mode<DT, kPathCluster>(p, K, threads, smem, stream);
-        case kPathSmem: return launch_mode<DT, kPathSmem>(p, 1, threads, smem, stream);
-        default: return launch_mode<DT, kPathReread>(p, 1, threads, 0, stream);
+        case kPathCluster: e = launch_mode<DT, kPathCluster>(p, K, threads, smem, stream); break;
+        case kPathSmem: e = launch_mode<DT, kPathSmem>(p, 1, threads, smem, stream); break;
+        default: return launch_mode<DT, kPathReread>(p, 1, threads_for(nvec_max + 1), 0, stream);
     }
+    // A launch-configuration refusal (cluster or shared-memory resources) is not sticky: fall back to re-reading.
+    if (e == cudaErrorInvalidClusterSize || e == cudaErrorInvalidConfiguration || e == cudaErrorInvalidValue ||
+        e == cudaErrorLaunchOutOfResources || e == cudaErrorNotSupported) {
+        cudaGetLastError();
+        const int t = threads_for(nvec_max + 1);
+        if (info) *info = LossLaunchInfo{kPathReread, 1, t, 0};
+        return launch_mode<DT, kPathReread>(p, 1, t, 0, stream);
+    }
+    return e;
 }
 
 __global__ void loss_reduce_kernel(const double* row_loss, int64_t n, double* out) {
