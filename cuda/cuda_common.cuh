@@ -5,6 +5,7 @@
 #ifndef EAPO4J_CUDA_COMMON_CUH
 #define EAPO4J_CUDA_COMMON_CUH
 
+#include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <stdint.h>
 
@@ -55,7 +56,8 @@ __device__ __forceinline__ void unpack(const uint4& v, float* out) {
     }
 }
 
-// Packs kVec floats into one 16-byte vector of the dtype (round to nearest even).
+// Packs kVec floats into one 16-byte vector of the dtype, round to nearest even (one cvt.rn.{bf16,f16}x2.f32 per
+// pair on sm_80+; the same values as eapo_f32_to_bf16 / the CPU's fp16 conversion, NaN payloads aside).
 template <int DT>
 __device__ __forceinline__ uint4 pack(const float* in) {
     uint4 v;
@@ -65,8 +67,15 @@ __device__ __forceinline__ uint4 pack(const float* in) {
     } else {
         uint32_t w[4];
 #pragma unroll
-        for (int i = 0; i < 4; ++i)
-            w[i] = (uint32_t)Dtype<DT>::from_f32(in[2 * i]) | ((uint32_t)Dtype<DT>::from_f32(in[2 * i + 1]) << 16);
+        for (int i = 0; i < 4; ++i) {
+            if constexpr (DT == EAPO_BF16) {
+                __nv_bfloat162 h = __floats2bfloat162_rn(in[2 * i], in[2 * i + 1]);
+                w[i] = *reinterpret_cast<uint32_t*>(&h);
+            } else {
+                __half2 h = __floats2half2_rn(in[2 * i], in[2 * i + 1]);
+                w[i] = *reinterpret_cast<uint32_t*>(&h);
+            }
+        }
         v.x = w[0]; v.y = w[1]; v.z = w[2]; v.w = w[3];
     }
     return v;
@@ -103,19 +112,26 @@ __device__ __forceinline__ RowSplit split_row(const void* row, int64_t vocab) {
 }
 
 // ---- online softmax, per thread ----
-// Per-thread state: the accumulator of rowmath plus a "bad" bit for NaN / +inf (the row's outputs become NaN, as on
-// the CPU). x are scaled logits z / tau of one chunk. The chunk's max is taken first so that the accumulator is
-// rebased (one expf) at most once per chunk; every element then costs one __expf. __expf(-inf) is exactly 0
-// (ex2.approx), and e * d is only added when e > 0, so masked entries (-inf) add nothing and never make NaN.
+// Per-thread accumulator of rowmath (eapo_softmax_acc). x are scaled logits z / tau of one chunk. The chunk's max is
+// taken first so that the accumulator is rebased (one expf) at most once per chunk; every element then costs one
+// __expf (ex2.approx: exactly 0 for -inf, so masked vocabulary needs no branch), and e * d is only added when e > 0,
+// so masked entries never make 0 * -inf = NaN.
+// NaN / +inf need no per-element test: a NaN gives e = NaN, and a +inf becomes the max and gives d = inf - inf = NaN,
+// so s turns NaN and stays NaN through every later rebase and merge (lse and H come out NaN, as on the CPU). Only a
+// chunk whose max is -inf (all masked, or masked and NaN, since fmaxf drops NaN) or NaN (all NaN) skips the
+// exponentials, and that rare branch looks for NaN explicitly.
 template <int K>
-__device__ __forceinline__ void acc_add(eapo_softmax_acc& acc, bool& bad, const float* x) {
+__device__ __forceinline__ void acc_add(eapo_softmax_acc& acc, const float* x) {
     float cm = x[0];
 #pragma unroll
-    for (int i = 0; i < K; ++i) {
-        bad |= !(x[i] < INFINITY) && x[i] != -INFINITY;  // NaN or +inf
-        cm = fmaxf(cm, x[i]);
+    for (int i = 1; i < K; ++i) cm = fmaxf(cm, x[i]);
+    if (!(cm > -INFINITY)) {
+        bool nan = false;
+#pragma unroll
+        for (int i = 0; i < K; ++i) nan |= x[i] != x[i];
+        if (nan) acc.s = NAN;
+        return;
     }
-    if (cm == -INFINITY || cm != cm) return;  // all masked (or all NaN: caught by bad)
     if (cm > acc.m) acc = eapo_acc_rebase(acc, cm);
     float s = 0.0f, t = 0.0f;
 #pragma unroll
@@ -146,16 +162,15 @@ __device__ __forceinline__ eapo_softmax_acc warp_merge(eapo_softmax_acc a) {
     return a;
 }
 
-// Block-wide merge of the per-thread accumulators and NaN bits. Result valid in every thread.
+// Block-wide merge of the per-thread accumulators. Result valid in every thread; deterministic (fixed tree).
 // blockDim.x must be a multiple of 32 and at most kMaxThreads. Contains __syncthreads (call from all threads).
 struct BlockAccScratch {
     eapo_softmax_acc warp[kMaxWarps];
     eapo_softmax_acc total;
 };
 
-__device__ __forceinline__ eapo_softmax_acc block_merge(eapo_softmax_acc a, bool& bad, BlockAccScratch& sh) {
+__device__ __forceinline__ eapo_softmax_acc block_merge(eapo_softmax_acc a, BlockAccScratch& sh) {
     const int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, nw = blockDim.x >> 5;
-    bad = __syncthreads_or(bad ? 1 : 0) != 0;
     a = warp_merge(a);
     if (lane == 0) sh.warp[wid] = a;
     __syncthreads();
@@ -165,11 +180,7 @@ __device__ __forceinline__ eapo_softmax_acc block_merge(eapo_softmax_acc a, bool
         if (lane == 0) sh.total = b;
     }
     __syncthreads();
-    eapo_softmax_acc r = sh.total;
-    if (bad) {
-        r.m = NAN; r.s = NAN; r.t = NAN;
-    }
-    return r;
+    return sh.total;
 }
 
 }  // namespace cuda

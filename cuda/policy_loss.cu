@@ -99,11 +99,12 @@ __device__ __forceinline__ void grad_of_vec(const uint4& v, int64_t first, int64
     constexpr int VEC = Dtype<DT>::kVec;
     float x[VEC];
     unpack<DT>(v, x);
-    const int64_t ty = y - first;  // position of the target inside this vector, if any
+    const int64_t ty = y - first;
+    const int tk = (ty >= 0 && ty < VEC) ? (int)ty : -1;  // position of the target inside this vector, if any
 #pragma unroll
     for (int k = 0; k < VEC; ++k) {
         const float logp_v = x[k] * inv_tau - rc.lse;
-        gv[k] = eapo_grad_elem(__expf(logp_v), logp_v, ty == k, rc.g, eta, rc.entropy, rc.c_over_tau);
+        gv[k] = eapo_grad_elem(__expf(logp_v), logp_v, tk == k, rc.g, eta, rc.entropy, rc.c_over_tau);
     }
 }
 
@@ -166,12 +167,11 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
             zy = (y >= 0 && y < p.vocab) ? D::to_f32(row[y]) * p.inv_tau : NAN;  // bad target: NaN row, no OOB
         }
         eapo_softmax_acc acc = eapo_acc_empty();
-        bool bad = false;
         float xs = 0.0f;  // this thread's head/tail scalar (unscaled), kept in a register for phase 2
         if (do_head || do_tail) {
             xs = D::to_f32(row[scalar_idx]);
             float x = xs * p.inv_tau;
-            acc_add<1>(acc, bad, &x);
+            acc_add<1>(acc, &x);
         }
         const uint4* vrow = reinterpret_cast<const uint4*>(row + sp.head);
         const int64_t nmine = v1 - v0;
@@ -189,7 +189,7 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
                     unpack<DT>(v[u], x);
 #pragma unroll
                     for (int k = 0; k < VEC; ++k) x[k] *= p.inv_tau;
-                    acc_add<VEC>(acc, bad, x);
+                    acc_add<VEC>(acc, x);
                 }
             }
             for (; i < nmine; i += nthr) {
@@ -199,10 +199,10 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
                 unpack<DT>(v, x);
 #pragma unroll
                 for (int k = 0; k < VEC; ++k) x[k] *= p.inv_tau;
-                acc_add<VEC>(acc, bad, x);
+                acc_add<VEC>(acc, x);
             }
         }
-        acc = block_merge(acc, bad, scratch);  // valid in every thread; NaN when the slice held NaN / +inf
+        acc = block_merge(acc, scratch);  // valid in every thread; s is NaN when the slice held NaN / +inf
 
         // ---- merge across the cluster (DSMEM), then the per-token terms ----
         if (kCluster) {

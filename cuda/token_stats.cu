@@ -43,14 +43,13 @@ __global__ void __launch_bounds__(kThreads, 2) token_stats_kernel(TokenStatsPara
             zy = (y >= 0 && y < p.vocab) ? D::to_f32(row[y]) * p.inv_tau : NAN;  // bad target: NaN row, no OOB read
         }
         eapo_softmax_acc acc = eapo_acc_empty();
-        bool bad = false;
         if (tid < sp.head) {
             float x = D::to_f32(row[tid]) * p.inv_tau;
-            acc_add<1>(acc, bad, &x);
+            acc_add<1>(acc, &x);
         }
         if (tid >= nthr - sp.tail) {
             float x = D::to_f32(row[p.vocab - (nthr - tid)]) * p.inv_tau;
-            acc_add<1>(acc, bad, &x);
+            acc_add<1>(acc, &x);
         }
         const uint4* vrow = reinterpret_cast<const uint4*>(row + sp.head);
         int64_t i = tid;
@@ -64,7 +63,7 @@ __global__ void __launch_bounds__(kThreads, 2) token_stats_kernel(TokenStatsPara
                 unpack<DT>(v[u], x);
 #pragma unroll
                 for (int k = 0; k < VEC; ++k) x[k] *= p.inv_tau;
-                acc_add<VEC>(acc, bad, x);
+                acc_add<VEC>(acc, x);
             }
         }
         for (; i < sp.nvec; i += nthr) {
@@ -72,9 +71,9 @@ __global__ void __launch_bounds__(kThreads, 2) token_stats_kernel(TokenStatsPara
             unpack<DT>(load_stream(vrow + i), x);
 #pragma unroll
             for (int k = 0; k < VEC; ++k) x[k] *= p.inv_tau;
-            acc_add<VEC>(acc, bad, x);
+            acc_add<VEC>(acc, x);
         }
-        acc = block_merge(acc, bad, scratch);
+        acc = block_merge(acc, scratch);
         if (tid == 0) {
             if (p.logp) p.logp[r] = zy - eapo_acc_lse(acc);
             if (p.entropy) p.entropy[r] = eapo_acc_entropy(acc);
