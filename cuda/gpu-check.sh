@@ -76,6 +76,16 @@ skip_step() {
 }
 
 # ---- 1. build ----
+# CMake finds nvcc on the PATH (or through CUDACXX); add the usual install location when it is not there.
+if ! command -v nvcc >/dev/null 2>&1; then
+    for d in /usr/local/cuda/bin /usr/local/cuda-*/bin /opt/cuda/bin; do
+        if [[ -x "$d/nvcc" ]]; then
+            export PATH="$d:$PATH"
+            break
+        fi
+    done
+fi
+command -v nvcc >/dev/null 2>&1 && export CUDACXX=${CUDACXX:-$(command -v nvcc)}
 # Functions run under `timeout` through `bash -c`, so they and the variables they use are exported.
 EAPO4J_GENERATOR=""
 command -v ninja >/dev/null 2>&1 && EAPO4J_GENERATOR="-G Ninja"
