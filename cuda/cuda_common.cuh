@@ -6,8 +6,11 @@
 #define EAPO4J_CUDA_COMMON_CUH
 
 #include <cuda_bf16.h>
+#include <cuda_runtime.h>
 #include <cuda_fp16.h>
 #include <stdint.h>
+
+#include <utility>
 
 #include "eapo4j.h"
 #include "eapo4j_rowmath.h"
@@ -79,6 +82,29 @@ __device__ __forceinline__ uint4 pack(const float* in) {
         v.x = w[0]; v.y = w[1]; v.z = w[2]; v.w = w[3];
     }
     return v;
+}
+
+// The kernel's dynamic shared memory (cuda/emu/ supplies its own when the kernels run under host emulation).
+#ifndef EAPO4J_HOST_EMULATION
+template <class T>
+__device__ __forceinline__ T* dynamic_smem() {
+    extern __shared__ uint4 eapo4j_dynamic_smem[];
+    return reinterpret_cast<T*>(eapo4j_dynamic_smem);
+}
+#endif
+
+// Launches kernel<<<grid, block, smem, stream>>>(args...) through cudaLaunchKernelEx (plain C++, so the host code
+// also compiles without nvcc for cuda/emu/).
+template <class... Expected, class... Actual>
+inline cudaError_t launch_kernel(void (*kernel)(Expected...), unsigned grid, unsigned block, size_t smem,
+                                 cudaStream_t stream, Actual&&... args) {
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = dim3(grid, 1, 1);
+    cfg.blockDim = dim3(block, 1, 1);
+    cfg.dynamicSmemBytes = smem;
+    cfg.stream = stream;
+    cudaError_t e = cudaLaunchKernelEx(&cfg, kernel, std::forward<Actual>(args)...);
+    return e != cudaSuccess ? e : cudaGetLastError();
 }
 
 // Streaming 16-byte load: read once, do not keep in L1.

@@ -24,12 +24,13 @@
 // load phase from the gradient phase; the gradient is stored with 16-byte streaming stores (__stcs) when the
 // gradient row has the logits row's alignment (always for in-place or same-layout tensors), scalar stores otherwise.
 // Built by cuda/cuda.cmake; checked by cuda/gpu_test.cu (every path forced in turn), timed by cuda/gpu_bench.cu.
-#include <cooperative_groups.h>
-
 #include "cuda_common.cuh"
 #include "kernels.h"
 
+#ifdef __CUDACC__
+#include <cooperative_groups.h>
 namespace cg = cooperative_groups;
+#endif
 
 namespace eapo4j {
 namespace cuda {
@@ -116,7 +117,7 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
     constexpr int VEC = D::kVec;
     constexpr bool kSmem = MODE != kPathReread;
     constexpr bool kCluster = MODE == kPathCluster;
-    extern __shared__ uint4 slots[];  // this CTA's slice of the row (kSmem)
+    uint4* const slots = dynamic_smem<uint4>();  // this CTA's slice of the row (kSmem)
     __shared__ BlockAccScratch scratch;
     __shared__ eapo_softmax_acc partial;  // this CTA's partial, read by the cluster over DSMEM
     __shared__ RowConsts consts;
@@ -279,7 +280,7 @@ template <int DT, int MODE>
 cudaError_t launch_mode(const PolicyLossParams& p, int K, int threads, int smem, cudaStream_t stream) {
     auto kernel = policy_loss_kernel<DT, MODE>;
     if (smem > 48 * 1024) {
-        cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
+        cudaError_t e = cudaFuncSetAttribute((const void*)kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
         if (e != cudaSuccess) return e;
     }
     int64_t groups = p.n_rows < 2147483647LL / K ? p.n_rows : 2147483647LL / K;
@@ -307,7 +308,7 @@ template <int DT>
 bool cluster_fits(int K, int threads, int smem, cudaStream_t stream) {
     auto kernel = policy_loss_kernel<DT, kPathCluster>;
     if (smem > 48 * 1024 &&
-        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem) != cudaSuccess) {
+        cudaFuncSetAttribute((const void*)kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem) != cudaSuccess) {
         cudaGetLastError();
         return false;
     }
@@ -324,7 +325,7 @@ bool cluster_fits(int K, int threads, int smem, cudaStream_t stream) {
     cfg.attrs = attr;
     cfg.numAttrs = 1;
     int n = 0;
-    if (cudaOccupancyMaxActiveClusters(&n, kernel, &cfg) != cudaSuccess) {
+    if (cudaOccupancyMaxActiveClusters(&n, (const void*)kernel, &cfg) != cudaSuccess) {
         cudaGetLastError();
         return false;
     }
@@ -431,8 +432,7 @@ cudaError_t launch_policy_loss(const PolicyLossParams& p, int dtype, int request
 }
 
 cudaError_t launch_loss_reduce(const double* row_loss, int64_t n, double* out, cudaStream_t stream) {
-    loss_reduce_kernel<<<1, 1024, 0, stream>>>(row_loss, n, out);
-    return cudaGetLastError();
+    return launch_kernel(loss_reduce_kernel, 1, 1024, 0, stream, row_loss, n, out);
 }
 
 }  // namespace cuda

@@ -89,8 +89,7 @@ cudaError_t launch(const TokenStatsParams& p, cudaStream_t stream) {
     int threads = want >= kThreads ? kThreads : (int)((want + 31) / 32 * 32);
     if (threads < 32) threads = 32;
     int64_t grid = p.n_rows < 2147483647LL ? p.n_rows : 2147483647LL;
-    token_stats_kernel<DT><<<(unsigned)grid, threads, 0, stream>>>(p);
-    return cudaGetLastError();
+    return launch_kernel(token_stats_kernel<DT>, (unsigned)grid, (unsigned)threads, 0, stream, p);
 }
 
 }  // namespace
