@@ -84,13 +84,16 @@ __device__ __forceinline__ uint4 pack(const float* in) {
     return v;
 }
 
-// The kernel's dynamic shared memory (cuda/emu/ supplies its own when the kernels run under host emulation).
+// The kernel's dynamic shared memory, and its static shared state (one variable of a trivial struct type per
+// kernel). cuda/emu/emu_cuda.h supplies both when the kernels run under host emulation, where the CTAs of a
+// cluster run concurrently and each needs its own copy.
 #ifndef EAPO4J_HOST_EMULATION
 template <class T>
 __device__ __forceinline__ T* dynamic_smem() {
     extern __shared__ uint4 eapo4j_dynamic_smem[];
     return reinterpret_cast<T*>(eapo4j_dynamic_smem);
 }
+#define EAPO_BLOCK_SHARED(Type, name) __shared__ Type name
 #endif
 
 // Launches kernel<<<grid, block, smem, stream>>>(args...) through cudaLaunchKernelEx (plain C++, so the host code

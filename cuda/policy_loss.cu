@@ -47,10 +47,19 @@ struct RowConsts {
     float lse, entropy, g, c_over_tau;
 };
 
-// ---- cluster primitives; only ever executed in kernels launched with a cluster (sm_90+) ----
+// Static shared state of the policy-loss kernel.
+struct PolicyShared {
+    BlockAccScratch scratch;
+    eapo_softmax_acc partial;
+    RowConsts consts;
+};
+
+// ---- cluster primitives; only ever executed in kernels launched with a cluster (sm_90+, or host emulation) ----
 __device__ __forceinline__ unsigned cluster_rank() {
 #if __CUDA_ARCH__ >= 900
     return cg::this_cluster().block_rank();
+#elif defined(EAPO4J_HOST_EMULATION)
+    return emu::cluster_rank();
 #else
     return 0;
 #endif
@@ -58,6 +67,8 @@ __device__ __forceinline__ unsigned cluster_rank() {
 __device__ __forceinline__ int cluster_nblocks() {
 #if __CUDA_ARCH__ >= 900
     return (int)cg::this_cluster().num_blocks();
+#elif defined(EAPO4J_HOST_EMULATION)
+    return emu::cluster_size();
 #else
     return 1;
 #endif
@@ -65,16 +76,22 @@ __device__ __forceinline__ int cluster_nblocks() {
 __device__ __forceinline__ void cluster_arrive() {
 #if __CUDA_ARCH__ >= 900
     __cluster_barrier_arrive();  // release: my partial (and my reads of the others') are ordered before it
+#elif defined(EAPO4J_HOST_EMULATION)
+    emu::cluster_arrive();
 #endif
 }
 __device__ __forceinline__ void cluster_wait() {
 #if __CUDA_ARCH__ >= 900
     __cluster_barrier_wait();    // acquire
+#elif defined(EAPO4J_HOST_EMULATION)
+    emu::cluster_wait();
 #endif
 }
 __device__ __forceinline__ const eapo_softmax_acc* remote_partial(eapo_softmax_acc* local, int rank) {
 #if __CUDA_ARCH__ >= 900
     return cg::this_cluster().map_shared_rank(local, rank);
+#elif defined(EAPO4J_HOST_EMULATION)
+    return emu::remote_block_shared(local, rank);
 #else
     (void)rank;
     return local;
@@ -118,9 +135,10 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
     constexpr bool kSmem = MODE != kPathReread;
     constexpr bool kCluster = MODE == kPathCluster;
     uint4* const slots = dynamic_smem<uint4>();  // this CTA's slice of the row (kSmem)
-    __shared__ BlockAccScratch scratch;
-    __shared__ eapo_softmax_acc partial;  // this CTA's partial, read by the cluster over DSMEM
-    __shared__ RowConsts consts;
+    EAPO_BLOCK_SHARED(PolicyShared, sh);
+    BlockAccScratch& scratch = sh.scratch;
+    eapo_softmax_acc& partial = sh.partial;  // this CTA's partial, read by the cluster over DSMEM
+    RowConsts& consts = sh.consts;
 
     const int tid = threadIdx.x, nthr = blockDim.x;
     const int K = kCluster ? cluster_nblocks() : 1;

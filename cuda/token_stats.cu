@@ -31,7 +31,7 @@ __global__ void __launch_bounds__(kThreads, 2) token_stats_kernel(TokenStatsPara
     typedef Dtype<DT> D;
     typedef typename D::T T;
     constexpr int VEC = D::kVec;
-    __shared__ BlockAccScratch scratch;
+    EAPO_BLOCK_SHARED(BlockAccScratch, scratch);
     const int tid = threadIdx.x, nthr = blockDim.x;
 
     for (int64_t r = blockIdx.x; r < p.n_rows; r += gridDim.x) {

@@ -2,9 +2,11 @@
 // source, not a copy) can run on a CPU-only machine: each CUDA thread of a block is a std::thread, __syncthreads is a
 // std::barrier, warp shuffles go through a per-warp exchange array, __shared__ variables are static (one block runs
 // at a time), and the CUDA runtime calls are answered by emu_runtime.cpp with host memory.
-// What this can check: indexing, row splitting, head/tail handling, the phase-1/phase-2 slot ownership, the
-// per-row math, NaN/-inf handling, the API layer and the whole gpu_test.cu harness. What it cannot: cluster/DSMEM
-// (the cluster path is reported as not fitting, so it falls back), real memory ordering, performance.
+// The CTAs of a thread-block cluster run concurrently, each with its own shared state; the cluster barrier is a
+// std::barrier over all their threads and DSMEM maps an address to the same offset in another CTA's state.
+// What this can check: indexing, row splitting over CTAs and threads, head/tail handling, the phase-1/phase-2 slot
+// ownership, barrier pairing (a mismatch deadlocks), the per-row math, NaN/-inf handling, the API layer and the
+// whole gpu_test.cu harness. What it cannot: real memory ordering and caching, hardware scheduling, performance.
 // Included first by every cuda/emu/*.cpp file; see cuda/emu/run_host_emulation.sh.
 #ifndef EAPO4J_EMU_CUDA_H
 #define EAPO4J_EMU_CUDA_H
@@ -35,6 +37,16 @@ namespace emu {
 void syncthreads();
 float shfl_xor(float v, int lane_mask);
 void* dynamic_smem_ptr();
+void* block_static_area();                          // this block's static __shared__ state
+const void* remote_static(const void* local, int rank);  // the same address in block `rank` of the cluster
+unsigned cluster_rank();
+int cluster_size();
+void cluster_arrive();
+void cluster_wait();
+template <class T>
+const T* remote_block_shared(T* local, int rank) {
+    return static_cast<const T*>(remote_static(local, rank));
+}
 typedef void (*Thunk)(void** args);
 struct Register {
     Register(const void* kernel, Thunk thunk);
@@ -57,6 +69,7 @@ inline unsigned __float_as_uint(float f) {
     std::memcpy(&u, &f, 4);
     return u;
 }
+#define EAPO_BLOCK_SHARED(Type, name) Type& name = *static_cast<Type*>(emu::block_static_area())
 template <class T>
 T* dynamic_smem() {
     return static_cast<T*>(emu::dynamic_smem_ptr());

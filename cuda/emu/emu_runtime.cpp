@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -26,13 +27,25 @@ struct Warp {
     float val[32];
 };
 
+constexpr size_t kStaticBytes = 64 * 1024;
+
 struct Block {
     std::unique_ptr<std::barrier<>> bar;
     std::vector<std::unique_ptr<Warp>> warps;
-    std::vector<uint4> smem;
+    std::vector<uint4> smem;     // dynamic shared memory
+    std::vector<uint4> statics;  // static shared state (EAPO_BLOCK_SHARED)
 };
 
-Block* g_block = nullptr;  // one emulated block runs at a time
+struct Cluster {
+    int size = 1;
+    std::unique_ptr<std::barrier<>> bar;
+    std::vector<Block*> blocks;
+};
+
+thread_local Block* t_block = nullptr;
+thread_local Cluster* t_cluster = nullptr;
+thread_local unsigned t_rank = 0;
+thread_local std::optional<std::barrier<>::arrival_token> t_token;
 
 std::map<const void*, Thunk>& registry() {
     static std::map<const void*, Thunk> r;
@@ -78,10 +91,10 @@ bool is_device(const void* p) {
 
 Register::Register(const void* kernel, Thunk thunk) { registry()[kernel] = thunk; }
 
-void syncthreads() { g_block->bar->arrive_and_wait(); }
+void syncthreads() { t_block->bar->arrive_and_wait(); }
 
 float shfl_xor(float v, int lane_mask) {
-    Warp& w = *g_block->warps[threadIdx.x / 32];
+    Warp& w = *t_block->warps[threadIdx.x / 32];
     const int lane = threadIdx.x % 32;
     w.val[lane] = v;
     w.bar.arrive_and_wait();
@@ -90,7 +103,34 @@ float shfl_xor(float v, int lane_mask) {
     return r;
 }
 
-void* dynamic_smem_ptr() { return g_block->smem.data(); }
+void* dynamic_smem_ptr() { return t_block->smem.data(); }
+void* block_static_area() { return t_block->statics.data(); }
+const void* remote_static(const void* local, int rank) {
+    const char* base = reinterpret_cast<const char*>(t_block->statics.data());
+    const ptrdiff_t off = reinterpret_cast<const char*>(local) - base;
+    if (off < 0 || off >= (ptrdiff_t)kStaticBytes || rank < 0 || rank >= t_cluster->size) {
+        std::fprintf(stderr, "emu: bad DSMEM mapping (offset %td, rank %d)\n", off, rank);
+        std::abort();
+    }
+    return reinterpret_cast<const char*>(t_cluster->blocks[rank]->statics.data()) + off;
+}
+unsigned cluster_rank() { return t_rank; }
+int cluster_size() { return t_cluster->size; }
+void cluster_arrive() {
+    if (t_token) {
+        std::fprintf(stderr, "emu: cluster arrive twice without a wait\n");
+        std::abort();
+    }
+    t_token.emplace(t_cluster->bar->arrive());
+}
+void cluster_wait() {
+    if (!t_token) {
+        std::fprintf(stderr, "emu: cluster wait without an arrive\n");
+        std::abort();
+    }
+    t_cluster->bar->wait(std::move(*t_token));
+    t_token.reset();
+}
 
 }  // namespace emu
 
@@ -104,33 +144,52 @@ cudaError_t CUDARTAPI cudaLaunchKernelExC(const cudaLaunchConfig_t* cfg, const v
         std::fprintf(stderr, "emu: launch of an unregistered kernel\n");
         std::abort();
     }
+    unsigned K = 1;
     for (unsigned i = 0; i < cfg->numAttrs; ++i)
-        if (cfg->attrs[i].id == cudaLaunchAttributeClusterDimension && cfg->attrs[i].val.clusterDim.x > 1)
-            return g_last = cudaErrorInvalidClusterSize;  // clusters are not emulated
+        if (cfg->attrs[i].id == cudaLaunchAttributeClusterDimension) K = cfg->attrs[i].val.clusterDim.x;
     const unsigned nthr = cfg->blockDim.x, grid = cfg->gridDim.x;
-    if (nthr == 0 || nthr > 1024 || nthr % 32 != 0 || grid == 0) return g_last = cudaErrorInvalidConfiguration;
-    // The kernels stride over rows by gridDim.x: fewer emulated blocks still cover every row.
-    const unsigned emu_grid = grid < 3 ? grid : 3;
-    for (unsigned b = 0; b < emu_grid; ++b) {
-        Block blk;
-        blk.bar = std::make_unique<std::barrier<>>((std::ptrdiff_t)nthr);
-        for (unsigned w = 0; w < nthr / 32; ++w) blk.warps.push_back(std::make_unique<Warp>());
-        blk.smem.resize(cfg->dynamicSmemBytes / 16 + 1);
-        std::memset((void*)blk.smem.data(), 0x5A, blk.smem.size() * 16);
-        g_block = &blk;
+    if (nthr == 0 || nthr > 1024 || nthr % 32 != 0 || grid == 0 || K == 0 || K > 8 || grid % K != 0)
+        return g_last = cudaErrorInvalidConfiguration;
+    // The kernels stride over rows (or clusters) by gridDim.x: fewer emulated blocks still cover every row.
+    const unsigned groups = grid / K;
+    const unsigned emu_groups = groups < (K > 1 ? 2u : 3u) ? groups : (K > 1 ? 2u : 3u);
+    for (unsigned g = 0; g < emu_groups; ++g) {
+        Cluster cl;
+        cl.size = (int)K;
+        cl.bar = std::make_unique<std::barrier<>>((std::ptrdiff_t)(K * nthr));
+        std::vector<std::unique_ptr<Block>> blocks;
+        for (unsigned k = 0; k < K; ++k) {
+            auto blk = std::make_unique<Block>();
+            blk->bar = std::make_unique<std::barrier<>>((std::ptrdiff_t)nthr);
+            for (unsigned w = 0; w < nthr / 32; ++w) blk->warps.push_back(std::make_unique<Warp>());
+            blk->smem.resize(cfg->dynamicSmemBytes / 16 + 1);
+            std::memset((void*)blk->smem.data(), 0x5A, blk->smem.size() * 16);  // garbage, like real shared memory
+            blk->statics.resize(kStaticBytes / 16);
+            std::memset((void*)blk->statics.data(), 0x5A, kStaticBytes);
+            cl.blocks.push_back(blk.get());
+            blocks.push_back(std::move(blk));
+        }
         std::vector<std::thread> threads;
-        threads.reserve(nthr);
-        for (unsigned t = 0; t < nthr; ++t) {
-            threads.emplace_back([&, t, b] {
-                threadIdx = make_uint3(t, 0, 0);
-                blockIdx = make_uint3(b, 0, 0);
+        threads.reserve(K * nthr);
+        for (unsigned t = 0; t < K * nthr; ++t) {
+            threads.emplace_back([&, t, g] {
+                const unsigned rank = t / nthr;
+                t_block = cl.blocks[rank];
+                t_cluster = &cl;
+                t_rank = rank;
+                t_token.reset();
+                threadIdx = make_uint3(t % nthr, 0, 0);
+                blockIdx = make_uint3(g * K + rank, 0, 0);
                 blockDim = dim3(nthr, 1, 1);
-                gridDim = dim3(emu_grid, 1, 1);
+                gridDim = dim3(emu_groups * K, 1, 1);
                 it->second(args);
+                if (t_token) {
+                    std::fprintf(stderr, "emu: thread exited with a cluster arrive not waited for\n");
+                    std::abort();
+                }
             });
         }
         for (auto& th : threads) th.join();
-        g_block = nullptr;
     }
     return cudaSuccess;
 }
@@ -195,7 +254,7 @@ cudaError_t CUDARTAPI cudaDeviceGetAttribute(int* v, enum cudaDeviceAttr attr, i
 }
 cudaError_t CUDARTAPI cudaFuncSetAttribute(const void*, enum cudaFuncAttribute, int) { return cudaSuccess; }
 cudaError_t CUDARTAPI cudaOccupancyMaxActiveClusters(int* n, const void*, const cudaLaunchConfig_t*) {
-    *n = 0;  // clusters are not emulated: the cluster path always reports "does not fit"
+    *n = 1;  // clusters are emulated (see cudaLaunchKernelExC)
     return cudaSuccess;
 }
 cudaError_t CUDARTAPI cudaMemGetInfo(size_t* free_b, size_t* total) {
