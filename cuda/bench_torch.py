@@ -107,51 +107,60 @@ def main():
         except Exception as e:  # pragma: no cover - depends on the installation
             print(f"torch.compile unavailable: {e}")
 
-    for V in args.v:
-        z = big[:, :V].contiguous()
-        g = torch.Generator(device=dev)
-        g.manual_seed(V)
-        y = torch.randint(0, V, (args.n,), device=dev, generator=g)
-        old = torch.full((args.n,), -10.0, device=dev) + 0.5 * (torch.arange(args.n, device=dev) % 5)
-        adv = torch.where(torch.arange(args.n, device=dev) % 2 == 1, 1.0, -0.7).float()
-        w = torch.ones(args.n, device=dev)
-        c = torch.full((args.n,), 1.0 / args.n, device=dev)  # no padding rows, as in gpu_bench
-        chunks = [(s, min(args.n, s + args.chunk)) for s in range(0, args.n, args.chunk)]
+    out = {"device": props.name, "torch": torch.__version__, "n": args.n, "chunk": args.chunk,
+           "iters": args.iters, "results": results}
 
-        def run_stats(fn):
-            for s, e in chunks:
-                fn(z[s:e], y[s:e])
+    def save():  # after every result, so a run stopped by its time box still leaves what it measured
+        if args.json:
+            tmp = args.json + ".tmp"
+            with open(tmp, "w") as f:
+                json.dump(out, f, indent=1)
+            os.replace(tmp, args.json)
 
-        def run_loss(fn):
-            for s, e in chunks:
-                loss_fwd_bwd(fn, z[s:e], y[s:e], old[s:e], adv[s:e], w[s:e], c[s:e])
+    save()
+    # All eager runs first (they are quick), then torch.compile (compilation is the slow part) until the budget.
+    for impl, fs, fl in (("eager", token_stats, policy_loss), ("compile", compiled_stats, compiled_loss)):
+        if fs is None:
+            continue
+        for V in args.v:
+            z = big[:, :V].contiguous()
+            g = torch.Generator(device=dev)
+            g.manual_seed(V)
+            y = torch.randint(0, V, (args.n,), device=dev, generator=g)
+            old = torch.full((args.n,), -10.0, device=dev) + 0.5 * (torch.arange(args.n, device=dev) % 5)
+            adv = torch.where(torch.arange(args.n, device=dev) % 2 == 1, 1.0, -0.7).float()
+            w = torch.ones(args.n, device=dev)
+            c = torch.full((args.n,), 1.0 / args.n, device=dev)  # no padding rows, as in gpu_bench
+            chunks = [(s, min(args.n, s + args.chunk)) for s in range(0, args.n, args.chunk)]
 
-        for impl, fs, fl in (("eager", token_stats, policy_loss), ("compile", compiled_stats, compiled_loss)):
-            if fs is None:
-                continue
+            def run_stats(fn):
+                for s, e in chunks:
+                    fn(z[s:e], y[s:e])
+
+            def run_loss(fn):
+                for s, e in chunks:
+                    loss_fwd_bwd(fn, z[s:e], y[s:e], old[s:e], adv[s:e], w[s:e], c[s:e])
+
             for kind, fn, runner in (("token_stats", fs, run_stats), ("policy_loss", fl, run_loss)):
                 if impl == "compile" and time.time() - t_start > args.budget_s:
                     print(f"{kind:12s} V={V:<7d} {impl:8s} skipped: time budget of {args.budget_s:.0f} s spent")
                     results.append({"kind": kind, "v": V, "impl": impl, "ms": None, "skipped": "time budget"})
+                    save()
                     continue
                 try:
                     t0 = time.time()
                     ms = median_ms(lambda: runner(fn), args.iters)
-                    print(f"{kind:12s} V={V:<7d} {impl:8s} {ms:9.3f} ms   (incl. warm-up/compile {time.time() - t0:.1f} s)")
+                    print(f"{kind:12s} V={V:<7d} {impl:8s} {ms:9.3f} ms   (incl. warm-up/compile {time.time() - t0:.1f} s)",
+                          flush=True)
                     results.append({"kind": kind, "v": V, "impl": impl, "ms": ms})
                 except Exception as e:  # OOM or compile failure: record it and go on
                     msg = f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
-                    print(f"{kind:12s} V={V:<7d} {impl:8s} FAILED {msg}")
+                    print(f"{kind:12s} V={V:<7d} {impl:8s} FAILED {msg}", flush=True)
                     results.append({"kind": kind, "v": V, "impl": impl, "ms": None, "error": msg})
                     torch.cuda.empty_cache()
-        del z
-        torch.cuda.empty_cache()
-
-    out = {"device": props.name, "torch": torch.__version__, "n": args.n, "chunk": args.chunk,
-           "iters": args.iters, "results": results}
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=1)
+                save()
+            del z
+            torch.cuda.empty_cache()
     return 0
 
 
