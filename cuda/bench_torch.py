@@ -33,13 +33,17 @@ def main():
     args = ap.parse_args()
     t_start = time.time()
 
-    import torch
-
-    if not torch.cuda.is_available():
-        print("SKIPPED: no CUDA device visible to PyTorch")
+    try:
+        import torch
+    except ImportError as e:
+        why = f"PyTorch not importable ({e})"
+    else:
+        why = None if torch.cuda.is_available() else "no CUDA device visible to PyTorch"
+    if why:
+        print(f"SKIPPED: {why}")
         if args.json:
             with open(args.json, "w") as f:
-                json.dump({"skipped": "no CUDA device", "results": []}, f)
+                json.dump({"skipped": why, "results": []}, f)
         return 0
     dev = torch.device("cuda")
     torch.backends.cuda.matmul.allow_tf32 = True
