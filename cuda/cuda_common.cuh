@@ -8,6 +8,7 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <cuda_fp16.h>
+#include <float.h>
 #include <stdint.h>
 
 #include <utility>
@@ -143,8 +144,8 @@ __device__ __forceinline__ RowSplit split_row(const void* row, int64_t vocab) {
 // ---- online softmax, per thread ----
 // Per-thread accumulator of rowmath (eapo_softmax_acc). x are scaled logits z / tau of one chunk. The chunk's max is
 // taken first so that the accumulator is rebased (one expf) at most once per chunk; every element then costs one
-// __expf (ex2.approx: exactly 0 for -inf, so masked vocabulary needs no branch), and e * d is only added when e > 0,
-// so masked entries never make 0 * -inf = NaN.
+// __expf (ex2.approx: exactly 0 for -inf, so masked vocabulary needs no branch); e * d is taken with d clamped to
+// -FLT_MAX, so a masked entry adds 0 * (finite) = 0, never 0 * -inf = NaN.
 // NaN / +inf need no per-element test: a NaN gives e = NaN, and a +inf becomes the max and gives d = inf - inf = NaN,
 // so s turns NaN and stays NaN through every later rebase and merge (lse and H come out NaN, as on the CPU). Only a
 // chunk whose max is -inf (all masked, or masked and NaN, since fmaxf drops NaN) or NaN (all NaN) skips the
@@ -165,10 +166,10 @@ __device__ __forceinline__ void acc_add(eapo_softmax_acc& acc, const float* x) {
     float s = 0.0f, t = 0.0f;
 #pragma unroll
     for (int i = 0; i < K; ++i) {
-        float d = x[i] - acc.m;
-        float e = __expf(d);
+        const float d = x[i] - acc.m;              // NaN stays NaN here, so s turns NaN
+        const float e = __expf(d);
         s += e;
-        t += e > 0.0f ? e * d : 0.0f;
+        t = fmaf(e, fmaxf(d, -FLT_MAX), t);        // masked: e = 0 times a finite number, never 0 * -inf
     }
     acc.s += s;
     acc.t += t;
