@@ -6,7 +6,8 @@
 // std::barrier over all their threads and DSMEM maps an address to the same offset in another CTA's state.
 // What this can check: indexing, row splitting over CTAs and threads, head/tail handling, the phase-1/phase-2 slot
 // ownership, barrier pairing (a mismatch deadlocks), the per-row math, NaN/-inf handling, the API layer and the
-// whole gpu_test.cu harness. What it cannot: real memory ordering and caching, hardware scheduling, performance.
+// whole gpu_test.cu harness. What it cannot: real memory ordering and caching, hardware scheduling, performance
+// (and ex2.approx's last-bit error, which is below the test tolerances).
 // Included first by every cuda/emu/*.cpp file; see cuda/emu/run_host_emulation.sh.
 #ifndef EAPO4J_EMU_CUDA_H
 #define EAPO4J_EMU_CUDA_H
@@ -55,7 +56,12 @@ struct Register {
 
 inline void __syncthreads() { emu::syncthreads(); }
 inline float __shfl_xor_sync(unsigned, float v, int lane_mask) { return emu::shfl_xor(v, lane_mask); }
-inline float __expf(float x) { return std::exp(x); }
+// __expf as the GPU computes it: ex2.approx.ftz(x * log2 e), i.e. with the argument rounded to float after the
+// multiply and results below FLT_MIN flushed to 0 (-inf gives 0, NaN stays NaN).
+inline float __expf(float x) {
+    const float r = std::exp2(x * 1.44269504088896341f);
+    return r < 1.17549435e-38f ? 0.0f : r;
+}
 inline uint4 __ldcs(const uint4* p) { return *p; }
 inline uint4 __ldcg(const uint4* p) { return *p; }
 inline void __stcs(uint4* p, uint4 v) { *p = v; }
