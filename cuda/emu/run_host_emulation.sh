@@ -13,7 +13,7 @@ args=("$@")
 if [[ ${#args[@]} -eq 0 ]]; then
     args=(--small)
 elif [[ "${args[0]}" == "--full" ]]; then
-    args=()
+    args=("${args[@]:1}")
 fi
 cuda_inc=${CUDA_HOME:-/usr/local/cuda}/include
 mkdir -p "$out"
