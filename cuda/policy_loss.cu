@@ -44,7 +44,7 @@ constexpr int kStaticSmemReserve = 2048;     // static shared memory of the kern
 
 // Per-row values every thread needs in the gradient phase.
 struct RowConsts {
-    float lse, entropy, g, c_over_tau;
+    float m, log_s, entropy, g, c_over_tau;  // log p_v = (z_v / tau - m) - log_s
 };
 
 // Static shared state of the policy-loss kernel.
@@ -121,7 +121,7 @@ __device__ __forceinline__ void grad_of_vec(const uint4& v, int64_t first, int64
     const int tk = (ty >= 0 && ty < VEC) ? (int)ty : -1;  // position of the target inside this vector, if any
 #pragma unroll
     for (int k = 0; k < VEC; ++k) {
-        const float logp_v = x[k] * inv_tau - rc.lse;
+        const float logp_v = (x[k] * inv_tau - rc.m) - rc.log_s;  // as eapo_acc_logp: exact for |z| ~ 1e4
         gv[k] = eapo_grad_elem(__expf(logp_v), logp_v, tk == k, rc.g, eta, rc.entropy, rc.c_over_tau);
     }
 }
@@ -236,14 +236,14 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
             cluster_arrive();  // "done reading the partials"; the matching wait is at the end of the row
         }
         if (tid == 0) {
-            const float lse = eapo_acc_lse(acc);
             const float entropy = eapo_acc_entropy(acc);
-            const float logp = zy - lse;
+            const float logp = eapo_acc_logp(acc, zy);
             const int use_kl = p.use_kl;
             eapo_token_terms t = eapo_token_loss(logp, entropy, p.old_logp[r], use_kl ? p.ref_logp[r] : 0.0f,
                                                  p.advantages[r], p.weights[r], p.clip_low, p.clip_high,
                                                  p.dual_clip, use_kl, use_kl ? p.kl_beta : 0.0f, p.entropy_coef);
-            consts.lse = lse;
+            consts.m = acc.m;
+            consts.log_s = logf(acc.s);
             consts.entropy = entropy;
             consts.g = t.g;
             consts.c_over_tau = c * p.inv_tau;
@@ -270,7 +270,7 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
                 store_grad_vec<DT>(grow, first, vec_ok, gv);
             }
             if (do_head || do_tail) {
-                const float logp_v = xs * p.inv_tau - rc.lse;
+                const float logp_v = (xs * p.inv_tau - rc.m) - rc.log_s;
                 grow[scalar_idx] = D::from_f32(
                     eapo_grad_elem(__expf(logp_v), logp_v, scalar_idx == yy, rc.g, eta, rc.entropy, rc.c_over_tau));
             }

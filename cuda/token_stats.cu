@@ -1,5 +1,5 @@
 // Fused token statistics, CUDA (SPEC.md "Token statistics"): per row r of the logits,
-//   logp[r] = z_y / tau - lse   and   entropy[r] = H = lse - sum_v p_v z_v / tau,
+//   logp[r] = (z_y / tau - m) - log s = z_y / tau - lse   and   entropy[r] = H = lse - sum_v p_v z_v / tau,
 // for fp32 / bf16 / fp16 logits, fp32 accumulation. The CPU twin is native/src/token_stats_cpu.cpp; both take
 // their per-row math (online-softmax accumulator, rebase/merge, lse, entropy) from native/include/eapo4j_rowmath.h.
 //
@@ -75,7 +75,7 @@ __global__ void __launch_bounds__(kThreads, 2) token_stats_kernel(TokenStatsPara
         }
         acc = block_merge(acc, scratch);
         if (tid == 0) {
-            if (p.logp) p.logp[r] = zy - eapo_acc_lse(acc);
+            if (p.logp) p.logp[r] = eapo_acc_logp(acc, zy);
             if (p.entropy) p.entropy[r] = eapo_acc_entropy(acc);
         }
     }

@@ -2,6 +2,7 @@ package org.eapo4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +19,11 @@ import org.junit.jupiter.api.Test;
 class NativeProgramsTest {
     static final Path BIN = Path.of("target", "native-build", "bin");
 
-    static String run(Path program) throws IOException, InterruptedException {
+    static String run(Path program, String... args) throws IOException, InterruptedException {
         assertTrue(Files.isExecutable(program), program + " was not built (native/build.sh builds it)");
-        Process p = new ProcessBuilder(program.toString()).redirectErrorStream(true).start();
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(program.toString()));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), program + " timed out");
         System.out.print(out);
@@ -32,5 +35,23 @@ class NativeProgramsTest {
     void cpuSelfCheckPasses() throws Exception {
         String out = run(BIN.resolve("eapo4j_native_test"));
         assertTrue(out.contains("OK: 0 failures"), out);
+    }
+
+    /** The GPU test's cases (the ones cuda/gpu-check.sh runs on a GPU), here against the CPU kernels only. */
+    @Test
+    void gpuTestCasesPassOnTheCpuKernels() throws Exception {
+        Path gpuTest = BIN.resolve("eapo4j_gpu_test");
+        assumeTrue(Files.isExecutable(gpuTest), "built without nvcc: no GPU test program");
+        String out = run(gpuTest, "--cpu-only");
+        assertTrue(out.contains("OK: 0 failures"), out);
+    }
+
+    /** Without a GPU the GPU test program says so and exits 0; with one it runs every CUDA case. */
+    @Test
+    void gpuTestProgramNeverCrashes() throws Exception {
+        Path gpuTest = BIN.resolve("eapo4j_gpu_test");
+        assumeTrue(Files.isExecutable(gpuTest), "built without nvcc: no GPU test program");
+        String out = run(gpuTest, "--small");
+        assertTrue(out.contains("SKIPPED: no CUDA device") || out.contains("OK: 0 failures"), out);
     }
 }
