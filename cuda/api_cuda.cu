@@ -170,7 +170,7 @@ int eapo_policy_loss_cuda(const void* logits, int dtype, int64_t rows_outer, int
         if (loss_out) *loss_out = 0.0;
         return EAPO_OK;
     }
-    const bool use_kl = ref_logp != nullptr && cfg->kl_beta != 0.0f;
+    const bool use_kl = ref_logp != nullptr && cfg->kl_beta > 0.0f;  // SPEC: only when beta > 0
     EAPO_CHECK(check_device_pointer(logits, "logits", err, err_len));
     EAPO_CHECK(check_device_pointer(targets, "targets", err, err_len));
     EAPO_CHECK(check_device_pointer(old_logp, "old_logp", err, err_len));

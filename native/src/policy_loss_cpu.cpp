@@ -43,7 +43,7 @@ double policy_loss_rows(const PolicyLossJob& job, int64_t begin, int64_t end) {
     alignas(64) float buf[kBlock];
     const eapo_loss_config& cfg = job.cfg;
     const float inv_tau = 1.0f / cfg.temperature;
-    const int use_kl = job.ref_logp != nullptr && cfg.kl_beta != 0.0f;
+    const int use_kl = job.ref_logp != nullptr && cfg.kl_beta > 0.0f;  // SPEC: only when beta > 0
     const size_t esize = dtype_size(job.dtype);
     double loss_sum = 0.0;
     for (int64_t r = begin; r < end; ++r) {
