@@ -20,25 +20,25 @@ public final class TrainConfig {
     // model
     public int dModel = 128, layers = 2, heads = 4, dFf = 512, maxLen = 96;
     // supervised warm-up
-    public int warmupSteps = 150, warmupBatch = 32;
-    public double warmupLr = 2e-3;
+    public int warmupSteps = 400, warmupBatch = 32;
+    public double warmupLr = 5e-3;
     // RL
     public String weighting = "eapo";
     public double eapoAlpha = 1.0, lambdaMin = 0.05, lambdaMax = 4.0, entropyEma = 0.0;
     public int h0Steps = 1;
-    public int steps = 120, promptsPerStep = 8, groupSize = 8, maxNewTokens = 32;
+    public int steps = 150, promptsPerStep = 8, groupSize = 8, maxNewTokens = 32;
     public double temperature = 1.0;
     public int topK = 0;
     public double topP = 1.0;
-    public double lr = 1e-3, maxGradNorm = 1.0, weightDecay = 0.0;
+    public double lr = 3e-4, maxGradNorm = 1.0, weightDecay = 0.0;
     public int epochs = 1, minibatches = 2;
     public double clipLow = 0.2, clipHigh = 0.28, dualClip = 3.0, klBeta = 0.0, entropyCoef = 0.0;
     public String aggregation = "token-mean";
     public boolean stdScale = true;
     // evaluation and bookkeeping
-    public int evalEvery = 20, evalQuestions = 0, evalSamples = 8, trainEvalQuestions = 40;
-    public int checkpointEvery = 20;
-    public int threads = 0;
+    public int evalEvery = 25, evalQuestions = 0, evalSamples = 8, trainEvalQuestions = 40;
+    public int checkpointEvery = 25;
+    public int threads = 1;
 
     public EapoWeighting.Config eapoConfig() {
         return new EapoWeighting.Config(eapoAlpha, lambdaMin, lambdaMax, entropyEma, h0Steps);
