@@ -59,6 +59,7 @@ public final class TrainConfig {
         lossConfig();
         updateConfig();
         eapoConfig();
+        org.eapo4j.rl.Weightings.parse(weighting, eapoConfig());
         if (steps < 0 || warmupSteps < 0) throw new IllegalArgumentException("steps must be >= 0");
         if (groupSize < 2) throw new IllegalArgumentException("groupSize must be >= 2 (advantages are group-relative)");
         if (promptsPerStep < 1) throw new IllegalArgumentException("promptsPerStep must be >= 1");
