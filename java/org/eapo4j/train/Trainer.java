@@ -99,7 +99,7 @@ public final class Trainer implements AutoCloseable {
         Path ck = outDir.resolve(CHECKPOINT);
         if (Files.exists(ck)) return resume(outDir);
         Trainer t = new Trainer(cfg, outDir, null);
-        t.log = new MetricsLog(outDir.resolve(METRICS));
+        t.startFreshLog();
         t.writeConfig();
         return t;
     }
@@ -131,7 +131,7 @@ public final class Trainer implements AutoCloseable {
         ck.loadInto("model.", t.model.namedParameters());
         t.warmupDone = true;
         t.warmupStep = ck.header.path("warmupStep").asInt();
-        t.log = new MetricsLog(outDir.resolve(METRICS));
+        t.startFreshLog();
         t.writeConfig();
         if (cfg.klBeta > 0) t.reference = t.model.frozenCopy();
         return t;
@@ -156,6 +156,16 @@ public final class Trainer implements AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>(r.metrics());
         m.put("examples", r.samples());
         return m;
+    }
+
+    /** A run without a checkpoint starts over: metric lines of an earlier, uncheckpointed attempt are dropped. */
+    private void startFreshLog() {
+        try {
+            Files.deleteIfExists(outDir.resolve(METRICS));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        log = new MetricsLog(outDir.resolve(METRICS));
     }
 
     private static WordTokenizer tokenizerOf(Checkpoint ck) {
