@@ -41,7 +41,7 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.println("output folder: " + t.outDir().toAbsolutePath());
         long t0 = System.nanoTime();
         try (t) {
-            Map<String, Object> s = new RunLoop(t, !noProgress, System.out, 10).run();
+            Map<String, Object> s = new RunLoop(t, !noProgress && System.console() != null, System.out, 10).run();
             System.out.printf("done in %.0f s: metrics %s, plots *.png, checkpoint %s%n",
                     (System.nanoTime() - t0) / 1e9, t.metricsPath(), t.checkpointPath());
             printSummary(s);

@@ -29,6 +29,8 @@ public final class TrainOptions {
     @Option(names = "--warmup-steps", description = "supervised warm-up steps") Integer warmupSteps;
     @Option(names = "--warmup-batch") Integer warmupBatch;
     @Option(names = "--warmup-lr") Double warmupLr;
+    @Option(names = "--rl-questions", description = "RL uses the first N train questions, 0 = all (default 40)")
+    Integer rlQuestions;
     @Option(names = "--prompts", description = "questions per RL step") Integer prompts;
     @Option(names = "--group", description = "answers per question (G)") Integer group;
     @Option(names = "--max-new", description = "longest answer in tokens") Integer maxNew;
@@ -79,6 +81,7 @@ public final class TrainOptions {
         if (warmupSteps != null) c.warmupSteps = warmupSteps;
         if (warmupBatch != null) c.warmupBatch = warmupBatch;
         if (warmupLr != null) c.warmupLr = warmupLr;
+        if (rlQuestions != null) c.rlQuestions = rlQuestions;
         if (prompts != null) c.promptsPerStep = prompts;
         if (group != null) c.groupSize = group;
         if (maxNew != null) c.maxNewTokens = maxNew;

@@ -39,10 +39,12 @@ public final class CompareReport {
         StringBuilder md = new StringBuilder();
         md.append("# EAPO vs GRPO-family weightings on the embedded medical QA task\n\n");
         md.append("Reproduce with:\n\n```\n").append(command).append("\n```\n\n");
-        md.append(String.format(Locale.ROOT, "Setup: %d RL steps x %d questions x G=%d answers, lr %.1e, %d epoch(s) x "
+        md.append(String.format(Locale.ROOT, "Setup: RL questions drawn from %s; "
+                        + "%d RL steps x %d questions x G=%d answers, lr %.1e, %d epoch(s) x "
                         + "%d minibatches, clip %.2f/%.2f, dual clip %.1f, KL beta %.3f, %s aggregation, "
                         + "std-scaled advantages: %s; warm-up %d steps (shared by all weightings of a seed); "
                         + "model d=%d, %d layers. Evaluation: all held-out questions, G=%d samples each, T=%.1f.\n\n",
+                cfg.rlQuestions > 0 ? "the first " + cfg.rlQuestions + " train questions" : "all train questions",
                 cfg.steps, cfg.promptsPerStep, cfg.groupSize, cfg.lr, cfg.epochs, cfg.minibatches, cfg.clipLow,
                 cfg.clipHigh, cfg.dualClip, cfg.klBeta, cfg.aggregation, cfg.stdScale, cfg.warmupSteps, cfg.dModel,
                 cfg.layers, cfg.evalSamples, cfg.temperature));

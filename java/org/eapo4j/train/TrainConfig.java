@@ -26,6 +26,8 @@ public final class TrainConfig {
     public String weighting = "eapo";
     public double eapoAlpha = 1.0, lambdaMin = 0.05, lambdaMax = 4.0, entropyEma = 0.0;
     public int h0Steps = 1;
+    /** RL draws its questions from the first rlQuestions train questions (0 = all of them). */
+    public int rlQuestions = 40;
     public int steps = 150, promptsPerStep = 8, groupSize = 8, maxNewTokens = 32;
     public double temperature = 1.0;
     public int topK = 0;
@@ -62,6 +64,7 @@ public final class TrainConfig {
         org.eapo4j.rl.Weightings.parse(weighting, eapoConfig());
         if (steps < 0 || warmupSteps < 0) throw new IllegalArgumentException("steps must be >= 0");
         if (groupSize < 2) throw new IllegalArgumentException("groupSize must be >= 2 (advantages are group-relative)");
+        if (rlQuestions < 0) throw new IllegalArgumentException("rlQuestions must be >= 0");
         if (promptsPerStep < 1) throw new IllegalArgumentException("promptsPerStep must be >= 1");
         if (evalEvery < 0 || checkpointEvery < 0) throw new IllegalArgumentException("intervals must be >= 0");
     }

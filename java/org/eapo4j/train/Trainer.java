@@ -299,8 +299,9 @@ public final class Trainer implements AutoCloseable {
         long t0 = System.nanoTime();
         int step = rlStep + 1;
         SplittableRandom pr = Sampler.rng(cfg.seed, step, S_PROMPTS);
-        int g = cfg.groupSize, nq = Math.min(cfg.promptsPerStep, train.size());
-        int[] order = permutation(train.size(), pr);
+        int pool = cfg.rlQuestions > 0 ? Math.min(cfg.rlQuestions, train.size()) : train.size();
+        int g = cfg.groupSize, nq = Math.min(cfg.promptsPerStep, pool);
+        int[] order = permutation(pool, pr);
         List<QaItem> qs = new ArrayList<>();
         int[][] prompts = new int[nq * g][];
         for (int q = 0; q < nq; q++) {
