@@ -1,0 +1,21 @@
+package org.eapo4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code eapo4j train | eval | compare | demo}: see docs/TRAINING.md. */
+@Command(name = "eapo4j", mixinStandardHelpOptions = true, version = "eapo4j 0.1.0",
+        description = "EAPO / GRPO-family RL fine-tuning of a small LM on the embedded medical QA task.",
+        subcommands = {TrainCommand.class, EvalCommand.class, CompareCommand.class, DemoCommand.class})
+public final class Main implements Runnable {
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        CompareCommand.rawArgs = args.clone();
+        int rc = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        System.exit(rc);
+    }
+}

@@ -1,0 +1,95 @@
+package org.eapo4j.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * AdamW (decoupled weight decay, applied to matrices only) written over LibTorch tensor ops, so that its whole
+ * state (the moments and the step count) is plain named tensors that a checkpoint can save and restore bit for bit.
+ * Also does global gradient-norm clipping.
+ */
+public final class AdamW {
+    private final List<String> names = new ArrayList<>();
+    private final List<Tensor> params = new ArrayList<>();
+    private final List<Tensor> m = new ArrayList<>(), v = new ArrayList<>();
+    private final double beta1, beta2, eps, weightDecay;
+    private long step;
+
+    public AdamW(Map<String, Tensor> namedParams, double beta1, double beta2, double eps, double weightDecay) {
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        for (Map.Entry<String, Tensor> e : namedParams.entrySet()) {
+            names.add(e.getKey());
+            Tensor p = e.getValue();
+            params.add(p);
+            m.add(torch.zeros_like(p));
+            v.add(torch.zeros_like(p));
+        }
+    }
+
+    public AdamW(Map<String, Tensor> namedParams, double weightDecay) {
+        this(namedParams, 0.9, 0.99, 1e-8, weightDecay);
+    }
+
+    public long stepCount() {
+        return step;
+    }
+
+    public void zeroGrad() {
+        for (Tensor p : params) {
+            Tensor g = p.grad();
+            if (g.defined()) g.zero_();
+        }
+    }
+
+    /** Scales the gradients so their global L2 norm is at most {@code maxNorm}; returns the norm before scaling. */
+    public double clipGradNorm(double maxNorm) {
+        try (PointerScope scope = new PointerScope()) {
+            TensorVector withGrad = new TensorVector();
+            for (Tensor p : params) if (p.grad().defined()) withGrad.push_back(p);
+            if (withGrad.size() == 0) return 0.0;
+            return torch.clip_grad_norm_(withGrad, maxNorm <= 0 ? Double.MAX_VALUE : maxNorm);
+        }
+    }
+
+    public void step(double lr) {
+        step++;
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        try (NoGradGuard ng = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+            for (int i = 0; i < params.size(); i++) {
+                Tensor p = params.get(i), g = p.grad();
+                if (!g.defined()) continue;
+                if (weightDecay > 0 && p.dim() >= 2) p.mul_(new Scalar(1 - lr * weightDecay));
+                m.get(i).mul_(new Scalar(beta1)).add_(g, new Scalar(1 - beta1));
+                v.get(i).mul_(new Scalar(beta2)).addcmul_(g, g, new Scalar(1 - beta2));
+                Tensor denom = v.get(i).div(new Scalar(bc2)).sqrt().add(new Scalar(eps));
+                p.addcdiv_(m.get(i), denom, new Scalar(-lr / bc1));
+            }
+        }
+    }
+
+    /** The moments as named tensors ("m." / "v." + parameter name); handles onto the live state. */
+    public Map<String, Tensor> stateTensors() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            out.put("m." + names.get(i), m.get(i));
+            out.put("v." + names.get(i), v.get(i));
+        }
+        return out;
+    }
+
+    public void restoreStep(long s) {
+        step = s;
+    }
+}

@@ -1,0 +1,73 @@
+package org.eapo4j.model;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Draws tokens on the host from one row of logits. Randomness comes only from the {@link SplittableRandom} passed
+ * in, which the trainer seeds from (seed, step): the same seed and step always sample the same tokens.
+ */
+public final class Sampler {
+    private Sampler() {}
+
+    /** A generator that is a pure function of (seed, step, stream). */
+    public static SplittableRandom rng(long seed, long step, long stream) {
+        long s = seed * 0x9E3779B97F4A7C15L + step * 0xC2B2AE3D27D4EB4FL + stream * 0x165667B19E3779F9L;
+        return new SplittableRandom(s);
+    }
+
+    /** The sampling distribution of one row (after temperature, top-k and top-p), as probabilities. */
+    public static double[] distribution(float[] logits, int offset, int vocab, SamplingConfig cfg) {
+        double[] p = new double[vocab];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < vocab; v++) {
+            p[v] = logits[offset + v] / cfg.temperature();
+            max = Math.max(max, p[v]);
+        }
+        if (cfg.topK() > 0 && cfg.topK() < vocab) {
+            double[] sorted = p.clone();
+            Arrays.sort(sorted);
+            double kth = sorted[vocab - cfg.topK()];
+            for (int v = 0; v < vocab; v++) if (p[v] < kth) p[v] = Double.NEGATIVE_INFINITY;
+        }
+        double sum = 0;
+        for (int v = 0; v < vocab; v++) {
+            p[v] = Math.exp(p[v] - max);
+            sum += p[v];
+        }
+        for (int v = 0; v < vocab; v++) p[v] /= sum;
+        if (cfg.topP() < 1.0) {
+            Integer[] order = new Integer[vocab];
+            for (int v = 0; v < vocab; v++) order[v] = v;
+            final double[] pp = p;
+            Arrays.sort(order, (a, b) -> Double.compare(pp[b], pp[a]));
+            double cum = 0;
+            boolean[] keep = new boolean[vocab];
+            for (int i = 0; i < vocab; i++) {
+                keep[order[i]] = true;
+                cum += p[order[i]];
+                if (cum >= cfg.topP()) break;
+            }
+            double s2 = 0;
+            for (int v = 0; v < vocab; v++) {
+                if (!keep[v]) p[v] = 0;
+                s2 += p[v];
+            }
+            for (int v = 0; v < vocab; v++) p[v] /= s2;
+        }
+        return p;
+    }
+
+    public static int sample(float[] logits, int offset, int vocab, SamplingConfig cfg, SplittableRandom rng) {
+        double[] p = distribution(logits, offset, vocab, cfg);
+        double u = rng.nextDouble(), cum = 0;
+        int last = 0;
+        for (int v = 0; v < vocab; v++) {
+            if (p[v] <= 0) continue;
+            cum += p[v];
+            last = v;
+            if (u < cum) return v;
+        }
+        return last;
+    }
+}

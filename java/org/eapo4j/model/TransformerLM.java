@@ -1,0 +1,182 @@
+package org.eapo4j.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.EmbeddingImpl;
+import org.bytedeco.pytorch.LayerNormImpl;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.LongVector;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.StringTensorDict;
+import org.bytedeco.pytorch.StringVector;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.eapo4j.tensors.HostTensors;
+
+/**
+ * A small causal transformer language model on LibTorch modules: token + learned position embeddings, pre-norm
+ * blocks (LayerNorm, causal scaled-dot-product attention, LayerNorm, GELU MLP), a final LayerNorm and an LM head.
+ *
+ * <p>Sequences are left-padded: {@code real[b][t]} marks real tokens, padding keys are masked out of attention and
+ * position ids count real tokens only, so a left-padded row computes exactly what the unpadded row would. With a
+ * {@link KvCache} the call appends the new positions to the cache (incremental decoding); without one it is a plain
+ * full-sequence forward.
+ */
+public final class TransformerLM extends Module {
+    private final ModelConfig cfg;
+    private final EmbeddingImpl tok, pos;
+    private final Block[] blocks;
+    private final LayerNormImpl lnF;
+    private final LinearImpl head;
+
+    /** Parameters are drawn from LibTorch's global generator: call {@code torch.manual_seed} first. */
+    public TransformerLM(ModelConfig cfg) {
+        this.cfg = cfg;
+        tok = register_module("tok", new EmbeddingImpl(cfg.vocab(), cfg.dModel()));
+        pos = register_module("pos", new EmbeddingImpl(cfg.maxLen(), cfg.dModel()));
+        blocks = new Block[cfg.layers()];
+        for (int i = 0; i < blocks.length; i++) blocks[i] = register_module("block" + i, new Block(cfg));
+        lnF = register_module("ln_f", new LayerNormImpl(new LongVector(new long[] {cfg.dModel()})));
+        head = register_module("head", new LinearImpl(cfg.dModel(), cfg.vocab()));
+        try (NoGradGuard g = new NoGradGuard()) {
+            tok.weight().normal_(0.0, 0.02, null);
+            pos.weight().normal_(0.0, 0.02, null);
+            head.weight().normal_(0.0, 0.02, null);
+            head.bias().zero_();
+        }
+    }
+
+    public ModelConfig config() {
+        return cfg;
+    }
+
+    /** Parameters by name, in registration order (handles onto the live tensors). */
+    public Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        StringTensorDict d = named_parameters(true);
+        StringVector keys = d.keys();
+        for (long i = 0; i < keys.size(); i++) {
+            String k = keys.get(i).getString();
+            out.put(k, new Tensor(d.get(k)));   // an owned handle: get() refers into the dict
+        }
+        return out;
+    }
+
+    public TensorVector parameterVector() {
+        return parameters(true);
+    }
+
+    /** Copies every parameter of {@code other} (same config) into this model. */
+    public void copyFrom(TransformerLM other) {
+        Map<String, Tensor> src = other.namedParameters();
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Map.Entry<String, Tensor> e : namedParameters().entrySet()) e.getValue().copy_(src.get(e.getKey()));
+        }
+    }
+
+    /** A frozen copy (no gradients): the reference policy for the KL term. */
+    public TransformerLM frozenCopy() {
+        TransformerLM c = new TransformerLM(cfg);
+        c.copyFrom(this);
+        for (Tensor p : c.namedParameters().values()) p.set_requires_grad(false);
+        return c;
+    }
+
+    /** Full forward of left-padded tokens [B, T] to logits [B, T, V]. */
+    public Tensor forward(long[][] tokens, boolean[][] real) {
+        return forward(tokens, real, null);
+    }
+
+    /**
+     * Forward of the next {@code tokens[b].length} positions of every row. With a cache, attention also sees the
+     * cached positions and the new keys/values are appended; {@code real} covers the new positions only.
+     */
+    public Tensor forward(long[][] tokens, boolean[][] real, KvCache cache) {
+        int b = tokens.length, t = tokens[0].length;
+        int past = cache == null ? 0 : cache.length;
+        boolean[][] allReal = new boolean[b][past + t];
+        for (int i = 0; i < b; i++) {
+            if (past > 0) System.arraycopy(cache.real[i], 0, allReal[i], 0, past);
+            System.arraycopy(real[i], 0, allReal[i], past, t);
+        }
+        long[] ids = new long[b * t], posIds = new long[b * t];
+        float[] mask = new float[b * t * (past + t)];
+        for (int i = 0; i < b; i++) {
+            int count = 0;
+            for (int j = 0; j < past; j++) if (allReal[i][j]) count++;
+            for (int j = 0; j < t; j++) {
+                ids[i * t + j] = tokens[i][j];
+                posIds[i * t + j] = Math.min(count, cfg.maxLen() - 1);
+                if (real[i][j]) count++;
+                int q = past + j;
+                for (int k = 0; k < past + t; k++) {
+                    boolean ok = k == q || (k < q && allReal[i][k]);
+                    mask[(i * t + j) * (past + t) + k] = ok ? 0f : -1e9f;
+                }
+            }
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Tensor idT = HostTensors.fromLongs(ids, b, t);
+            Tensor posT = HostTensors.fromLongs(posIds, b, t);
+            Tensor maskT = HostTensors.fromFloats(mask, b, 1, t, past + t);
+            Tensor x = tok.forward(idT).add(pos.forward(posT));
+            for (int l = 0; l < blocks.length; l++) x = blocks[l].forward(x, maskT, cache, l);
+            Tensor logits = head.forward(lnF.forward(x));
+            if (cache != null) {
+                cache.real = allReal;
+                cache.length = past + t;
+            }
+            return logits.retainReference();
+        }
+    }
+
+    /** One pre-norm transformer block. */
+    static final class Block extends Module {
+        private final int heads, dHead;
+        private final LayerNormImpl ln1, ln2;
+        private final LinearImpl qkv, proj, fc1, fc2;
+
+        Block(ModelConfig cfg) {
+            heads = cfg.heads();
+            dHead = cfg.dModel() / cfg.heads();
+            ln1 = register_module("ln1", new LayerNormImpl(new LongVector(new long[] {cfg.dModel()})));
+            qkv = register_module("qkv", new LinearImpl(cfg.dModel(), 3L * cfg.dModel()));
+            proj = register_module("proj", new LinearImpl(cfg.dModel(), cfg.dModel()));
+            ln2 = register_module("ln2", new LayerNormImpl(new LongVector(new long[] {cfg.dModel()})));
+            fc1 = register_module("fc1", new LinearImpl(cfg.dModel(), cfg.dFf()));
+            fc2 = register_module("fc2", new LinearImpl(cfg.dFf(), cfg.dModel()));
+            try (NoGradGuard g = new NoGradGuard()) {   // GPT-2 style small init of the residual projections
+                double std = 0.02 / Math.sqrt(2.0 * cfg.layers());
+                proj.weight().normal_(0.0, std, null);
+                fc2.weight().normal_(0.0, std, null);
+            }
+        }
+
+        Tensor forward(Tensor x, Tensor mask, KvCache cache, int layer) {
+            long b = x.size(0), t = x.size(1), d = x.size(2);
+            Tensor h = qkv.forward(ln1.forward(x)).view(b, t, 3, heads, dHead).permute(2, 0, 3, 1, 4);
+            Tensor q = h.select(0, 0), k = h.select(0, 1), v = h.select(0, 2);
+            if (cache != null) {
+                if (cache.keys[layer] != null) {
+                    k = torch.cat(new TensorVector(cache.keys[layer], k), 2);
+                    v = torch.cat(new TensorVector(cache.values[layer], v), 2);
+                }
+                Tensor kk = k.contiguous(), vv = v.contiguous();
+                kk.retainReference();
+                vv.retainReference();
+                cache.put(layer, kk, vv);
+            }
+            Tensor a = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false,
+                    new DoubleOptional(), false);
+            Tensor merged = a.transpose(1, 2).reshape(b, t, d);
+            x = x.add(proj.forward(merged));
+            return x.add(fc2.forward(torch.gelu(fc1.forward(ln2.forward(x)))));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package org.eapo4j.rl;
+
+import java.util.SplittableRandom;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
+import org.eapo4j.kernels.FusedKernels;
+import org.eapo4j.kernels.PolicyLossInputs;
+import org.eapo4j.kernels.PolicyLossResult;
+import org.eapo4j.model.AdamW;
+import org.eapo4j.model.TransformerLM;
+import org.eapo4j.tensors.HostTensors;
+
+/**
+ * The policy-gradient update of one rollout batch: for every minibatch, recompute the logits under the current
+ * policy, call {@link FusedKernels#policyLoss} (clipped surrogate, weights, optional k3 KL and entropy bonus, all
+ * per SPEC.md), push its dL/dlogits through the model with {@code logits.backward(grad)}, clip the gradient norm and
+ * take an AdamW step.
+ */
+public final class PolicyUpdate {
+    /** Averages over the minibatch steps of one update. */
+    public record Stats(double loss, double clipFraction, double kl, double entropy, double gradNorm, int optimizerSteps) {}
+
+    private PolicyUpdate() {}
+
+    /**
+     * @param oldLogp    [rows * tr] log-probs of the rollout policy (from its token-statistics pass)
+     * @param refLogp    [rows * tr] log-probs of the reference policy, or null
+     * @param advantages per row
+     * @param weights    per row (lambda_pos / lambda_neg / 0)
+     */
+    public static Stats run(TransformerLM model, AdamW opt, SequenceBatch batch, float[] oldLogp, float[] refLogp,
+                            double[] advantages, double[] weights, UpdateConfig cfg, SplittableRandom rng) {
+        double loss = 0, clip = 0, kl = 0, ent = 0, gn = 0;
+        int steps = 0;
+        float[] adv = batch.broadcast(advantages), w = batch.broadcast(weights);
+        for (int e = 0; e < cfg.epochs(); e++) {
+            int[] perm = permutation(batch.rows, rng);
+            int mbs = Math.min(cfg.minibatches(), batch.rows);
+            for (int mb = 0; mb < mbs; mb++) {
+                int from = mb * batch.rows / mbs, to = (mb + 1) * batch.rows / mbs;
+                int[] rows = java.util.Arrays.copyOfRange(perm, from, to);
+                SequenceBatch sub = batch.subset(rows);
+                double[] r = step(model, opt, sub, gather(oldLogp, rows, batch.tr),
+                        refLogp == null ? null : gather(refLogp, rows, batch.tr), gather(adv, rows, batch.tr),
+                        gather(w, rows, batch.tr), cfg);
+                loss += r[0];
+                clip += r[1];
+                kl += r[2];
+                ent += r[3];
+                gn += r[4];
+                steps++;
+            }
+        }
+        return new Stats(loss / steps, clip / steps, kl / steps, ent / steps, gn / steps, steps);
+    }
+
+    /** One minibatch: returns {loss, clipFraction, kl, entropy, gradNorm}. */
+    static double[] step(TransformerLM model, AdamW opt, SequenceBatch sub, float[] old, float[] ref, float[] adv,
+                         float[] w, UpdateConfig cfg) {
+        try (PointerScope scope = new PointerScope()) {
+            opt.zeroGrad();
+            Tensor logits = sub.responseLogits(model);
+            Tensor y = sub.targetTensor();
+            float[] c = cfg.aggregation().coefficients(sub.mask, sub.rows, sub.tr, Math.max(cfg.maxLength(), sub.tr));
+            PolicyLossInputs in = new PolicyLossInputs(sub.perToken(old), ref == null ? null : sub.perToken(ref),
+                    sub.perToken(adv), sub.perToken(w), sub.perToken(c));
+            double kl = 0, ent;
+            try (PolicyLossResult res = FusedKernels.policyLoss(logits, y, in, cfg.loss())) {
+                logits.backward(res.gradLogits(), new BoolOptional(), false, new TensorArrayRefOptional());
+                float[] lp = HostTensors.toFloats(res.logProbs());
+                ent = sub.maskedMean(HostTensors.toFloats(res.entropy()));
+                if (ref != null) {
+                    float[] k3 = new float[lp.length];
+                    for (int i = 0; i < lp.length; i++) {
+                        double x = ref[i] - lp[i];
+                        k3[i] = (float) (Math.exp(x) - x - 1);
+                    }
+                    kl = sub.maskedMean(k3);
+                }
+                double gradNorm = opt.clipGradNorm(cfg.maxGradNorm());
+                opt.step(cfg.lr());
+                return new double[] {res.loss(), res.clipFraction(), kl, ent, gradNorm};
+            }
+        }
+    }
+
+    static int[] permutation(int n, SplittableRandom rng) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    static float[] gather(float[] perToken, int[] rows, int tr) {
+        float[] out = new float[rows.length * tr];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(perToken, rows[i] * tr, out, i * tr, tr);
+        return out;
+    }
+}

@@ -1,0 +1,131 @@
+package org.eapo4j.rl;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.eapo4j.kernels.FusedKernels;
+import org.eapo4j.kernels.TokenStats;
+import org.eapo4j.model.TransformerLM;
+import org.eapo4j.tensors.HostTensors;
+
+/**
+ * Prompts and responses laid out for teacher-forced passes: each row is the left-padded prompt (width tp) followed
+ * by the response, right-padded to tr. Response token j of row i is predicted by the logits at position tp - 1 + j,
+ * so {@link #responseLogits} is the [B, tr, V] slice of the model's output starting there (a strided view; the
+ * kernels accept it as is and the gradient flows back through the slice).
+ */
+public final class SequenceBatch {
+    public final int rows, tp, tr;
+    final long[][] tokens;
+    final boolean[][] real;
+    /** Response targets [rows * tr] (padding: 0) and mask [rows * tr] (1 = a response token, end token included). */
+    public final long[] targets;
+    public final float[] mask;
+
+    public SequenceBatch(int[][] prompts, int[][] responses, int padId) {
+        rows = prompts.length;
+        int p = 0, r = 1;
+        for (int i = 0; i < rows; i++) {
+            p = Math.max(p, prompts[i].length);
+            r = Math.max(r, responses[i].length);
+        }
+        tp = p;
+        tr = r;
+        tokens = new long[rows][tp + tr];
+        real = new boolean[rows][tp + tr];
+        targets = new long[rows * tr];
+        mask = new float[rows * tr];
+        for (int i = 0; i < rows; i++) {
+            java.util.Arrays.fill(tokens[i], padId);
+            int off = tp - prompts[i].length;
+            for (int j = 0; j < prompts[i].length; j++) {
+                tokens[i][off + j] = prompts[i][j];
+                real[i][off + j] = true;
+            }
+            for (int j = 0; j < responses[i].length; j++) {
+                tokens[i][tp + j] = responses[i][j];
+                real[i][tp + j] = true;
+                targets[i * tr + j] = responses[i][j];
+                mask[i * tr + j] = 1f;
+            }
+        }
+    }
+
+    private SequenceBatch(SequenceBatch src, int[] rowIdx) {
+        rows = rowIdx.length;
+        tp = src.tp;
+        tr = src.tr;
+        tokens = new long[rows][];
+        real = new boolean[rows][];
+        targets = new long[rows * tr];
+        mask = new float[rows * tr];
+        for (int i = 0; i < rows; i++) {
+            int s = rowIdx[i];
+            tokens[i] = src.tokens[s];
+            real[i] = src.real[s];
+            System.arraycopy(src.targets, s * tr, targets, i * tr, tr);
+            System.arraycopy(src.mask, s * tr, mask, i * tr, tr);
+        }
+    }
+
+    /** The rows {@code rowIdx}, same widths. */
+    public SequenceBatch subset(int[] rowIdx) {
+        return new SequenceBatch(this, rowIdx);
+    }
+
+    /** Logits of the response positions, [rows, tr, V] (a view of the full forward). */
+    public Tensor responseLogits(TransformerLM model) {
+        int t = tp + tr - 1;   // the last token predicts nothing
+        long[][] in = new long[rows][];
+        boolean[][] re = new boolean[rows][];
+        for (int i = 0; i < rows; i++) {
+            in[i] = java.util.Arrays.copyOf(tokens[i], t);
+            re[i] = java.util.Arrays.copyOf(real[i], t);
+        }
+        try (Tensor full = model.forward(in, re)) {
+            return full.narrow(1, tp - 1, tr);
+        }
+    }
+
+    public Tensor targetTensor() {
+        return HostTensors.fromLongs(targets, rows, tr);
+    }
+
+    public Tensor perToken(float[] values) {
+        return HostTensors.fromFloats(values, rows, tr);
+    }
+
+    /** Per-row value broadcast to the row's tokens. */
+    public float[] broadcast(double[] perRow) {
+        float[] out = new float[rows * tr];
+        for (int i = 0; i < rows; i++) java.util.Arrays.fill(out, i * tr, (i + 1) * tr, (float) perRow[i]);
+        return out;
+    }
+
+    public double maskSum() {
+        double s = 0;
+        for (float m : mask) s += m;
+        return s;
+    }
+
+    /** Mask-weighted mean of a per-token array. */
+    public double maskedMean(float[] perToken) {
+        double s = 0, n = 0;
+        for (int i = 0; i < mask.length; i++) {
+            s += mask[i] * perToken[i];
+            n += mask[i];
+        }
+        return n == 0 ? 0 : s / n;
+    }
+
+    /** Log-probs and entropies of the response tokens under {@code model}, no gradient: [rows * tr] each. */
+    public float[][] tokenStats(TransformerLM model, double temperature) {
+        try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+            Tensor logits = responseLogits(model);
+            Tensor y = targetTensor();
+            try (TokenStats st = FusedKernels.tokenStats(logits, y, temperature)) {
+                return new float[][] {HostTensors.toFloats(st.logProbs()), HostTensors.toFloats(st.entropy())};
+            }
+        }
+    }
+}
