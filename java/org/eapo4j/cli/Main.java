@@ -1,5 +1,7 @@
 package org.eapo4j.cli;
 
+import org.eapo4j.data.DataFormatException;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,9 +15,19 @@ public final class Main implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
+    /** Bad data or arguments: one line naming the problem (file and line for data), no stack trace. */
+    private static int reportUserError(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
+        if (ex instanceof DataFormatException || ex instanceof IllegalArgumentException) {
+            cmd.getErr().println("eapo4j: " + ex.getMessage());
+            return 2;
+        }
+        throw ex;
+    }
+
     public static void main(String[] args) {
         CompareCommand.rawArgs = args.clone();
-        int rc = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        int rc = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(Main::reportUserError).execute(args);
         System.exit(rc);
     }
 }
