@@ -87,7 +87,8 @@ public final class PolicyUpdate {
         }
     }
 
-    static int[] permutation(int n, SplittableRandom rng) {
+    /** A uniform random permutation of 0..n-1 (Fisher-Yates), drawn from rng. */
+    public static int[] permutation(int n, SplittableRandom rng) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
         for (int i = n - 1; i > 0; i--) {

@@ -301,7 +301,7 @@ public final class Trainer implements AutoCloseable {
         SplittableRandom pr = Sampler.rng(cfg.seed, step, S_PROMPTS);
         int pool = cfg.rlQuestions > 0 ? Math.min(cfg.rlQuestions, train.size()) : train.size();
         int g = cfg.groupSize, nq = Math.min(cfg.promptsPerStep, pool);
-        int[] order = permutation(pool, pr);
+        int[] order = PolicyUpdate.permutation(pool, pr);
         List<QaItem> qs = new ArrayList<>();
         int[][] prompts = new int[nq * g][];
         for (int q = 0; q < nq; q++) {
@@ -457,18 +457,6 @@ public final class Trainer implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    static int[] permutation(int n, SplittableRandom rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
-    }
 
     static double mean(double[] a) {
         double s = 0;
