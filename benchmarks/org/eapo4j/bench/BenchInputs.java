@@ -50,7 +50,9 @@ final class BenchInputs implements AutoCloseable {
         String key = n + "x" + v + ":" + dtype;
         BenchInputs in = SHARED.get(key);
         if (in != null) return in;
-        while (SHARED.size() >= 2) {
+        // At most two entries (both dtypes of a shape), one when a single [N, V] tensor passes 1 GB.
+        int keep = (long) n * v * 4 > 1_000_000_000L ? 1 : 2;
+        while (SHARED.size() >= keep) {
             String oldest = SHARED.keySet().iterator().next();
             SHARED.remove(oldest).free();
         }

@@ -70,10 +70,32 @@ public class PolicyLossBenchmark {
                 Agreement.checkPolicyLoss(in, in.logits, r.tokenLoss(), work);
             }
         } else {  // oursFreshGrad and libtorchAutograd: the fresh-gradient call against LibTorch
+            if (method.endsWith(".libtorchAutograd")) requireMemoryForAutograd(params);
             try (PolicyLossResult r = FusedKernels.policyLoss(in.logits, in.targets, in.loss, BenchInputs.LOSS)) {
                 Agreement.checkPolicyLoss(in, in.logits, r.tokenLoss(), r.gradLogits());
             }
         }
+    }
+
+    /**
+     * LibTorch autograd holds about 7 [N, V] tensors at its peak (measured by {@link MemoryProbe}); at N = 4096,
+     * V = 151936, fp32 that is 17 GB. Where the machine lacks it, the trial is skipped with a BENCHSKIP line (read by
+     * {@link BenchmarkReport}) instead of pushing the shared machine into the OOM killer.
+     */
+    private void requireMemoryForAutograd(BenchmarkParams params) {
+        long need = (long) (7.5 * in.logitsBytes()) + 1_000_000_000L;
+        long avail;
+        try {
+            avail = MemoryProbe.memAvailable();
+        } catch (java.io.IOException e) {
+            return;
+        }
+        if (avail >= need) return;
+        String reason = String.format(java.util.Locale.ROOT, "needs ~%.1f GB free for its temporaries, MemAvailable "
+                + "was %.1f GB", need / 1e9, avail / 1e9);
+        System.out.println("BENCHSKIP PolicyLossBenchmark.libtorchAutograd " + n + " " + v + " " + dtype + " "
+                + threads + " " + reason);
+        throw new IllegalStateException("skipped: " + reason);
     }
 
     @Setup(Level.Iteration)
