@@ -165,8 +165,8 @@ public final class BenchmarkReport {
             String line;
             while ((line = br.readLine()) != null) {
                 System.out.println(line);
-                if (line.startsWith("BENCHSKIP ")) {
-                    String[] f = line.split(" ", 7);
+                if (line.contains("BENCHSKIP ")) {  // JMH may print it after "Iteration   1: "
+                    String[] f = line.substring(line.indexOf("BENCHSKIP ")).split(" ", 7);
                     Config c = new Config(Integer.parseInt(f[2]), Integer.parseInt(f[3]), f[4], Integer.parseInt(f[5]));
                     skippedKeys.add(key(f[1], c));
                     skipped.add(f[1] + " " + describe(c) + ": " + f[6] + ".");
