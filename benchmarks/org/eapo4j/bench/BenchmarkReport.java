@@ -225,7 +225,7 @@ public final class BenchmarkReport {
         return group.equals("ours")
                 ? List.of("TokenStatsBenchmark.ours", "PolicyLossBenchmark.oursFreshGrad",
                         "PolicyLossBenchmark.oursReusedBuffer", "PolicyLossBenchmark.oursInPlace",
-                        "RooflineBenchmark.readOnce", "RooflineBenchmark.readWrite")
+                        "RooflineBenchmark.readOnce", "RooflineBenchmark.readWrite", "RooflineBenchmark.readWriteFresh")
                 : List.of("TokenStatsBenchmark.libtorch", "PolicyLossBenchmark.libtorchAutograd");
     }
 
@@ -342,6 +342,19 @@ public final class BenchmarkReport {
                 + "`vblendvps` selects of `vexp`) and ~10% in the max sweep. Loading and arithmetic alternate block by "
                 + "block with no prefetch of the next block, so memory idles during the arithmetic: the kernel is "
                 + "compute-bound at ~3 GB/s per core, while a plain sum streams several times faster.\n");
+        sb.append("- Why LibTorch is this slow here: on this VM, first-touching fresh memory is expensive (compare "
+                + "the last two columns of the policy-loss table: a copy into fresh memory costs several times a copy "
+                + "into a resident buffer). Each LibTorch op of the composite writes a new [N, V] tensor, so most of "
+                + "its time is page faults (a spot check at N = 4096, V = 32000, fp32, 1 thread, outside this run: "
+                + "`div`, `log_softmax`, `softmax`, `mul` ~0.5-0.6 s each, a `clone` 0.42-0.48 s, `copy_` into a "
+                + "resident buffer 0.09 s). Our kernels write nothing of size [N, V] except the gradient.\n");
+        sb.append("- The suite runs with LibTorch's defaults. LibTorch's CPU allocator can ask for transparent huge "
+                + "pages (`THP_MEM_ALLOC_ENABLE=1`; THP is in madvise mode on this machine), which makes fresh memory "
+                + "~2.5x cheaper to touch (spot check as above: `clone` 0.50 -> 0.19 s, `div` 0.43 -> 0.14 s, "
+                + "`log_softmax` 0.54 -> 0.31 s): with it, LibTorch would be markedly faster than here, and our "
+                + "fresh-gradient mode too (it allocates through LibTorch).\n");
+        sb.append("- 1 vs 2 threads: the second core is shared with other jobs (see the load averages), so 2 threads "
+                + "are often no faster than 1, for both sides; read the 2-thread rows as a shared-machine figure.\n");
         sb.append("- In-place mode restores the logits before each call (untimed); the restore leaves the tail of the "
                 + "logits in the last-level cache, which helps the smallest shape (65 MB in fp32) a little.\n");
         sb.append("- LibTorch runs its ops on an OpenMP pool; when the machine is oversubscribed (see the load "
@@ -427,9 +440,13 @@ public final class BenchmarkReport {
     private void renderPolicyLoss(StringBuilder sb) {
         sb.append("## Policy loss, forward + backward (gradient w.r.t. the logits)\n\n");
         sb.append("Time in ms with the speed-up over LibTorch autograd in parentheses. Roofline = read + write "
-                + "time / our time, per mode (fresh / reused / in place).\n\n");
+                + "time / our time, per mode (fresh / reused / in place). The last column is the same copy into a "
+                + "freshly allocated tensor (`clone()`): its excess over read + write is what page-faulting one new "
+                + "[N, V] buffer costs here, paid once per call by our fresh mode and once per temporary by LibTorch."
+                + "\n\n");
         sb.append("| N | V | dtype | threads | LibTorch autograd ms | ours fresh | ours reused buffer | ours in place "
-                + "| read + write ms | fraction of roofline |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| read + write ms | fraction of roofline | copy into fresh memory ms |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Config c : configs()) {
             Score ref = scores.get(key("PolicyLossBenchmark.libtorchAutograd", c));
             Score fresh = scores.get(key("PolicyLossBenchmark.oursFreshGrad", c));
@@ -441,7 +458,8 @@ public final class BenchmarkReport {
                     .append(withRatio(fresh, ref)).append(" | ").append(withRatio(reused, ref)).append(" | ")
                     .append(withRatio(inPlace, ref)).append(" | ").append(ms(rw)).append(" | ")
                     .append(fmtOr(ratio(rw, fresh))).append(" / ").append(fmtOr(ratio(rw, reused))).append(" / ")
-                    .append(fmtOr(ratio(rw, inPlace))).append(" |\n");
+                    .append(fmtOr(ratio(rw, inPlace))).append(" | ")
+                    .append(ms(scores.get(key("RooflineBenchmark.readWriteFresh", c)))).append(" |\n");
         }
         sb.append("\nMemory of one policy-loss call (2 threads): peak added, and extra beyond the call's outputs "
                 + "(the fresh gradient and autograd's gradient are outputs).\n\n");

@@ -60,7 +60,7 @@ class BenchmarkSmokeTest {
 
     @Test
     void rooflineBenchmarkRuns() throws RunnerException {
-        check(RooflineBenchmark.class, 2);
+        check(RooflineBenchmark.class, 3);
     }
 
     @Test
