@@ -326,6 +326,7 @@ public final class Trainer implements AutoCloseable {
         double[] adv = Advantages.compute(r, g, cfg.stdScale);
         Advantages.Sign[] signs = Advantages.split(r, g);
 
+        long tReward = System.nanoTime();
         SequenceBatch batch = new SequenceBatch(prompts, out.responses(), WordTokenizer.PAD_ID);
         float[][] oldStats = batch.tokenStats(model, cfg.temperature);   // old-policy pass: log-probs and H
         double ht = batch.maskedMean(oldStats[1]);
@@ -333,9 +334,11 @@ public final class Trainer implements AutoCloseable {
         WeightingSchedule.Weights w = schedule.next(ht);
         double[] weights = Advantages.weights(signs, w.lambdaPos(), w.lambdaNeg());
 
+        long tOld = System.nanoTime();
         PolicyUpdate.Stats st = PolicyUpdate.run(model, opt, batch, oldStats[0], refLogp, adv, weights,
                 cfg.updateConfig(), Sampler.rng(cfg.seed, step, S_MINIBATCH));
         rlStep = step;
+        long tUpdate = System.nanoTime();
 
         int pos = 0, neg = 0, neu = 0;
         for (Advantages.Sign s : signs)
@@ -364,7 +367,10 @@ public final class Trainer implements AutoCloseable {
         m.put("response_len", len / r.length);
         m.put("truncated_frac", trunc / r.length);
         m.put("grad_norm", st.gradNorm());
-        m.put("gen_time_s", (tGen - t0) / 1e9);
+        m.put("gen_time_s", (tGen - t0) / 1e9);                 // rollout: sampling with the KV cache
+        m.put("reward_time_s", (tReward - tGen) / 1e9);         // grading and advantages
+        m.put("old_pass_time_s", (tOld - tReward) / 1e9);       // old-policy (and reference) token statistics
+        m.put("update_time_s", (tUpdate - tOld) / 1e9);         // epochs x minibatches of fused loss + backward + AdamW
         m.put("step_time_s", (System.nanoTime() - t0) / 1e9);
         m.values().removeIf(v -> v instanceof Double d && d.isNaN());
         if (log != null) log.write(m);
