@@ -5,14 +5,17 @@
 #   bash cuda/gpu-check.sh            # report in ${OUT:-build}/gpu-report.md, logs in ${OUT:-build}/gpu-logs/
 #
 # Steps (each time-boxed; the whole script stays under ~7.5 minutes on an H100):
-#   1. configure + build with CMake (Release) into ${BUILD_DIR:-build/gpu-build}; check libeapo4j.so has no
-#      libcudart dependency
+#   1. configure + build with CMake (Release) into ${BUILD_DIR:-build/gpu-build}, or use a build made elsewhere
+#      (EAPO4J_PREBUILT=DIR with DIR/bin and DIR/lib, as cuda/pack-device.sh makes it) when its programs run here;
+#      check libeapo4j.so holds sm_80/sm_90 code and has no libcudart dependency
 #   2. native CPU test (eapo4j_native_test)
 #   3. GPU test (eapo4j_gpu_test): CUDA vs CPU kernels vs float64 reference, every policy-loss path
-#   4. compute-sanitizer memcheck and racecheck on small shapes (eapo4j_gpu_test --small), if compute-sanitizer exists
-#   5. GPU benchmark (eapo4j_gpu_bench): copy roofline, our kernels, fractions of copy bandwidth
-#   6. PyTorch eager / torch.compile baselines (cuda/bench_torch.py)
-#   7. the markdown report combining them (fractions and speedups computed from the measured numbers)
+#   4. GPU benchmark (eapo4j_gpu_bench): copy roofline, our kernels, fractions of copy bandwidth
+#   5. PyTorch eager / torch.compile baselines (cuda/bench_torch.py)
+#   6. Java GPU tests (CudaRawKernelsTest through the JUnit console launcher), when EAPO4J_JAVA_HOME and
+#      EAPO4J_JAVA_LIB name a Java runtime and the jars (cuda/pack-device.sh); a skipped GPU test counts as a failure
+#   7. compute-sanitizer memcheck and racecheck on small shapes (eapo4j_gpu_test --small), if compute-sanitizer exists
+#   8. the markdown report combining them (fractions and speedups computed from the measured numbers)
 # Exit status: 0 when every step passed, 1 otherwise (the report is written in both cases).
 set -uo pipefail
 
@@ -96,63 +99,118 @@ configure() {
         -DCMAKE_LIBRARY_OUTPUT_DIRECTORY="$build/lib" -DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$build/bin" \
         ${EAPO4J_CMAKE_ARGS:-} && cmake --build "$build" --parallel "$(nproc)"
 }
-check_no_cudart() {
+check_library() {
     readelf -d "$build/lib/libeapo4j.so" | grep NEEDED
     if readelf -d "$build/lib/libeapo4j.so" | grep -q 'libcudart'; then
         echo "libeapo4j.so depends on libcudart.so (CUDA_RUNTIME_LIBRARY Static expected)"
         return 1
     fi
-    grep -q 'building the CUDA kernels' "$logs/build.log" ||
-        { echo "CMake did not enable the CUDA kernels (nvcc not found?)"; return 1; }
+    local objdump
+    objdump=$(command -v cuobjdump || echo "$(dirname "${CUDACXX:-nvcc}")/cuobjdump")
+    [[ -x "$objdump" ]] || { echo "no libcudart dependency; cuobjdump not found, sm_90 check not done"; return 0; }
+    "$objdump" --list-elf "$build/lib/libeapo4j.so" || true
+    "$objdump" --list-elf "$build/lib/libeapo4j.so" 2>/dev/null | grep -q 'sm_90' ||
+        { echo "libeapo4j.so holds no sm_90 code (built without nvcc?)"; return 1; }
     echo "no libcudart dependency; CUDA kernels compiled in"
 }
-export -f configure check_no_cudart
-run_step build 300 bash -c configure
-built=$?
-if ((built == 0)); then
-    run_step no-cudart-dependency 10 bash -c check_no_cudart
-    # ---- 2-4. tests ----
-    run_step native-cpu-test 60 "$build/bin/eapo4j_native_test"
-    run_step gpu-test 200 "$build/bin/eapo4j_gpu_test"
-    sanitizer=$(command -v compute-sanitizer || true)
-    [[ -z "$sanitizer" && -x /usr/local/cuda/bin/compute-sanitizer ]] && sanitizer=/usr/local/cuda/bin/compute-sanitizer
-    if [[ -z "$sanitizer" ]]; then
-        for d in /usr/local/cuda*/bin /opt/cuda/bin; do
-            [[ -x "$d/compute-sanitizer" ]] && { sanitizer=$d/compute-sanitizer; break; }
-        done
-    fi
-    if [[ -n "$sanitizer" ]]; then
-        run_step sanitizer-memcheck 120 "$sanitizer" --tool memcheck --error-exitcode 1 \
-            "$build/bin/eapo4j_gpu_test" --small
-        run_step sanitizer-racecheck 120 "$sanitizer" --tool racecheck --racecheck-report all --error-exitcode 1 \
-            "$build/bin/eapo4j_gpu_test" --small
+export -f configure check_library
+built=1
+if [[ -n "${EAPO4J_PREBUILT:-}" && -x "${EAPO4J_PREBUILT}/bin/eapo4j_gpu_test" ]]; then
+    prebuilt=$(cd "$EAPO4J_PREBUILT" && pwd)
+    # The usage line (exit 2) proves the program and libeapo4j.so load on this machine.
+    LD_LIBRARY_PATH="$prebuilt/lib" "$prebuilt/bin/eapo4j_gpu_test" --help >"$logs/prebuilt.log" 2>&1
+    if grep -q '^usage:' "$logs/prebuilt.log"; then
+        build=$prebuilt
+        printf 'build\tPASS\t0\tprebuilt (%s)\n' "$EAPO4J_PREBUILT" >>"$status_file"
+        echo "== build: using the prebuilt programs in $EAPO4J_PREBUILT"
+        built=0
     else
-        skip_step sanitizer-memcheck "compute-sanitizer not found"
-        skip_step sanitizer-racecheck "compute-sanitizer not found"
+        echo "== prebuilt programs in $EAPO4J_PREBUILT do not run here; building"
+        cat "$logs/prebuilt.log"
     fi
-    # ---- 5. benchmark ----
-    run_step gpu-bench 120 "$build/bin/eapo4j_gpu_bench" --iters 10 --json "$out/gpu_bench.json"
-else
-    for s in no-cudart-dependency native-cpu-test gpu-test sanitizer-memcheck sanitizer-racecheck gpu-bench; do
-        skip_step "$s" "build failed"
+fi
+if ((built != 0)); then
+    run_step build 300 bash -c configure
+    built=$?
+fi
+export LD_LIBRARY_PATH="$build/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+py=$(command -v python3 || command -v python || true)
+sanitizer=$(command -v compute-sanitizer || true)
+if [[ -z "$sanitizer" ]]; then
+    for d in /usr/local/cuda/bin /usr/local/cuda*/bin /opt/cuda/bin /opt/nvidia/*/compute-sanitizer; do
+        [[ -x "$d/compute-sanitizer" ]] && { sanitizer=$d/compute-sanitizer; break; }
     done
 fi
+if ((built == 0)); then
+    run_step library-check 20 bash -c check_library
+    # ---- 2-4. tests and benchmark ----
+    run_step native-cpu-test 60 "$build/bin/eapo4j_native_test"
+    run_step gpu-test 150 "$build/bin/eapo4j_gpu_test"
+    run_step gpu-bench 120 "$build/bin/eapo4j_gpu_bench" --iters 10 --json "$out/gpu_bench.json"
+else
+    for s in library-check native-cpu-test gpu-test gpu-bench; do skip_step "$s" "build failed"; done
+fi
 
-# ---- 6. PyTorch baselines ----
-py=$(command -v python3 || command -v python || true)
+# ---- 5. PyTorch baselines ----
+# Whatever is left after a reserve for the Java tests, the two sanitizer runs and the report.
 if [[ -n "$py" ]] && "$py" -c 'import torch' >/dev/null 2>&1; then
     export TORCHINDUCTOR_CACHE_DIR=${TORCHINDUCTOR_CACHE_DIR:-$out/torchinductor-cache}
-    now=$(date +%s)
-    left=$((deadline - now - 25))  # leave time for the report
-    torch_budget=$((left - 60))     # compile runs stop this long before the step's timeout
+    left=$((deadline - $(date +%s) - 190))
+    ((left > 170)) && left=170
+    torch_budget=$((left - 45))     # compile runs stop this long before the step's timeout
     ((torch_budget < 30)) && torch_budget=30
-    run_step bench-torch $((left > 0 ? left : 1)) "$py" cuda/bench_torch.py --iters 5 \
+    run_step bench-torch $((left > 30 ? left : 30)) "$py" cuda/bench_torch.py --iters 5 \
         --budget-s "$torch_budget" --json "$out/bench_torch.json"
 else
     skip_step bench-torch "python3 with torch not found"
 fi
 
-# ---- 7. report ----
+# ---- 6. Java GPU tests ----
+java_tests() {
+    local lib=$EAPO4J_JAVA_LIB cp="" f d
+    for f in "$lib"/*.jar; do
+        [[ "$f" == *console-standalone* ]] || cp="$cp${cp:+:}$f"
+    done
+    # jnicudart (JavaCPP CUDA presets) needs libcudart.so.13 from this machine's CUDA installation.
+    for f in $(find /usr/local /opt /usr/lib -name 'libcudart.so.13*' 2>/dev/null | head -n 4); do
+        d=$(dirname "$f")
+        LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d"
+    done
+    export LD_LIBRARY_PATH
+    echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+    "$EAPO4J_JAVA_HOME/bin/java" -Xss4m -jar "$lib"/junit-platform-console-standalone-*.jar execute \
+        --disable-banner --disable-ansi-colors --details=tree --class-path "$cp" \
+        --select-class org.eapo4j.kernels.cuda.CudaRawKernelsTest | tee "$logs/java-junit.txt"
+    local rc=${PIPESTATUS[0]}
+    ((rc == 0)) || return "$rc"
+    # On a GPU machine the GPU tests must run: a skipped test or a failed assumption (aborted) is a failure here.
+    if grep -Eq '\[ *[1-9][0-9]* tests (skipped|aborted)' "$logs/java-junit.txt"; then
+        echo "GPU tests were skipped (see the reasons above)"
+        return 3
+    fi
+}
+export -f java_tests
+if [[ -n "${EAPO4J_JAVA_HOME:-}" && -x "${EAPO4J_JAVA_HOME}/bin/java" && -d "${EAPO4J_JAVA_LIB:-}" ]]; then
+    run_step java-gpu-tests 60 bash -c java_tests
+else
+    skip_step java-gpu-tests "no Java runtime given (EAPO4J_JAVA_HOME, EAPO4J_JAVA_LIB: see cuda/pack-device.sh)"
+fi
+
+# ---- 7. compute-sanitizer ----
+if ((built != 0)); then
+    skip_step sanitizer-memcheck "build failed"
+    skip_step sanitizer-racecheck "build failed"
+elif [[ -n "$sanitizer" ]]; then
+    run_step sanitizer-memcheck 90 "$sanitizer" --tool memcheck --error-exitcode 1 \
+        "$build/bin/eapo4j_gpu_test" --small
+    run_step sanitizer-racecheck 90 "$sanitizer" --tool racecheck --racecheck-report all --error-exitcode 1 \
+        "$build/bin/eapo4j_gpu_test" --small
+else
+    skip_step sanitizer-memcheck "compute-sanitizer not found"
+    skip_step sanitizer-racecheck "compute-sanitizer not found"
+fi
+
+# ---- 8. report ----
 elapsed=$(($(date +%s) - t0))
 make_report() {
     "$py" cuda/gpu_report.py "$out" "$status_file" "$elapsed" "$logs"
