@@ -16,6 +16,7 @@
 #      EAPO4J_JAVA_LIB name a Java runtime and the jars (cuda/pack-device.sh); a skipped GPU test counts as a failure
 #   7. compute-sanitizer memcheck and racecheck on small shapes (eapo4j_gpu_test --small), if compute-sanitizer exists
 #   8. the markdown report combining them (fractions and speedups computed from the measured numbers)
+# GPU_CHECK_ONLY="gpu-test gpu-bench ..." runs only the steps named (the others are reported as skipped).
 # Exit status: 0 when every step passed, 1 otherwise (the report is written in both cases).
 set -uo pipefail
 
@@ -40,6 +41,10 @@ run_step() {
     local name=$1 max=$2
     shift 2
     local now left limit start rc
+    if [[ -n "${GPU_CHECK_ONLY:-}" && " $GPU_CHECK_ONLY " != *" $name "* ]]; then
+        skip_step "$name" "not in GPU_CHECK_ONLY"
+        return 0
+    fi
     now=$(date +%s)
     left=$((deadline - now))
     limit=$max

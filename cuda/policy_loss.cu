@@ -2,7 +2,8 @@
 // Per row r: the softmax statistics of z / tau (lse, entropy H), logp of the target, the token terms
 // (eapo_token_loss: clip, dual clip, k3 KL, entropy bonus), the outputs (token loss, logp, entropy, flags, c * l for
 // the batch loss) and the whole gradient row
-//   dL/dz_v = (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H))        (eapo_grad_elem)
+//   dL/dz_v = (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H))        (eapo_grad_elem, computed in
+//           = p_v * (a + b * log p_v) + t * 1[v = y]                                  its factored form)
 // written in the logits dtype, optionally in place over the logits. Rows with c == 0 get a zero gradient row and
 // zero outputs without reading the logits. The CPU twin is native/src/policy_loss_cpu.cpp; all formulas come from
 // native/include/eapo4j_rowmath.h.
@@ -38,13 +39,14 @@ namespace cuda {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr int kUnroll = 4;
+constexpr int kUnroll = 4;  // 16-byte loads in flight per thread in the load phase
 constexpr int kSmemTargetBytes = 64 * 1024;  // per-CTA slice size the path choice aims at (3+ CTAs per SM)
 constexpr int kStaticSmemReserve = 2048;     // static shared memory of the kernel (scratch, partials), rounded up
 
 // Per-row values every thread needs in the gradient phase.
 struct RowConsts {
-    float m, log_s, entropy, g, c_over_tau;  // log p_v = (z_v / tau - m) - log_s
+    float m, log_s;          // log p_v = (z_v / tau - m) - log_s
+    eapo_grad_factors f;     // dL/dz_v = p_v (a + b log p_v) + t 1[v = y]
 };
 
 // Static shared state of the policy-loss kernel.
@@ -110,19 +112,25 @@ __device__ __forceinline__ void store_grad_vec(typename Dtype<DT>::T* grow, int6
     }
 }
 
-// Gradient of one 16-byte vector of logits whose first element is row element `first`.
+// Gradient of one 16-byte vector of logits whose first element is row element `first`, in the factored form of
+// rowmath (eapo_grad_elem_factored): about 7 operations and one exp per element, which matters because this loop
+// and the statistics loop together are close to the SM's issue rate at HBM speed.
 template <int DT>
 __device__ __forceinline__ void grad_of_vec(const uint4& v, int64_t first, int64_t y, float inv_tau,
-                                            const RowConsts& rc, float eta, float* gv) {
+                                            const RowConsts& rc, float* gv) {
     constexpr int VEC = Dtype<DT>::kVec;
     float x[VEC];
     unpack<DT>(v, x);
-    const int64_t ty = y - first;
-    const int tk = (ty >= 0 && ty < VEC) ? (int)ty : -1;  // position of the target inside this vector, if any
 #pragma unroll
     for (int k = 0; k < VEC; ++k) {
-        const float logp_v = (x[k] * inv_tau - rc.m) - rc.log_s;  // as eapo_acc_logp: exact for |z| ~ 1e4
-        gv[k] = eapo_grad_elem(__expf(logp_v), logp_v, tk == k, rc.g, eta, rc.entropy, rc.c_over_tau);
+        const float logp_v = fmaf(x[k], inv_tau, -rc.m) - rc.log_s;  // one rounding of z / tau - m: exact at 1e4
+        gv[k] = eapo_grad_elem_factored(exp_ftz(logp_v), logp_v, rc.f);
+    }
+    const uint64_t ty = (uint64_t)(y - first);
+    if (ty < (uint64_t)VEC) {  // the target lies in this vector: once per row
+#pragma unroll
+        for (int k = 0; k < VEC; ++k)
+            if ((uint64_t)k == ty) gv[k] += rc.f.t;
     }
 }
 
@@ -194,31 +202,26 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
         }
         const uint4* vrow = reinterpret_cast<const uint4*>(row + sp.head);
         const int64_t nmine = v1 - v0;
-        {
-            int64_t i = tid;
-            for (; i + (kUnroll - 1) * (int64_t)nthr < nmine; i += kUnroll * (int64_t)nthr) {
-                uint4 v[kUnroll];
+        // Each batch issues all kUnroll loads (predicated at the end of the slice) before the first use: a slice
+        // costs ceil(nmine / (kUnroll * nthr)) memory latencies, with no serial remainder loop.
+        for (int64_t base = tid; base < nmine; base += kUnroll * (int64_t)nthr) {
+            uint4 v[kUnroll];
 #pragma unroll
-                for (int u = 0; u < kUnroll; ++u)
-                    v[u] = keep_l2 ? __ldcg(vrow + v0 + i + u * nthr) : load_stream(vrow + v0 + i + u * nthr);
+            for (int u = 0; u < kUnroll; ++u) {
+                const int64_t i = base + u * nthr;
+                if (i < nmine) v[u] = keep_l2 ? __ldcg(vrow + v0 + i) : load_stream(vrow + v0 + i);
+            }
 #pragma unroll
-                for (int u = 0; u < kUnroll; ++u) {
-                    if (kSmem) slots[i + u * nthr] = v[u];
+            for (int u = 0; u < kUnroll; ++u) {
+                const int64_t i = base + u * nthr;
+                if (i < nmine) {
+                    if (kSmem) slots[i] = v[u];
                     float x[VEC];
                     unpack<DT>(v[u], x);
 #pragma unroll
                     for (int k = 0; k < VEC; ++k) x[k] *= p.inv_tau;
                     acc_add<VEC>(acc, x);
                 }
-            }
-            for (; i < nmine; i += nthr) {
-                uint4 v = keep_l2 ? __ldcg(vrow + v0 + i) : load_stream(vrow + v0 + i);
-                if (kSmem) slots[i] = v;
-                float x[VEC];
-                unpack<DT>(v, x);
-#pragma unroll
-                for (int k = 0; k < VEC; ++k) x[k] *= p.inv_tau;
-                acc_add<VEC>(acc, x);
             }
         }
         acc = block_merge(acc, scratch);  // valid in every thread; s is NaN when the slice held NaN / +inf
@@ -244,9 +247,7 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
                                                  p.dual_clip, use_kl, use_kl ? p.kl_beta : 0.0f, p.entropy_coef);
             consts.m = acc.m;
             consts.log_s = logf(acc.s);
-            consts.entropy = entropy;
-            consts.g = t.g;
-            consts.c_over_tau = c * p.inv_tau;
+            consts.f = eapo_grad_factors_of(t.g, p.entropy_coef, entropy, c * p.inv_tau);
             if (rank == 0) {
                 if (p.token_loss) p.token_loss[r] = t.loss;
                 if (p.logp) p.logp[r] = logp;
@@ -261,18 +262,17 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
         if (grow) {
             const RowConsts rc = consts;
             const int64_t yy = p.targets[r];
-            const float eta = p.entropy_coef;
             for (int64_t i = tid; i < nmine; i += nthr) {
                 const uint4 v = kSmem ? slots[i] : load_stream(vrow + v0 + i);
                 float gv[VEC];
                 const int64_t first = sp.head + (v0 + i) * VEC;
-                grad_of_vec<DT>(v, first, yy, p.inv_tau, rc, eta, gv);
+                grad_of_vec<DT>(v, first, yy, p.inv_tau, rc, gv);
                 store_grad_vec<DT>(grow, first, vec_ok, gv);
             }
             if (do_head || do_tail) {
-                const float logp_v = (xs * p.inv_tau - rc.m) - rc.log_s;
-                grow[scalar_idx] = D::from_f32(
-                    eapo_grad_elem(__expf(logp_v), logp_v, scalar_idx == yy, rc.g, eta, rc.entropy, rc.c_over_tau));
+                const float logp_v = fmaf(xs, p.inv_tau, -rc.m) - rc.log_s;
+                grow[scalar_idx] = D::from_f32(eapo_grad_elem_factored(exp_ftz(logp_v), logp_v, rc.f) +
+                                               (scalar_idx == yy ? rc.f.t : 0.0f));
             }
         }
         if (kCluster) cluster_wait();  // no CTA leaves or overwrites `partial` while another may still read it

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "eapo4j.h"
+#include "eapo4j_rowmath.h"
 
 namespace {
 
@@ -98,6 +99,36 @@ void check_shape(int64_t N, int64_t V, float tau, unsigned seed) {
     expect_close("loss", loss, want_loss, 2e-5);
 }
 
+// eapo_grad_elem_factored (the CUDA policy loss's form) against eapo_grad_elem and a float64 evaluation, including
+// masked entries (p = 0, log p = -inf) and NaN.
+void check_factored_gradient() {
+    std::mt19937 rng(99);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    for (int i = 0; i < 200000; ++i) {
+        const float g = (u(rng) - 0.5f) * 6.0f, eta = i % 3 == 0 ? 0.0f : u(rng) * 0.1f, h = u(rng) * 8.0f;
+        const float cot = (u(rng) + 0.01f) * 2.0f;
+        const float logp = i % 11 == 0 ? -INFINITY : -u(rng) * (i % 2 ? 30.0f : 120.0f);
+        const float p = std::exp(logp);
+        const int target = i % 7 == 0;
+        const eapo_grad_factors f = eapo_grad_factors_of(g, eta, h, cot);
+        const float got = eapo_grad_elem_factored(p, logp, f) + (target ? f.t : 0.0f);
+        const float old = eapo_grad_elem(p, logp, target, g, eta, h, cot);
+        const double pd = p, lpd = p > 0 ? (double)logp : 0.0;
+        const double want = (double)cot * ((double)g * ((target ? 1.0 : 0.0) - pd) + (double)eta * pd * (lpd + h));
+        const double scale = cot * (std::fabs(g) * (1.0 + pd) + eta * pd * (std::fabs(lpd) + h)) + 1e-30;
+        if (!(std::fabs(got - want) <= 2e-6 * scale) || !(std::fabs(old - want) <= 2e-6 * scale)) {
+            std::printf("FAIL factored gradient: g %g eta %g H %g c/tau %g logp %g: factored %.9g, eapo_grad_elem %.9g, "
+                        "float64 %.9g\n", g, eta, h, cot, logp, got, old, want);
+            if (++failures > 20) return;
+        }
+    }
+    const eapo_grad_factors f = eapo_grad_factors_of(1.0f, 0.01f, 2.0f, 0.5f);
+    if (!std::isnan(eapo_grad_elem_factored(NAN, NAN, f))) {
+        std::printf("FAIL factored gradient: a NaN element must stay NaN\n");
+        ++failures;
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -108,6 +139,7 @@ int main() {
     check_shape(64, 1000, 1.0f, 3);
     check_shape(9, 32000, 1.3f, 4);
     check_shape(2, 151936, 1.0f, 5);
+    check_factored_gradient();
     std::printf("%s: %d failures\n", failures ? "FAILED" : "OK", failures);
     return failures ? 1 : 0;
 }

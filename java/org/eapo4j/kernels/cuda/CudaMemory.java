@@ -79,10 +79,12 @@ public final class CudaMemory {
     }
 
     /** A raw address as a JavaCPP pointer (no ownership). */
-    static Pointer at(long address) {
+    static Pointer at(long deviceAddress) {
+        // Not named "address": inside the anonymous subclass that name is Pointer's own field, which shadows a
+        // parameter of the same name (the pointer would silently stay null).
         return new Pointer() {
             {
-                this.address = address;
+                address = deviceAddress;
             }
         };
     }

@@ -60,6 +60,12 @@ class CudaRawKernelsTest {
     }
 
     @Test
+    void rawAddressesKeepTheirValue() {
+        // Found on the GPU machine: a shadowed name once made every wrapped device address null.
+        assertEquals(0x7f00_1234_5600L, CudaMemory.at(0x7f00_1234_5600L).address());
+    }
+
+    @Test
     void nativeFailureIsAnIllegalStateException() {
         // Plausible but fake device addresses: without a device the library says ENODEV, with one it refuses the
         // addresses (not CUDA memory). Either way a clean exception, never a crash.
