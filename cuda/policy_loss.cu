@@ -38,9 +38,40 @@ namespace cuda {
 
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int kUnroll = 4;  // 16-byte loads in flight per thread in the load phase
-constexpr int kSmemTargetBytes = 64 * 1024;  // per-CTA slice size the path choice aims at (3+ CTAs per SM)
+// Tuning knobs, fixed at compile time (defaults measured on an H100, docs/GPU.md); a build can override them, e.g.
+// EAPO4J_CMAKE_ARGS="-DCMAKE_CUDA_FLAGS=-DEAPO4J_LOSS_UNROLL=2" native/build.sh DIR.
+#ifndef EAPO4J_LOSS_THREADS
+#define EAPO4J_LOSS_THREADS 256  // largest CTA
+#endif
+#ifndef EAPO4J_LOSS_UNROLL
+#define EAPO4J_LOSS_UNROLL 8  // 16-byte loads in flight per thread in the load phase
+#endif
+#ifndef EAPO4J_LOSS_MIN_BLOCKS
+#define EAPO4J_LOSS_MIN_BLOCKS 3  // CTAs per SM the register budget is sized for (80 registers): 64 KB rows
+                                  // and slices allow 3 per SM anyway
+#endif
+#ifndef EAPO4J_LOSS_CLUSTER_MIN_BLOCKS
+#define EAPO4J_LOSS_CLUSTER_MIN_BLOCKS EAPO4J_LOSS_MIN_BLOCKS  // the same for the cluster path
+#endif
+#ifndef EAPO4J_LOSS_WIDE_CLUSTER_MIN_BLOCKS
+#define EAPO4J_LOSS_WIDE_CLUSTER_MIN_BLOCKS 5  // clusters of 8+ CTAs: small slices, 5 CTAs per SM (H100: 12% faster)
+#endif
+#ifndef EAPO4J_LOSS_WIDE_UNROLL
+#define EAPO4J_LOSS_WIDE_UNROLL 3  // loads in flight per thread there (fits 48 registers)
+#endif
+#ifndef EAPO4J_LOSS_MAX_CLUSTER
+#define EAPO4J_LOSS_MAX_CLUSTER 8  // 16 (non-portable size) ran slower on an H100: 6.0-7.6 ms vs 4.5
+#endif
+#ifndef EAPO4J_LOSS_SMEM_BYTES
+#define EAPO4J_LOSS_SMEM_BYTES (64 * 1024)  // largest row kept whole in one CTA (3 CTAs per SM)
+#endif
+#ifndef EAPO4J_LOSS_CLUSTER_SLICE_BYTES
+#define EAPO4J_LOSS_CLUSTER_SLICE_BYTES (64 * 1024)  // the cluster size K is the smallest with slices this small
+#endif
+constexpr int kThreads = EAPO4J_LOSS_THREADS;
+constexpr int kUnroll = EAPO4J_LOSS_UNROLL;
+constexpr int kSmemRowBytes = EAPO4J_LOSS_SMEM_BYTES;
+constexpr int kClusterSliceBytes = EAPO4J_LOSS_CLUSTER_SLICE_BYTES;
 constexpr int kStaticSmemReserve = 2048;     // static shared memory of the kernel (scratch, partials), rounded up
 
 // Per-row values every thread needs in the gradient phase.
@@ -134,14 +165,20 @@ __device__ __forceinline__ void grad_of_vec(const uint4& v, int64_t first, int64
     }
 }
 
-// MODE: kPathReread, kPathSmem or kPathCluster. One row per CTA (K = 1) or per cluster of K CTAs.
-template <int DT, int MODE>
-__global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossParams p) {
+// MODE: kPathReread, kPathSmem or kPathCluster. One row per CTA (K = 1) or per cluster of K CTAs. WIDE: a cluster
+// of 8 or more CTAs, whose small slices leave room for more CTAs per SM if registers allow.
+constexpr int min_blocks(int mode, bool wide) {
+    return mode != kPathCluster ? EAPO4J_LOSS_MIN_BLOCKS
+                                : wide ? EAPO4J_LOSS_WIDE_CLUSTER_MIN_BLOCKS : EAPO4J_LOSS_CLUSTER_MIN_BLOCKS;
+}
+template <int DT, int MODE, bool WIDE = false>
+__global__ void __launch_bounds__(kThreads, min_blocks(MODE, WIDE)) policy_loss_kernel(PolicyLossParams p) {
     typedef Dtype<DT> D;
     typedef typename D::T T;
     constexpr int VEC = D::kVec;
     constexpr bool kSmem = MODE != kPathReread;
     constexpr bool kCluster = MODE == kPathCluster;
+    constexpr int kU = WIDE ? EAPO4J_LOSS_WIDE_UNROLL : kUnroll;
     uint4* const slots = dynamic_smem<uint4>();  // this CTA's slice of the row (kSmem)
     EAPO_BLOCK_SHARED(PolicyShared, sh);
     BlockAccScratch& scratch = sh.scratch;
@@ -202,17 +239,17 @@ __global__ void __launch_bounds__(kThreads, 4) policy_loss_kernel(PolicyLossPara
         }
         const uint4* vrow = reinterpret_cast<const uint4*>(row + sp.head);
         const int64_t nmine = v1 - v0;
-        // Each batch issues all kUnroll loads (predicated at the end of the slice) before the first use: a slice
-        // costs ceil(nmine / (kUnroll * nthr)) memory latencies, with no serial remainder loop.
-        for (int64_t base = tid; base < nmine; base += kUnroll * (int64_t)nthr) {
-            uint4 v[kUnroll];
+        // Each batch issues all kU loads (predicated at the end of the slice) before the first use: a slice
+        // costs ceil(nmine / (kU * nthr)) memory latencies, with no serial remainder loop.
+        for (int64_t base = tid; base < nmine; base += kU * (int64_t)nthr) {
+            uint4 v[kU];
 #pragma unroll
-            for (int u = 0; u < kUnroll; ++u) {
+            for (int u = 0; u < kU; ++u) {
                 const int64_t i = base + u * nthr;
                 if (i < nmine) v[u] = keep_l2 ? __ldcg(vrow + v0 + i) : load_stream(vrow + v0 + i);
             }
 #pragma unroll
-            for (int u = 0; u < kUnroll; ++u) {
+            for (int u = 0; u < kU; ++u) {
                 const int64_t i = base + u * nthr;
                 if (i < nmine) {
                     if (kSmem) slots[i] = v[u];
@@ -294,11 +331,21 @@ DeviceInfo device_info() {
     return d;
 }
 
-template <int DT, int MODE>
-cudaError_t launch_mode(const PolicyLossParams& p, int K, int threads, int smem, cudaStream_t stream) {
-    auto kernel = policy_loss_kernel<DT, MODE>;
+// Raises the kernel's dynamic shared memory limit and, for clusters of more than 8, allows the non-portable size.
+cudaError_t set_kernel_limits(const void* kernel, int K, int smem) {
     if (smem > 48 * 1024) {
-        cudaError_t e = cudaFuncSetAttribute((const void*)kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
+        cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
+        if (e != cudaSuccess) return e;
+    }
+    if (K > 8) return cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1);
+    return cudaSuccess;
+}
+
+template <int DT, int MODE, bool WIDE = false>
+cudaError_t launch_mode(const PolicyLossParams& p, int K, int threads, int smem, cudaStream_t stream) {
+    auto kernel = policy_loss_kernel<DT, MODE, WIDE>;
+    {
+        cudaError_t e = set_kernel_limits((const void*)kernel, K, smem);
         if (e != cudaSuccess) return e;
     }
     int64_t groups = p.n_rows < 2147483647LL / K ? p.n_rows : 2147483647LL / K;
@@ -322,11 +369,10 @@ cudaError_t launch_mode(const PolicyLossParams& p, int K, int threads, int smem,
 }
 
 // Whether a cluster launch of K CTAs with `smem` bytes each can be resident at all on this device.
-template <int DT>
-bool cluster_fits(int K, int threads, int smem, cudaStream_t stream) {
-    auto kernel = policy_loss_kernel<DT, kPathCluster>;
-    if (smem > 48 * 1024 &&
-        cudaFuncSetAttribute((const void*)kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem) != cudaSuccess) {
+template <int DT, bool WIDE>
+bool cluster_fits_impl(int K, int threads, int smem, cudaStream_t stream) {
+    auto kernel = policy_loss_kernel<DT, kPathCluster, WIDE>;
+    if (set_kernel_limits((const void*)kernel, K, smem) != cudaSuccess) {
         cudaGetLastError();
         return false;
     }
@@ -350,6 +396,12 @@ bool cluster_fits(int K, int threads, int smem, cudaStream_t stream) {
     return n > 0;
 }
 
+template <int DT>
+bool cluster_fits(int K, int threads, int smem, cudaStream_t stream) {
+    return K >= 8 ? cluster_fits_impl<DT, true>(K, threads, smem, stream)
+                  : cluster_fits_impl<DT, false>(K, threads, smem, stream);
+}
+
 int threads_for(int64_t vectors_per_cta) {
     int64_t want = (vectors_per_cta + 1) / 2;  // a few vectors per thread
     if (want >= kThreads) return kThreads;
@@ -365,36 +417,30 @@ cudaError_t launch(const PolicyLossParams& p, int requested, cudaStream_t stream
     const DeviceInfo dev = device_info();
     const int64_t smem_cap = (int64_t)dev.smem_optin - kStaticSmemReserve;
 
+    // Smallest cluster (2, 4, 8[, 16] CTAs) whose slices are at most kClusterSliceBytes (the largest when only
+    // that fits shared memory) and that can be resident; 0 when none.
+    auto pick_cluster = [&]() -> int {
+        if (dev.major < 9) return 0;
+        for (int k = 2; k <= EAPO4J_LOSS_MAX_CLUSTER; k *= 2) {
+            if ((slice_bytes(k) <= kClusterSliceBytes || (k == EAPO4J_LOSS_MAX_CLUSTER && slice_bytes(k) <= smem_cap)) &&
+                cluster_fits<DT>(k, threads_for(nvec_max / k + 1), (int)slice_bytes(k), stream))
+                return k;
+        }
+        return 0;
+    };
     int path = kPathReread, K = 1;
     if (p.grad != nullptr) {  // forward only needs no second look at the row
         if (requested == kPathAuto) {
-            bool done = false;
-            if (dev.major >= 9) {
-                for (int k = 1; k <= 8 && !done; k *= 2) {
-                    if (slice_bytes(k) <= kSmemTargetBytes) {
-                        if (k == 1) {
-                            path = kPathSmem; done = true;
-                        } else if (cluster_fits<DT>(k, threads_for(nvec_max / k + 1), (int)slice_bytes(k), stream)) {
-                            path = kPathCluster; K = k; done = true;
-                        }
-                    }
-                }
-                if (!done && slice_bytes(8) <= smem_cap &&
-                    cluster_fits<DT>(8, threads_for(nvec_max / 8 + 1), (int)slice_bytes(8), stream)) {
-                    path = kPathCluster; K = 8; done = true;
-                }
-            } else if (slice_bytes(1) <= smem_cap) {
-                path = kPathSmem; done = true;
+            if (slice_bytes(1) <= (dev.major >= 9 ? kSmemRowBytes : smem_cap)) {
+                path = kPathSmem;  // the whole row in one CTA: no cluster barrier
+            } else if (const int k = pick_cluster()) {
+                path = kPathCluster; K = k;
             }
         } else if (requested == kPathSmem) {
             if (slice_bytes(1) <= smem_cap) path = kPathSmem;
-        } else if (requested == kPathCluster && dev.major >= 9) {
-            for (int k = 2; k <= 8; k *= 2) {
-                if ((slice_bytes(k) <= kSmemTargetBytes || (k == 8 && slice_bytes(8) <= smem_cap)) &&
-                    cluster_fits<DT>(k, threads_for(nvec_max / k + 1), (int)slice_bytes(k), stream)) {
-                    path = kPathCluster; K = k;
-                    break;
-                }
+        } else if (requested == kPathCluster) {
+            if (const int k = pick_cluster()) {
+                path = kPathCluster; K = k;
             }
         }
     }
@@ -409,7 +455,10 @@ cudaError_t launch(const PolicyLossParams& p, int requested, cudaStream_t stream
     }
     cudaError_t e = cudaSuccess;
     switch (path) {
-        case kPathCluster: e = launch_mode<DT, kPathCluster>(p, K, threads, smem, stream); break;
+        case kPathCluster:
+            e = K >= 8 ? launch_mode<DT, kPathCluster, true>(p, K, threads, smem, stream)
+                       : launch_mode<DT, kPathCluster, false>(p, K, threads, smem, stream);
+            break;
         case kPathSmem: e = launch_mode<DT, kPathSmem>(p, 1, threads, smem, stream); break;
         default: return launch_mode<DT, kPathReread>(p, 1, threads_for(nvec_max + 1), 0, stream);
     }
