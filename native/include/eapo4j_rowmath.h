@@ -146,8 +146,8 @@ EAPO_HD float eapo_grad_elem(float p, float logp_v, int is_target, float g, floa
  *   a = (c / tau) * (eta * H - g),   b = (c / tau) * eta,   t = (c / tau) * g,
  *   dL/dz_v = p_v * (a + b * log p_v) + t * 1[v = y]                (eapo_grad_elem_factored, plus t at the target)
  * which is eapo_grad_elem up to rounding (2 operations per element instead of about 8). log p_v is clamped at -1e4
- * before the product, where p_v is exactly 0 in fp32 anyway: a masked entry (p_v = 0, log p_v = -inf) gives 0, never
- * 0 * -inf; a NaN row stays NaN through p_v.
+ * before the product, where p_v is exactly 0 in fp32 anyway: a masked entry (p_v = 0, log p_v = -inf) gives +0,
+ * never 0 * -inf; a NaN row stays NaN through p_v.
  */
 typedef struct eapo_grad_factors {
     float a, b, t;
@@ -162,7 +162,9 @@ EAPO_HD eapo_grad_factors eapo_grad_factors_of(float g, float eta, float entropy
 }
 
 EAPO_HD float eapo_grad_elem_factored(float p, float logp_v, eapo_grad_factors f) {
-    return p * fmaf(f.b, fmaxf(logp_v, -1.0e4f), f.a);
+    /* The + 0 (inside an fma, so no extra operation) turns the -0 of p = 0 times a negative factor into +0:
+     * masked entries get exactly +0, as from eapo_grad_elem. */
+    return fmaf(p, fmaf(f.b, fmaxf(logp_v, -1.0e4f), f.a), 0.0f);
 }
 
 /* bf16 <-> fp32 bit conversions (round to nearest even; NaN stays NaN). */

@@ -13,26 +13,26 @@ void zero_row(void* grad_row, int dtype, int64_t vocab) {
     std::memset(grad_row, 0, (size_t)vocab * dtype_size(dtype));
 }
 
-// Writes (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H)) for every v of the row,
-// with log p_v = (z'_v - m) - log s as in eapo_acc_logp.
+// Writes (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H)) for every v of the row, in the factored
+// form of eapo4j_rowmath.h (eapo_grad_elem_factored, as the CUDA kernel): p_v (a + b log p_v) + t 1[v = y], with
+// log p_v = (z'_v - m) - log s as in eapo_acc_logp. vexp gives exactly 0 below its range, so masked entries
+// (log p_v = -inf, clamped at -1e4 before the product) get +0.
 void write_grad_row(const void* row, void* grad_row, int dtype, int64_t vocab, float inv_tau,
                     const eapo_softmax_acc& acc, int64_t target, float g, float eta, float entropy, float c_over_tau,
                     float* buf) {
-    const vec8 vm = splat(acc.m), vlogs = splat(logf(acc.s)), vg = splat(g), veta = splat(eta), vh = splat(entropy);
-    const vec8 vc = splat(c_over_tau), zero = splat(0.0f), one = splat(1.0f);
-    const ivec8 lane = ivec8{0, 1, 2, 3, 4, 5, 6, 7};
+    const eapo_grad_factors f = eapo_grad_factors_of(g, eta, entropy, c_over_tau);
+    const vec8 vm = splat(acc.m), vlogs = splat(logf(acc.s)), va = splat(f.a), vb = splat(f.b);
+    const vec8 vfloor = splat(-1.0e4f), zero = splat(0.0f);
     for (int64_t off = 0; off < vocab; off += kBlock) {
         int n = (int)(vocab - off < kBlock ? vocab - off : kBlock);
         const float* x_block = row_block(row, dtype, off, n, inv_tau, buf);
-        // Index of the target within this block, -1 when it lies in another block.
-        const int32_t t_rel = (target >= off && target < off + n) ? (int32_t)(target - off) : -1;
         for (int i = 0; i < n; i += kLanes) {
             vec8 logp = (load8(x_block + i) - vm) - vlogs;
             vec8 p = vexp(logp);
-            vec8 onehot = (lane + i) == t_rel ? one : zero;
-            vec8 ent = p > zero ? veta * p * (logp + vh) : zero;  // p log p -> 0 at masked entries
-            store8(buf + i, vc * (vg * (onehot - p) + ent));
+            vec8 clamped = logp > vfloor ? logp : vfloor;  // NaN -> floor, but then p is NaN
+            store8(buf + i, p * (vb * clamped + va) + zero);  // + 0: a masked entry gets +0, not -0
         }
+        if (target >= off && target < off + n) buf[target - off] += f.t;
         store_block(grad_row, dtype, off, n, buf);
     }
 }

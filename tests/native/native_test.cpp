@@ -123,6 +123,11 @@ void check_factored_gradient() {
         }
     }
     const eapo_grad_factors f = eapo_grad_factors_of(1.0f, 0.01f, 2.0f, 0.5f);
+    const float masked = eapo_grad_elem_factored(0.0f, -INFINITY, f);
+    if (masked != 0.0f || std::signbit(masked)) {
+        std::printf("FAIL factored gradient: a masked entry must be +0, got %g\n", masked);
+        ++failures;
+    }
     if (!std::isnan(eapo_grad_elem_factored(NAN, NAN, f))) {
         std::printf("FAIL factored gradient: a NaN element must stay NaN\n");
         ++failures;
