@@ -16,7 +16,8 @@
 #      EAPO4J_JAVA_LIB name a Java runtime and the jars (cuda/pack-device.sh); a skipped GPU test counts as a failure
 #   7. compute-sanitizer memcheck and racecheck on small shapes (eapo4j_gpu_test --small), if compute-sanitizer exists
 #   8. the markdown report combining them (fractions and speedups computed from the measured numbers)
-# GPU_CHECK_ONLY="gpu-test gpu-bench ..." runs only the steps named (the others are reported as skipped).
+# GPU_CHECK_ONLY="gpu-test gpu-bench ..." runs only the steps named (the others are reported as skipped; the build
+# always runs when there are no prebuilt programs).
 # Exit status: 0 when every step passed, 1 otherwise (the report is written in both cases).
 set -uo pipefail
 
@@ -41,7 +42,7 @@ run_step() {
     local name=$1 max=$2
     shift 2
     local now left limit start rc
-    if [[ -n "${GPU_CHECK_ONLY:-}" && " $GPU_CHECK_ONLY " != *" $name "* ]]; then
+    if [[ -n "${GPU_CHECK_ONLY:-}" && "$name" != build && " $GPU_CHECK_ONLY " != *" $name "* ]]; then
         skip_step "$name" "not in GPU_CHECK_ONLY"
         return 0
     fi
