@@ -13,6 +13,7 @@
 
 #include "eapo4j.h"
 #include "eapo4j_cuda_debug.h"
+#include "api_checks.h"
 #include "kernels.h"
 #include "status.h"
 
@@ -52,26 +53,16 @@ int check_device_pointer(const void* ptr, const char* name, char* err, int err_l
     return EAPO_OK;
 }
 
-int check_geometry(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner, int64_t stride_outer,
-                   int64_t stride_inner, int64_t vocab, const int64_t* targets, char* err, int err_len) {
-    if (logits == nullptr) return set_error(err, err_len, EAPO_EINVAL, "logits is NULL");
-    if (dtype != EAPO_F32 && dtype != EAPO_BF16 && dtype != EAPO_F16)
-        return set_error(err, err_len, EAPO_EINVAL, "unknown dtype %d", dtype);
-    if (rows_outer < 0 || rows_inner <= 0 || vocab <= 0)
-        return set_error(err, err_len, EAPO_EINVAL, "bad shape: rows_outer=%lld rows_inner=%lld vocab=%lld",
-                         (long long)rows_outer, (long long)rows_inner, (long long)vocab);
-    if (rows_outer > INT64_MAX / rows_inner)
-        return set_error(err, err_len, EAPO_EINVAL, "rows_outer * rows_inner overflows");
-    if (stride_outer < 0 || stride_inner < 0)
-        return set_error(err, err_len, EAPO_EINVAL, "negative stride: stride_outer=%lld stride_inner=%lld",
-                         (long long)stride_outer, (long long)stride_inner);
+// The shared checks plus alignment: the kernels read the logits with element-sized (and 16-byte) loads.
+int check_rows(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner, int64_t stride_outer,
+               int64_t stride_inner, int64_t vocab, const int64_t* targets, char* err, int err_len) {
+    int st = eapo4j::check_geometry(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab,
+                                    targets, err, err_len);
+    if (st != EAPO_OK) return st;
     if (((uintptr_t)logits % dtype_size(dtype)) != 0)
         return set_error(err, err_len, EAPO_EINVAL, "logits is not aligned to its element size");
-    if (targets == nullptr && rows_outer > 0) return set_error(err, err_len, EAPO_EINVAL, "targets is NULL");
     return EAPO_OK;
 }
-
-bool bad_temperature(float t) { return !(t > 0.0f) || t == INFINITY; }
 
 #define EAPO_CHECK(expr)             \
     do {                             \
@@ -115,10 +106,9 @@ int eapo_token_stats_cuda(const void* logits, int dtype, int64_t rows_outer, int
                           int64_t stride_outer, int64_t stride_inner, int64_t vocab, const int64_t* targets,
                           float temperature, float* logp_out, float* entropy_out, void* stream, char* err,
                           int err_len) {
-    EAPO_CHECK(check_geometry(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
-                              err_len));
-    if (bad_temperature(temperature))
-        return set_error(err, err_len, EAPO_EINVAL, "temperature must be finite and > 0");
+    EAPO_CHECK(check_rows(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
+                          err_len));
+    EAPO_CHECK(eapo4j::check_temperature(temperature, err, err_len));
     if (logp_out == nullptr || entropy_out == nullptr)
         return set_error(err, err_len, EAPO_EINVAL, "output pointer is NULL");
     if (eapo_cuda_device_count() == 0) return set_error(err, err_len, EAPO_ENODEV, "no CUDA device");
@@ -151,13 +141,9 @@ int eapo_policy_loss_cuda(const void* logits, int dtype, int64_t rows_outer, int
                           float* token_loss, float* logp_out, float* entropy_out, uint8_t* flags, void* grad,
                           int64_t grad_stride_outer, int64_t grad_stride_inner, void* stream, char* err,
                           int err_len) {
-    EAPO_CHECK(check_geometry(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
-                              err_len));
-    if (cfg == nullptr) return set_error(err, err_len, EAPO_EINVAL, "cfg is NULL");
-    if (old_logp == nullptr || advantages == nullptr || weights == nullptr || coefs == nullptr)
-        return set_error(err, err_len, EAPO_EINVAL, "an input array (old_logp, advantages, weights, coefs) is NULL");
-    if (bad_temperature(cfg->temperature))
-        return set_error(err, err_len, EAPO_EINVAL, "temperature must be finite and > 0");
+    EAPO_CHECK(check_rows(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
+                          err_len));
+    EAPO_CHECK(eapo4j::check_loss_inputs(old_logp, advantages, weights, coefs, cfg, err, err_len));
     if (grad != nullptr) {
         if (((uintptr_t)grad % dtype_size(dtype)) != 0)
             return set_error(err, err_len, EAPO_EINVAL, "grad is not aligned to its element size");

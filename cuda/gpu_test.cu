@@ -555,6 +555,11 @@ void check_api_errors(bool have_device) {
     st = eapo_policy_loss_cuda(&f, EAPO_F32, 1, 0, 1, 1, 1, &y, &f, nullptr, &f, &f, &f, &cfg, nullptr, nullptr,
                                nullptr, nullptr, nullptr, nullptr, 1, 1, nullptr, err, sizeof err);
     if (st != EAPO_EINVAL) fail("policy_loss_cuda(rows_inner = 0) should be EINVAL");
+    eapo_loss_config neg_kl = cfg;
+    neg_kl.kl_beta = -1.0f;
+    st = eapo_policy_loss_cuda(&f, EAPO_F32, 1, 1, 1, 1, 1, &y, &f, nullptr, &f, &f, &f, &neg_kl, nullptr, nullptr,
+                               nullptr, nullptr, nullptr, nullptr, 1, 1, nullptr, err, sizeof err);
+    if (st != EAPO_EINVAL) fail("policy_loss_cuda(kl_beta = -1) should be EINVAL, as on the CPU");
     // Host pointers where device pointers belong: EINVAL (with a device) or ENODEV (without), never a crash.
     err[0] = 0;
     st = eapo_token_stats_cuda(&f, EAPO_F32, 1, 1, 1, 1, 1, &y, 1.0f, &f, &f, nullptr, err, sizeof err);

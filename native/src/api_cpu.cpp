@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cpu_kernels.h"
+#include "api_checks.h"
 #include "parallel.h"
 #include "status.h"
 
@@ -33,21 +34,13 @@ bool has_avx2() {
 #endif
 }
 
-int check_geometry(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner, int64_t stride_outer,
-                   int64_t stride_inner, int64_t vocab, const int64_t* targets, char* err, int err_len) {
-    if (logits == nullptr) return set_error(err, err_len, EAPO_EINVAL, "logits is NULL");
-    if (dtype != EAPO_F32 && dtype != EAPO_BF16 && dtype != EAPO_F16)
-        return set_error(err, err_len, EAPO_EINVAL, "unknown dtype %d", dtype);
-    if (rows_outer < 0 || rows_inner <= 0 || vocab <= 0)
-        return set_error(err, err_len, EAPO_EINVAL, "bad shape: rows_outer=%lld rows_inner=%lld vocab=%lld",
-                         (long long)rows_outer, (long long)rows_inner, (long long)vocab);
-    if (stride_outer < 0 || stride_inner < 0)
-        return set_error(err, err_len, EAPO_EINVAL, "negative stride: stride_outer=%lld stride_inner=%lld",
-                         (long long)stride_outer, (long long)stride_inner);
-    int64_t n = 0;
-    if (__builtin_mul_overflow(rows_outer, rows_inner, &n))
-        return set_error(err, err_len, EAPO_EINVAL, "rows_outer * rows_inner overflows");
-    if (targets == nullptr && n > 0) return set_error(err, err_len, EAPO_EINVAL, "targets is NULL");
+// The shared checks plus the target range, which only the CPU front end can scan (the targets are host memory).
+int check_rows(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner, int64_t stride_outer,
+               int64_t stride_inner, int64_t vocab, const int64_t* targets, char* err, int err_len) {
+    int st = check_geometry(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
+                            err_len);
+    if (st != EAPO_OK) return st;
+    const int64_t n = rows_outer * rows_inner;
     for (int64_t r = 0; r < n; ++r) {
         if (targets[r] < 0 || targets[r] >= vocab)
             return set_error(err, err_len, EAPO_EINVAL, "targets[%lld] = %lld is outside [0, %lld)", (long long)r,
@@ -70,11 +63,11 @@ int eapo_token_stats_cpu(const void* logits, int dtype, int64_t rows_outer, int6
                          int64_t stride_outer, int64_t stride_inner, int64_t vocab, const int64_t* targets,
                          float temperature, float* logp_out, float* entropy_out, char* err, int err_len) {
     try {
-        int st = check_geometry(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets,
-                                    err, err_len);
+        int st = check_rows(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
+                            err_len);
         if (st != EAPO_OK) return st;
-        if (!(temperature > 0.0f) || temperature == INFINITY)
-            return set_error(err, err_len, EAPO_EINVAL, "temperature must be finite and > 0");
+        st = check_temperature(temperature, err, err_len);
+        if (st != EAPO_OK) return st;
         if (logp_out == nullptr || entropy_out == nullptr)
             return set_error(err, err_len, EAPO_EINVAL, "output pointer is NULL");
         TokenStatsJob job{logits, dtype, RowGeometry{rows_inner, stride_outer, stride_inner}, vocab, targets,
@@ -99,15 +92,11 @@ int eapo_policy_loss_cpu(const void* logits, int dtype, int64_t rows_outer, int6
                          float* token_loss, float* logp_out, float* entropy_out, uint8_t* flags, void* grad,
                          int64_t grad_stride_outer, int64_t grad_stride_inner, char* err, int err_len) {
     try {
-        int st = check_geometry(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets,
-                                    err, err_len);
+        int st = check_rows(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
+                            err_len);
         if (st != EAPO_OK) return st;
-        if (cfg == nullptr) return set_error(err, err_len, EAPO_EINVAL, "cfg is NULL");
-        if (old_logp == nullptr || advantages == nullptr || weights == nullptr || coefs == nullptr)
-            return set_error(err, err_len, EAPO_EINVAL, "an input array (old_logp, advantages, weights, coefs) is NULL");
-        if (!(cfg->temperature > 0.0f) || cfg->temperature == INFINITY)
-            return set_error(err, err_len, EAPO_EINVAL, "temperature must be finite and > 0");
-        if (!(cfg->kl_beta >= 0.0f)) return set_error(err, err_len, EAPO_EINVAL, "kl_beta must be >= 0");
+        st = check_loss_inputs(old_logp, advantages, weights, coefs, cfg, err, err_len);
+        if (st != EAPO_OK) return st;
         PolicyLossJob job{logits, dtype, RowGeometry{rows_inner, stride_outer, stride_inner}, vocab, targets,
                           old_logp, ref_logp, advantages, weights, coefs, *cfg, token_loss, logp_out, entropy_out,
                           flags, grad, RowGeometry{rows_inner, grad_stride_outer, grad_stride_inner}};
