@@ -64,6 +64,11 @@ int check_rows(const void* logits, int dtype, int64_t rows_outer, int64_t rows_i
     return EAPO_OK;
 }
 
+RowsParams rows_params(const void* logits, int64_t n_rows, int64_t rows_inner, int64_t stride_outer,
+                       int64_t stride_inner, int64_t vocab, const int64_t* targets, float temperature) {
+    return RowsParams{logits, n_rows, rows_inner, stride_outer, stride_inner, vocab, targets, 1.0f / temperature};
+}
+
 #define EAPO_CHECK(expr)             \
     do {                             \
         int st_ = (expr);            \
@@ -119,14 +124,8 @@ int eapo_token_stats_cuda(const void* logits, int dtype, int64_t rows_outer, int
     EAPO_CHECK(check_device_pointer(logp_out, "logp_out", err, err_len));
     EAPO_CHECK(check_device_pointer(entropy_out, "entropy_out", err, err_len));
     TokenStatsParams p;
-    p.logits = logits;
-    p.n_rows = n;
-    p.rows_inner = rows_inner;
-    p.stride_outer = stride_outer;
-    p.stride_inner = stride_inner;
-    p.vocab = vocab;
-    p.targets = targets;
-    p.inv_tau = 1.0f / temperature;
+    static_cast<RowsParams&>(p) =
+        rows_params(logits, n, rows_inner, stride_outer, stride_inner, vocab, targets, temperature);
     p.logp = logp_out;
     p.entropy = entropy_out;
     cudaError_t e = launch_token_stats(p, dtype, static_cast<cudaStream_t>(stream));
@@ -194,19 +193,13 @@ int eapo_policy_loss_cuda(const void* logits, int dtype, int64_t rows_outer, int
     };
 
     PolicyLossParams p;
-    p.logits = logits;
-    p.n_rows = n;
-    p.rows_inner = rows_inner;
-    p.stride_outer = stride_outer;
-    p.stride_inner = stride_inner;
-    p.vocab = vocab;
-    p.targets = targets;
+    static_cast<RowsParams&>(p) =
+        rows_params(logits, n, rows_inner, stride_outer, stride_inner, vocab, targets, cfg->temperature);
     p.old_logp = old_logp;
     p.ref_logp = use_kl ? ref_logp : nullptr;
     p.advantages = advantages;
     p.weights = weights;
     p.coefs = coefs;
-    p.inv_tau = 1.0f / cfg->temperature;
     p.clip_low = cfg->clip_low;
     p.clip_high = cfg->clip_high;
     p.dual_clip = cfg->dual_clip;

@@ -9,25 +9,26 @@
 namespace eapo4j {
 namespace cuda {
 
-struct TokenStatsParams {
+// What both kernels read: the logits rows (eapo4j.h geometry), the targets and 1 / temperature.
+struct RowsParams {
     const void* logits;
     int64_t n_rows, rows_inner, stride_outer, stride_inner, vocab;
     const int64_t* targets;
     float inv_tau;
+};
+
+struct TokenStatsParams : RowsParams {
     float* logp;     // may be NULL
     float* entropy;  // may be NULL
 };
 
-struct PolicyLossParams {
-    const void* logits;
-    int64_t n_rows, rows_inner, stride_outer, stride_inner, vocab;
-    const int64_t* targets;
+struct PolicyLossParams : RowsParams {
     const float* old_logp;
     const float* ref_logp;  // NULL when use_kl == 0
     const float* advantages;
     const float* weights;
     const float* coefs;
-    float inv_tau, clip_low, clip_high, dual_clip, kl_beta, entropy_coef;
+    float clip_low, clip_high, dual_clip, kl_beta, entropy_coef;
     int use_kl;
     float* token_loss;  // each output may be NULL
     float* logp;
