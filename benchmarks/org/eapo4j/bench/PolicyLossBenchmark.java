@@ -1,23 +1,12 @@
 package org.eapo4j.bench;
 
-import java.util.concurrent.TimeUnit;
-
 import org.bytedeco.pytorch.Tensor;
 import org.eapo4j.kernels.FusedKernels;
 import org.eapo4j.kernels.PolicyLossResult;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
@@ -32,30 +21,13 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code libtorchAutograd}: the composite with autograd; autograd allocates its gradient.</li>
  * </ul>
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(1)
-@Warmup(iterations = 1, time = 1)
-@Measurement(iterations = 3, time = 1)
-public class PolicyLossBenchmark {
-    @Param({"4096"})
-    public int n;
-    @Param({"32000"})
-    public int v;
-    @Param({"Float"})
-    public String dtype;
-    @Param({"2"})
-    public int threads;
-
-    private BenchInputs in;
+public class PolicyLossBenchmark extends ShapeState {
     private Tensor gradBuffer;  // oursReusedBuffer only
     private Tensor work;        // oursInPlace only: the logits the in-place call overwrites
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-        BenchThreads.set(threads);
-        in = BenchInputs.shared(n, v, dtype);
+        loadInputs();
         String method = params.getBenchmark();
         if (method.endsWith(".oursReusedBuffer")) {
             gradBuffer = in.newLogitsLike();
@@ -98,11 +70,6 @@ public class PolicyLossBenchmark {
         throw new IllegalStateException("skipped: " + reason);
     }
 
-    @Setup(Level.Iteration)
-    public void threads() {
-        BenchThreads.set(threads);
-    }
-
     /** Restores the logits that the previous in-place call overwrote; not timed. */
     @Setup(Level.Invocation)
     public void restoreLogits() {
@@ -113,7 +80,6 @@ public class PolicyLossBenchmark {
     public void tearDown() {
         if (gradBuffer != null) gradBuffer.close();
         if (work != null) work.close();
-        in.close();
     }
 
     @Benchmark

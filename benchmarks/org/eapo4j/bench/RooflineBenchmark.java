@@ -1,22 +1,11 @@
 package org.eapo4j.bench;
 
-import java.util.concurrent.TimeUnit;
-
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
@@ -27,29 +16,12 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * ({@code clone()}), as every LibTorch op and our fresh-gradient mode do: its excess over {@code readWrite} is the cost
  * of page-faulting one new [N, V] buffer on this machine.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(1)
-@Warmup(iterations = 1, time = 1)
-@Measurement(iterations = 3, time = 1)
-public class RooflineBenchmark {
-    @Param({"4096"})
-    public int n;
-    @Param({"32000"})
-    public int v;
-    @Param({"Float"})
-    public String dtype;
-    @Param({"2"})
-    public int threads;
-
-    private BenchInputs in;
+public class RooflineBenchmark extends ShapeState {
     private Tensor copy;  // readWrite only
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-        BenchThreads.set(threads);
-        in = BenchInputs.shared(n, v, dtype);
+        loadInputs();
         if (params.getBenchmark().endsWith(".readWriteFresh")) {
             try (Tensor c = in.logits.clone()) {
                 if (!torch.equal(c, in.logits)) throw new IllegalStateException("clone did not reproduce the logits");
@@ -65,15 +37,9 @@ public class RooflineBenchmark {
         }
     }
 
-    @Setup(Level.Iteration)
-    public void threads() {
-        BenchThreads.set(threads);
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() {
         if (copy != null) copy.close();
-        in.close();
     }
 
     @Benchmark
