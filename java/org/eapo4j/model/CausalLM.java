@@ -1,0 +1,66 @@
+package org.eapo4j.model;
+
+import java.util.Map;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A causal language model the trainer, {@code eval} and {@code compare} can drive: the built-in
+ * {@link TransformerLM} and the Hugging Face decoders ({@code org.eapo4j.hf.HfModels#load}) implement it.
+ *
+ * <p>Ownership: every tensor a method returns is a new handle owned by the caller (close it, or let a
+ * {@code PointerScope} do it); {@link #namedParameters()} returns handles onto the live parameters. The model owns its
+ * parameters and frees them in {@link #close()}.
+ */
+public interface CausalLM extends AutoCloseable {
+    /**
+     * Logits of every position.
+     *
+     * @param inputIds      [B, T] int64 token ids
+     * @param attentionMask [B, T] (1 = token, 0 = padding, left or right); position ids are derived from it, so a
+     *                      padded row computes what the same sequence alone would
+     * @return [B, T, V] logits in the parameters' dtype, in the autograd graph unless grad mode is off
+     */
+    Tensor logits(Tensor inputIds, Tensor attentionMask);
+
+    /**
+     * Incremental decoding: logits of the {@code inputIds.size(1)} new positions of every row, attending to the
+     * positions already in {@code cache}, whose keys and values are then appended to it.
+     *
+     * @param inputIds      [B, Tnew] int64
+     * @param attentionMask [B, Tpast + Tnew]: the mask of every position seen so far, the new ones included
+     * @param cache         from {@link #newCache()}, used with this model only
+     */
+    Tensor logits(Tensor inputIds, Tensor attentionMask, KvCache cache);
+
+    /** A fresh, empty key/value cache for {@link #logits(Tensor, Tensor, KvCache)}; the caller closes it. */
+    KvCache newCache();
+
+    /** Final hidden states (after the last norm, before the LM head), [B, T, D]: the input of a fused linear head. */
+    Tensor hiddenStates(Tensor inputIds, Tensor attentionMask);
+
+    /** The LM head weight [V, D] (the embedding matrix when tied): a handle onto the live parameter. */
+    Tensor headWeight();
+
+    /** The LM head bias [V], or null when the head has none. */
+    default Tensor headBias() {
+        return null;
+    }
+
+    int vocabSize();
+
+    /** The longest sequence (prompt + completion) the model supports. */
+    int maxPositions();
+
+    /** Trainable parameters by name, in a fixed order (handles onto the live tensors). */
+    Map<String, Tensor> namedParameters();
+
+    /** A copy with its own parameters and no gradients: the frozen reference policy of the KL term. */
+    CausalLM frozenCopy();
+
+    /** Copies every parameter of {@code other} (same architecture and names) into this model. */
+    void copyFrom(CausalLM other);
+
+    @Override
+    void close();
+}
