@@ -1,0 +1,78 @@
+package org.eapo4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.eapo4j.train.CompareReport;
+import org.eapo4j.train.RunLoop;
+import org.eapo4j.train.TrainConfig;
+import org.eapo4j.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = "Train a grid of weightings x seeds (one shared warm-up per seed) and write a markdown report "
+                + "with a results table and plots. Rerunning with the same --out skips finished runs and resumes "
+                + "interrupted ones.")
+public final class CompareCommand implements Callable<Integer> {
+    @Mixin TrainOptions opts = new TrainOptions();
+    @Option(names = "--weightings", split = ",", defaultValue = "eapo,grpo,w-reinforce,psr,nsr",
+            description = "comma-separated weightings (default: ${DEFAULT-VALUE})")
+    List<String> weightings;
+    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3") List<Long> seeds;
+    @Option(names = "--out", description = "grid folder (default runs/compare-<timestamp>)") Path out;
+    @Option(names = "--report", description = "markdown file (default <out>/report.md)") Path report;
+    @Option(names = "--plots", description = "folder for the report's PNGs (default <report dir>/results)")
+    Path plots;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig base = opts.build();
+        Path root = out != null ? out : RunLoop.defaultOut("compare");
+        Path rep = report != null ? report : root.resolve("report.md");
+        Path plotDir = plots != null ? plots : rep.toAbsolutePath().getParent().resolve("results");
+        ObjectMapper json = new ObjectMapper();
+        long t0 = System.nanoTime();
+        System.out.println("grid folder: " + root.toAbsolutePath());
+        for (long seed : seeds) {
+            Path wd = CompareReport.warmupDir(root, seed);
+            if (Files.exists(wd.resolve("summary.json"))) continue;
+            TrainConfig c = json.convertValue(json.valueToTree(base), TrainConfig.class);
+            c.seed = seed;
+            c.steps = 0;
+            System.out.printf("== warm-up, seed %d (%.0f s elapsed)%n", seed, (System.nanoTime() - t0) / 1e9);
+            try (Trainer t = Trainer.open(c, wd)) {
+                new RunLoop(t, null, System.out, 25).run();
+            }
+        }
+        for (long seed : seeds)
+            for (String w : weightings) {
+                Path dir = CompareReport.runDir(root, w, seed);
+                if (Files.exists(dir.resolve("summary.json"))) continue;
+                TrainConfig c = json.convertValue(json.valueToTree(base), TrainConfig.class);
+                c.seed = seed;
+                c.weighting = w;
+                System.out.printf("== %s, seed %d (%.0f s elapsed)%n", w, seed, (System.nanoTime() - t0) / 1e9);
+                Trainer t = Files.exists(dir.resolve(Trainer.CHECKPOINT)) ? Trainer.resume(dir)
+                        : Trainer.fromWarmup(c, dir, CompareReport.warmupDir(root, seed).resolve(Trainer.CHECKPOINT));
+                try (t) {
+                    new RunLoop(t, null, System.out, 25).run();
+                }
+            }
+        String command = commandLine();
+        CompareReport.write(root, weightings, seeds, rep, plotDir, command, base);
+        System.out.printf("report: %s (grid took %.0f s)%n", rep.toAbsolutePath(), (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    static String[] rawArgs = new String[0];
+
+    private static String commandLine() {
+        return "./eapo4j " + String.join(" ", rawArgs);
+    }
+}

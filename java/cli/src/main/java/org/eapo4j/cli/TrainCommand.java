@@ -1,0 +1,63 @@
+package org.eapo4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.eapo4j.train.RunLoop;
+import org.eapo4j.train.TrainConfig;
+import org.eapo4j.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Warm-up + RL on the embedded task (or your data). Writes metrics.jsonl, plots (PNG), "
+                + "checkpoint.bin and summary.json into one folder; rerun with --resume DIR to continue it.")
+public final class TrainCommand implements Callable<Integer> {
+    @Mixin TrainOptions opts = new TrainOptions();
+    @Option(names = "--out", description = "output folder (default runs/<weighting>-<timestamp>)") Path out;
+    @Option(names = "--resume", description = "continue the run in this folder from its checkpoint") Path resume;
+    @Option(names = "--init-from", description = "start RL from this (warm-up) checkpoint, skipping the warm-up")
+    Path initFrom;
+    @Option(names = "--no-progress", description = "plain log lines instead of a progress bar") boolean noProgress;
+
+    @Override
+    public Integer call() {
+        Trainer t;
+        if (resume != null) {
+            if (!Files.exists(resume.resolve(Trainer.CHECKPOINT))) {
+                System.err.println("no checkpoint in " + resume);
+                return 2;
+            }
+            t = Trainer.resume(resume, opts.steps);
+            System.out.println("resuming " + resume + " at RL step " + t.currentStep());
+        } else {
+            TrainConfig cfg = opts.build();
+            Path dir = out != null ? out : RunLoop.defaultOut(cfg.weighting.replace(':', '_').replace(',', '_'));
+            t = initFrom != null ? Trainer.fromWarmup(cfg, dir, initFrom) : Trainer.open(cfg, dir);
+        }
+        System.out.println("output folder: " + t.outDir().toAbsolutePath());
+        long t0 = System.nanoTime();
+        try (t) {
+            Map<String, Object> s = new RunLoop(t, !noProgress && System.console() != null ? TerminalProgress.FACTORY : null, System.out, 10).run();
+            System.out.printf("done in %.0f s: metrics %s, plots *.png, checkpoint %s%n",
+                    (System.nanoTime() - t0) / 1e9, t.metricsPath(), t.checkpointPath());
+            printSummary(s);
+        }
+        return 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    static void printSummary(Map<String, Object> s) {
+        for (String k : new String[] {"eval_init", "eval_warmup", "eval_final"}) {
+            Map<String, Object> e = (Map<String, Object>) s.get(k);
+            if (e == null) continue;
+            System.out.printf("  %-12s held-out reward %.3f  best-of-G %.3f  train-question reward %.3f%n", k,
+                    ((Number) e.get("heldout_reward_mean")).doubleValue(),
+                    ((Number) e.get("heldout_best_of_g")).doubleValue(),
+                    e.get("train_reward_mean") == null ? Double.NaN : ((Number) e.get("train_reward_mean")).doubleValue());
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.eapo4j.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Drives a {@link Trainer} to the end of its run: evaluation of the untrained policy, the warm-up, evaluation of the
+ * warm-up policy, the RL steps with periodic evaluation, checkpoints and plots, and a summary.json. Re-entrant: on
+ * a resumed trainer it picks up where the checkpoint left off.
+ */
+public final class RunLoop {
+    private final Trainer t;
+    private final Progress.Factory progress;
+    private final PrintStream out;
+    private final int logEvery;
+
+    /** {@code progress} draws progress bars (the CLI passes one on a console); null prints log lines instead. */
+    public RunLoop(Trainer t, Progress.Factory progress, PrintStream out, int logEvery) {
+        this.t = t;
+        this.progress = progress;
+        this.out = out;
+        this.logEvery = logEvery;
+    }
+
+    public Map<String, Object> run() {
+        TrainConfig cfg = t.config();
+        long t0 = System.nanoTime();
+        if (!t.warmupDone()) {
+            Map<String, Object> init = t.evaluate("init");
+            out.printf("untrained policy: held-out reward %.3f, train-question reward %.3f%n",
+                    num(init, "heldout_reward_mean"), num(init, "train_reward_mean"));
+            try (Progress pb = bar("warm-up", cfg.warmupSteps)) {
+                for (int i = 0; i < cfg.warmupSteps; i++) {
+                    Map<String, Object> m = t.warmupStep();
+                    String msg = String.format("CE %.3f", num(m, "cross_entropy"));
+                    if (pb != null) {
+                        pb.stepTo(i + 1);
+                        pb.message(msg);
+                    } else if ((i + 1) % Math.max(1, logEvery * 5) == 0 || i + 1 == cfg.warmupSteps) {
+                        out.printf("warm-up %d/%d %s%n", i + 1, cfg.warmupSteps, msg);
+                    }
+                }
+            }
+            Map<String, Object> w = t.evaluate("warmup");
+            out.printf("warm-up policy: held-out reward %.3f (best-of-%d %.3f), train-question reward %.3f%n",
+                    num(w, "heldout_reward_mean"), cfg.evalSamples, num(w, "heldout_best_of_g"),
+                    num(w, "train_reward_mean"));
+            t.finishWarmup();
+        }
+        try (Progress pb = bar(t.config().weighting, cfg.steps)) {
+            if (pb != null) pb.stepTo(t.currentStep());
+            while (t.currentStep() < cfg.steps) {
+                Map<String, Object> m = t.trainStep();
+                int step = t.currentStep();
+                String msg = String.format("r %.3f±%.3f H %.3f λ+ %.2f +/-/0 %.2f/%.2f/%.2f clip %.3f len %.1f %.2fs",
+                        num(m, "reward_mean"), num(m, "reward_std"), num(m, "entropy_ht"), num(m, "lambda_pos"),
+                        num(m, "frac_pos"), num(m, "frac_neg"), num(m, "frac_neutral"), num(m, "clip_frac"),
+                        num(m, "response_len"), num(m, "step_time_s"));
+                if (pb != null) {
+                    pb.stepTo(step);
+                    pb.message(msg);
+                } else if (step % Math.max(1, logEvery) == 0 || step == cfg.steps) {
+                    out.printf("[%s] step %d/%d %s%n", cfg.weighting, step, cfg.steps, msg);
+                }
+                boolean last = step == cfg.steps;
+                if ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || last) {
+                    Map<String, Object> e = t.evaluate("rl");
+                    String line = String.format("eval @%d: held-out reward %.3f best-of-G %.3f distinct-2 %.3f "
+                                    + "self-BLEU %.3f key points/G %.2f | train-question reward %.3f", step,
+                            num(e, "heldout_reward_mean"), num(e, "heldout_best_of_g"), num(e, "heldout_distinct_2"),
+                            num(e, "heldout_self_bleu"), num(e, "heldout_keypoints_union"),
+                            num(e, "train_reward_mean"));
+                    if (pb != null) System.err.print("\r");
+                    out.println(line);
+                    Plots.runPlots(t.metricsPath(), t.outDir());
+                }
+                if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) t.saveCheckpoint();
+            }
+        }
+        if (cfg.steps == 0) t.saveCheckpoint();
+        Plots.runPlots(t.metricsPath(), t.outDir());
+        Map<String, Object> summary = summary((System.nanoTime() - t0) / 1e9);
+        try {
+            Trainer.JSON.writerWithDefaultPrettyPrinter().writeValue(t.outDir().resolve("summary.json").toFile(),
+                    summary);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return summary;
+    }
+
+    private Progress bar(String name, int max) {
+        return progress == null || max <= 0 ? null : progress.start(name, max);
+    }
+
+    /** First, warm-up and last evaluations and the last RL step's figures, from metrics.jsonl. */
+    Map<String, Object> summary(double wallSeconds) {
+        List<Map<String, Object>> rows = MetricsLog.read(t.metricsPath());
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("weighting", t.config().weighting);
+        s.put("seed", t.config().seed);
+        s.put("rl_steps", t.currentStep());
+        s.put("wall_time_s_this_session", wallSeconds);
+        Map<String, Object> init = null, warm = null, last = null, lastRl = null;
+        for (Map<String, Object> r : rows) {
+            if ("eval".equals(r.get("kind"))) {
+                if ("init".equals(r.get("policy"))) init = r;
+                else if ("warmup".equals(r.get("policy"))) warm = r;
+                else last = r;
+            } else if ("rl".equals(r.get("kind"))) lastRl = r;
+        }
+        s.put("eval_init", init);
+        s.put("eval_warmup", warm);
+        s.put("eval_final", last);
+        s.put("last_rl_step", lastRl);
+        return s;
+    }
+
+    static double num(Map<String, Object> m, String k) {
+        return m == null ? Double.NaN : MetricsLog.num(m, k);
+    }
+
+    public static Path defaultOut(String prefix) {
+        String ts = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return Path.of("runs", prefix + "-" + ts);
+    }
+}

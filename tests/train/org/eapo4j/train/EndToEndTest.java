@@ -1,0 +1,102 @@
+package org.eapo4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.eapo4j.data.TestData;
+import org.eapo4j.rl.EapoWeighting;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A few warm-up and RL steps of a tiny model on the stand-in data set. */
+class EndToEndTest {
+    @TempDir Path dir;
+
+    static TrainConfig tiny() {
+        TrainConfig c = new TrainConfig();
+        c.trainData = TestData.file("train.jsonl").toString();
+        c.heldoutData = TestData.file("heldout.jsonl").toString();
+        c.seed = 3;
+        c.dModel = 32;
+        c.layers = 1;
+        c.heads = 2;
+        c.dFf = 64;
+        c.maxLen = 48;
+        c.warmupSteps = 3;
+        c.warmupBatch = 8;
+        c.steps = 4;
+        c.promptsPerStep = 2;
+        c.groupSize = 4;
+        c.maxNewTokens = 12;
+        c.evalEvery = 2;
+        c.checkpointEvery = 2;
+        c.evalSamples = 3;
+        c.trainEvalQuestions = 2;
+        c.klBeta = 0.02;          // exercise the frozen reference too
+        c.entropyCoef = 0.001;
+        c.threads = 1;
+        return c;
+    }
+
+    @Test
+    void runsLogsCheckpointsAndFollowsEntropyRatio() {
+        Path out = dir.resolve("run");
+        Map<String, Object> summary;
+        try (Trainer t = Trainer.open(tiny(), out)) {
+            summary = new RunLoop(t, null, System.out, 1).run();
+        }
+        assertEquals(4, ((Number) summary.get("rl_steps")).intValue());
+        for (String f : List.of("metrics.jsonl", "checkpoint.bin", "summary.json", "config.json", "entropy.png",
+                "lambda_pos.png", "reward.png", "diversity.png"))
+            assertTrue(Files.exists(out.resolve(f)), f);
+        List<Map<String, Object>> rows = MetricsLog.read(out.resolve("metrics.jsonl"));
+        List<Map<String, Object>> rl = rows.stream().filter(r -> "rl".equals(r.get("kind"))).toList();
+        assertEquals(4, rl.size());
+        assertEquals(3, rows.stream().filter(r -> "warmup".equals(r.get("kind"))).count());
+        assertEquals(4, rows.stream().filter(r -> "eval".equals(r.get("kind"))).count());   // init, warmup, @2, @4
+        double h0 = MetricsLog.num(rl.get(0), "entropy_ht");
+        for (Map<String, Object> r : rl) {
+            for (String k : List.of("loss", "reward_mean", "entropy_ht", "grad_norm", "kl", "clip_frac"))
+                assertTrue(Double.isFinite(MetricsLog.num(r, k)), k + " not finite: " + r);
+            double expected = Math.max(0.05, Math.min(4.0, MetricsLog.num(r, "entropy_ht") / h0));
+            assertEquals(expected, MetricsLog.num(r, "lambda_pos"), 1e-9);
+            assertEquals(h0, MetricsLog.num(r, "h0"), 0);
+            double fr = MetricsLog.num(r, "frac_pos") + MetricsLog.num(r, "frac_neg") + MetricsLog.num(r, "frac_neutral");
+            assertEquals(1.0, fr, 1e-12);
+        }
+        for (Map<String, Object> r : rows)
+            for (Map.Entry<String, Object> e : r.entrySet())
+                if (e.getValue() instanceof Number n) assertFalse(Double.isNaN(n.doubleValue()), e.getKey());
+    }
+
+    @Test
+    void resumeReproducesTheNextStep() throws IOException {
+        Path a = dir.resolve("a"), b = dir.resolve("b");
+        Map<String, Object> next;
+        try (Trainer t = Trainer.open(tiny(), a)) {
+            for (int i = 0; i < 3; i++) t.warmupStep();
+            t.finishWarmup();
+            t.trainStep();
+            t.trainStep();
+            t.saveCheckpoint();
+            Files.createDirectories(b);
+            Files.copy(a.resolve(Trainer.CHECKPOINT), b.resolve(Trainer.CHECKPOINT));
+            next = t.trainStep();   // step 3 of the uninterrupted run
+        }
+        try (Trainer r = Trainer.resume(b)) {
+            assertEquals(2, r.currentStep());
+            assertTrue(r.schedule() instanceof EapoWeighting e && !Double.isNaN(e.h0()));
+            Map<String, Object> again = r.trainStep();
+            for (String k : List.of("step", "reward_mean", "reward_std", "entropy_ht", "lambda_pos", "loss",
+                    "clip_frac", "kl", "grad_norm", "response_len", "frac_pos"))
+                assertEquals(next.get(k), again.get(k), k);
+        }
+    }
+}
