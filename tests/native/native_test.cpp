@@ -101,8 +101,7 @@ void check_shape(int64_t N, int64_t V, float tau, unsigned seed) {
         ++failures;
         return;
     }
-    const ref_f64::LossConfig rcfg{pl.temperature, pl.clip_low, pl.clip_high, pl.dual_clip, pl.kl_beta,
-                                   pl.entropy_coef};
+    const ref_f64::LossConfig rcfg{pl.clip_low, pl.clip_high, pl.dual_clip, pl.kl_beta, pl.entropy_coef};
     double want_loss = 0;
     for (int64_t r = 0; r < N; ++r) {
         ref_f64::RowStats ref = reference_row(z, r * V, V, y[r], tau);

@@ -39,10 +39,10 @@ RowStats row_stats(At at, int64_t vocab, int64_t y, double tau) {
     return {lse, at(y) / tau - lse, lse - pz};
 }
 
-// The hyper-parameters as the kernels receive them (float), evaluated in double.
+// The loss hyper-parameters as the kernels receive them (float), evaluated in double (the temperature is an argument
+// of row_stats and grad_elem).
 struct LossConfig {
-    float temperature = 1.0f, clip_low = 0.2f, clip_high = 0.2f, dual_clip = 0.0f, kl_beta = 0.0f,
-          entropy_coef = 0.0f;
+    float clip_low = 0.2f, clip_high = 0.2f, dual_clip = 0.0f, kl_beta = 0.0f, entropy_coef = 0.0f;
 };
 
 // SPEC.md "Policy loss" of one token: l, g = dl/dlogp and the EAPO_FLAG_* bits. has_ref: a reference log-prob is

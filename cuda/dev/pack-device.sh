@@ -12,7 +12,7 @@
 # directory to the GPU machine (or name ".device" in the device tool's carry list) and run there:
 #   EAPO4J_PREBUILT=.device/gpu-build EAPO4J_JAVA_HOME=.device/jre EAPO4J_JAVA_LIB=.device/lib bash cuda/gpu-check.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 m2=${M2_REPO:-$HOME/.m2/repository}
 javacpp=1.5.13
