@@ -54,19 +54,34 @@ int check_device_pointer(const void* ptr, const char* name, char* err, int err_l
 }
 
 // The shared checks plus alignment: the kernels read the logits with element-sized (and 16-byte) loads.
-int check_rows(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner, int64_t stride_outer,
-               int64_t stride_inner, int64_t vocab, const int64_t* targets, char* err, int err_len) {
-    int st = eapo4j::check_geometry(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab,
-                                    targets, err, err_len);
+template <class Args>
+int check_cuda_args(const Args* a, char* err, int err_len) {
+    int st = eapo4j::check_args(a, err, err_len);
     if (st != EAPO_OK) return st;
-    if (((uintptr_t)logits % dtype_size(dtype)) != 0)
+    if (((uintptr_t)a->logits % dtype_size(a->dtype)) != 0)
         return set_error(err, err_len, EAPO_EINVAL, "logits is not aligned to its element size");
     return EAPO_OK;
 }
 
-RowsParams rows_params(const void* logits, int64_t n_rows, int64_t rows_inner, int64_t stride_outer,
-                       int64_t stride_inner, int64_t vocab, const int64_t* targets, float temperature) {
-    return RowsParams{logits, n_rows, rows_inner, stride_outer, stride_inner, vocab, targets, 1.0f / temperature};
+// The kernels' parameters: the args as given, plus what is derived from them once per call.
+TokenStatsParams token_stats_params(const eapo_token_stats_args& a) {
+    TokenStatsParams p;
+    static_cast<eapo_token_stats_args&>(p) = a;
+    p.n_rows = a.rows_outer * a.rows_inner;
+    p.inv_tau = 1.0f / a.temperature;
+    return p;
+}
+
+PolicyLossParams policy_loss_params(const eapo_policy_loss_args& a) {
+    PolicyLossParams p;
+    static_cast<eapo_policy_loss_args&>(p) = a;
+    p.n_rows = a.rows_outer * a.rows_inner;
+    p.inv_tau = 1.0f / a.temperature;
+    p.use_kl = a.ref_logp != nullptr && a.kl_beta > 0.0f ? 1 : 0;  // SPEC: only when beta > 0
+    if (!p.use_kl) p.ref_logp = nullptr;
+    p.batch_loss = nullptr;  // host memory: written here after the reduction, never by a kernel
+    p.row_loss = nullptr;    // set once the scratch buffer exists
+    return p;
 }
 
 #define EAPO_CHECK(expr)             \
@@ -107,72 +122,49 @@ int eapo_cuda_debug_last_loss_path(int* cluster_size, int* threads, int* smem_by
     return t_last_info.path;
 }
 
-int eapo_token_stats_cuda(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner,
-                          int64_t stride_outer, int64_t stride_inner, int64_t vocab, const int64_t* targets,
-                          float temperature, float* logp_out, float* entropy_out, void* stream, char* err,
-                          int err_len) {
-    EAPO_CHECK(check_rows(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
-                          err_len));
-    EAPO_CHECK(eapo4j::check_temperature(temperature, err, err_len));
-    if (logp_out == nullptr || entropy_out == nullptr)
-        return set_error(err, err_len, EAPO_EINVAL, "output pointer is NULL");
+int eapo_token_stats_cuda(const eapo_token_stats_args* args, void* stream, char* err, int err_len) {
+    EAPO_CHECK(check_cuda_args(args, err, err_len));
     if (eapo_cuda_device_count() == 0) return set_error(err, err_len, EAPO_ENODEV, "no CUDA device");
-    const int64_t n = rows_outer * rows_inner;
-    if (n == 0) return EAPO_OK;
-    EAPO_CHECK(check_device_pointer(logits, "logits", err, err_len));
-    EAPO_CHECK(check_device_pointer(targets, "targets", err, err_len));
-    EAPO_CHECK(check_device_pointer(logp_out, "logp_out", err, err_len));
-    EAPO_CHECK(check_device_pointer(entropy_out, "entropy_out", err, err_len));
-    TokenStatsParams p;
-    static_cast<RowsParams&>(p) =
-        rows_params(logits, n, rows_inner, stride_outer, stride_inner, vocab, targets, temperature);
-    p.logp = logp_out;
-    p.entropy = entropy_out;
-    cudaError_t e = launch_token_stats(p, dtype, static_cast<cudaStream_t>(stream));
+    const eapo_token_stats_args& a = *args;
+    if (a.rows_outer * a.rows_inner == 0) return EAPO_OK;
+    EAPO_CHECK(check_device_pointer(a.logits, "logits", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.targets, "targets", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.logp, "logp", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.entropy, "entropy", err, err_len));
+    cudaError_t e = launch_token_stats(token_stats_params(a), a.dtype, static_cast<cudaStream_t>(stream));
     if (e != cudaSuccess) return cuda_error(err, err_len, "token_stats_cuda launch failed", e);
     return EAPO_OK;
 }
 
-int eapo_policy_loss_cuda(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner,
-                          int64_t stride_outer, int64_t stride_inner, int64_t vocab, const int64_t* targets,
-                          const float* old_logp, const float* ref_logp, const float* advantages,
-                          const float* weights, const float* coefs, const eapo_loss_config* cfg, double* loss_out,
-                          float* token_loss, float* logp_out, float* entropy_out, uint8_t* flags, void* grad,
-                          int64_t grad_stride_outer, int64_t grad_stride_inner, void* stream, char* err,
-                          int err_len) {
-    EAPO_CHECK(check_rows(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
-                          err_len));
-    EAPO_CHECK(eapo4j::check_loss_inputs(old_logp, advantages, weights, coefs, cfg, err, err_len));
-    if (grad != nullptr) {
-        if (((uintptr_t)grad % dtype_size(dtype)) != 0)
-            return set_error(err, err_len, EAPO_EINVAL, "grad is not aligned to its element size");
-        if (grad_stride_outer < 0 || grad_stride_inner < 0)
-            return set_error(err, err_len, EAPO_EINVAL, "negative grad stride");
-    }
+int eapo_policy_loss_cuda(const eapo_policy_loss_args* args, void* stream, char* err, int err_len) {
+    EAPO_CHECK(check_cuda_args(args, err, err_len));
+    const eapo_policy_loss_args& a = *args;
+    if (a.grad != nullptr && ((uintptr_t)a.grad % dtype_size(a.dtype)) != 0)
+        return set_error(err, err_len, EAPO_EINVAL, "grad is not aligned to its element size");
     if (eapo_cuda_device_count() == 0) return set_error(err, err_len, EAPO_ENODEV, "no CUDA device");
-    const int64_t n = rows_outer * rows_inner;
+    const int64_t n = a.rows_outer * a.rows_inner;
     if (n == 0) {
-        if (loss_out) *loss_out = 0.0;
+        if (a.batch_loss) *a.batch_loss = 0.0;
         return EAPO_OK;
     }
-    const bool use_kl = ref_logp != nullptr && cfg->kl_beta > 0.0f;  // SPEC: only when beta > 0
-    EAPO_CHECK(check_device_pointer(logits, "logits", err, err_len));
-    EAPO_CHECK(check_device_pointer(targets, "targets", err, err_len));
-    EAPO_CHECK(check_device_pointer(old_logp, "old_logp", err, err_len));
-    EAPO_CHECK(check_device_pointer(advantages, "advantages", err, err_len));
-    EAPO_CHECK(check_device_pointer(weights, "weights", err, err_len));
-    EAPO_CHECK(check_device_pointer(coefs, "coefs", err, err_len));
-    if (use_kl) EAPO_CHECK(check_device_pointer(ref_logp, "ref_logp", err, err_len));
-    EAPO_CHECK(check_ptr_opt(token_loss, "token_loss", err, err_len));
-    EAPO_CHECK(check_ptr_opt(logp_out, "logp_out", err, err_len));
-    EAPO_CHECK(check_ptr_opt(entropy_out, "entropy_out", err, err_len));
-    EAPO_CHECK(check_ptr_opt(flags, "flags", err, err_len));
-    EAPO_CHECK(check_ptr_opt(grad, "grad", err, err_len));
+    PolicyLossParams p = policy_loss_params(a);
+    EAPO_CHECK(check_device_pointer(a.logits, "logits", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.targets, "targets", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.old_logp, "old_logp", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.advantages, "advantages", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.weights, "weights", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.coefs, "coefs", err, err_len));
+    if (p.use_kl) EAPO_CHECK(check_device_pointer(a.ref_logp, "ref_logp", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.token_loss, "token_loss", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.logp, "logp", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.entropy, "entropy", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.flags, "flags", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.grad, "grad", err, err_len));
 
     cudaStream_t s = static_cast<cudaStream_t>(stream);
     double* scratch = nullptr;  // [n] c_t * l_t, then the total at [n]
     bool async_alloc = true;
-    if (loss_out != nullptr) {
+    if (a.batch_loss != nullptr) {
         const size_t bytes = (size_t)(n + 1) * sizeof(double);
         cudaError_t e = cudaMallocAsync(reinterpret_cast<void**>(&scratch), bytes, s);
         if (e == cudaErrorNotSupported) {  // no stream-ordered allocator: plain cudaMalloc, freed after the sync
@@ -192,39 +184,17 @@ int eapo_policy_loss_cuda(const void* logits, int dtype, int64_t rows_outer, int
         return fe;
     };
 
-    PolicyLossParams p;
-    static_cast<RowsParams&>(p) =
-        rows_params(logits, n, rows_inner, stride_outer, stride_inner, vocab, targets, cfg->temperature);
-    p.old_logp = old_logp;
-    p.ref_logp = use_kl ? ref_logp : nullptr;
-    p.advantages = advantages;
-    p.weights = weights;
-    p.coefs = coefs;
-    p.clip_low = cfg->clip_low;
-    p.clip_high = cfg->clip_high;
-    p.dual_clip = cfg->dual_clip;
-    p.kl_beta = cfg->kl_beta;
-    p.entropy_coef = cfg->entropy_coef;
-    p.use_kl = use_kl ? 1 : 0;
-    p.token_loss = token_loss;
-    p.logp = logp_out;
-    p.entropy = entropy_out;
-    p.flags = flags;
     p.row_loss = scratch;
-    p.grad = grad;
-    p.grad_stride_outer = grad_stride_outer;
-    p.grad_stride_inner = grad_stride_inner;
-
     LossLaunchInfo info = {0, 0, 0, 0};
-    cudaError_t e = launch_policy_loss(p, dtype, g_loss_path.load(), s, &info);
+    cudaError_t e = launch_policy_loss(p, a.dtype, g_loss_path.load(), s, &info);
     t_last_info = info;
     if (e != cudaSuccess) {
         release();
         return cuda_error(err, err_len, "policy_loss_cuda launch failed", e);
     }
-    if (loss_out != nullptr) {
+    if (a.batch_loss != nullptr) {
         e = launch_loss_reduce(scratch, n, scratch + n, s);
-        if (e == cudaSuccess) e = cudaMemcpyAsync(loss_out, scratch + n, sizeof(double), cudaMemcpyDeviceToHost, s);
+        if (e == cudaSuccess) e = cudaMemcpyAsync(a.batch_loss, scratch + n, sizeof(double), cudaMemcpyDeviceToHost, s);
         cudaError_t fe = async_alloc ? release() : cudaSuccess;
         cudaError_t se = cudaStreamSynchronize(s);
         if (!async_alloc) fe = release();

@@ -1,5 +1,5 @@
 # Included by native/CMakeLists.txt when nvcc is available (EAPO4J_HAVE_CUDA): adds the CUDA kernels to libeapo4j.so
-# and builds the GPU test and benchmark programs. Only sm_80 and sm_90 machine code plus sm_90 PTX (for newer GPUs)
+# and builds the GPU test and benchmark programs (cuda/dev/). Only sm_80 and sm_90 machine code plus sm_90 PTX (for newer GPUs)
 # are compiled, to keep builds short. The CUDA runtime is linked statically: libeapo4j.so needs libcuda.so (the
 # driver, loaded at run time by cudart) but not libcudart.so, so it loads on machines without the CUDA toolkit.
 # No --use_fast_math: -inf logits must stay exact; the kernels use __expf only where -inf still gives 0.
@@ -24,14 +24,16 @@ target_compile_options(eapo4j PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-O3 --Werror=al
 target_link_libraries(eapo4j PRIVATE ${CMAKE_DL_LIBS} rt)
 
 if(EAPO4J_TESTS)
-  # GPU test: the CPU-kernel test cases through the CUDA kernels, against the CPU kernels and a float64 reference.
+  # GPU test: the CPU-kernel test cases through the CUDA kernels, against the CPU kernels and the float64 reference
+  # (tests/native/reference_f64.h).
   # Prints "SKIPPED: no CUDA device" and exits 0 on machines without a GPU.
-  add_executable(eapo4j_gpu_test ${EAPO4J_CUDA_DIR}/gpu_test.cu)
+  add_executable(eapo4j_gpu_test ${EAPO4J_CUDA_DIR}/dev/gpu_test.cu)
   # GPU benchmark: copy-bandwidth roofline, the kernels, bytes moved, GB/s, fraction of copy bandwidth.
-  add_executable(eapo4j_gpu_bench ${EAPO4J_CUDA_DIR}/gpu_bench.cu)
+  add_executable(eapo4j_gpu_bench ${EAPO4J_CUDA_DIR}/dev/gpu_bench.cu)
   foreach(t eapo4j_gpu_test eapo4j_gpu_bench)
     target_link_libraries(${t} PRIVATE eapo4j)
-    target_include_directories(${t} PRIVATE ${EAPO4J_CUDA_DIR} ${EAPO4J_ROOT}/native/include)
+    target_include_directories(${t} PRIVATE ${EAPO4J_CUDA_DIR} ${EAPO4J_ROOT}/native/include
+                                            ${EAPO4J_ROOT}/tests/native)
     set_target_properties(${t} PROPERTIES
       CUDA_ARCHITECTURES "${EAPO4J_CUDA_ARCHS}"
       CUDA_STANDARD 17

@@ -86,7 +86,7 @@ __device__ __forceinline__ uint4 pack(const float* in) {
 }
 
 // The kernel's dynamic shared memory, and its static shared state (one variable of a trivial struct type per
-// kernel). cuda/emu/emu_cuda.h supplies both when the kernels run under host emulation, where the CTAs of a
+// kernel). cuda/dev/emu/emu_cuda.h supplies both when the kernels run under host emulation, where the CTAs of a
 // cluster run concurrently and each needs its own copy.
 #ifndef EAPO4J_HOST_EMULATION
 template <class T>
@@ -98,7 +98,7 @@ __device__ __forceinline__ T* dynamic_smem() {
 #endif
 
 // Launches kernel<<<grid, block, smem, stream>>>(args...) through cudaLaunchKernelEx (plain C++, so the host code
-// also compiles without nvcc for cuda/emu/).
+// also compiles without nvcc for cuda/dev/emu/).
 template <class... Expected, class... Actual>
 inline cudaError_t launch_kernel(void (*kernel)(Expected...), unsigned grid, unsigned block, size_t smem,
                                  cudaStream_t stream, Actual&&... args) {
@@ -151,7 +151,7 @@ __device__ __forceinline__ float exp_ftz(float x) {
     asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x * 1.4426950408889634f));
     return y;
 #else
-    return __expf(x);  // host emulation: cuda/emu/emu_cuda.h models ex2.approx.ftz
+    return __expf(x);  // host emulation: cuda/dev/emu/emu_cuda.h models ex2.approx.ftz
 #endif
 }
 

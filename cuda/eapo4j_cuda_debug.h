@@ -1,6 +1,6 @@
 /*
  * Test and benchmark hooks of the CUDA build (not part of the public API in native/include/eapo4j.h).
- * cuda/gpu_test.cu and cuda/gpu_bench.cu use them to run every policy-loss path (cuda/policy_loss.cu) on the same
+ * cuda/dev/gpu_test.cu and cuda/dev/gpu_bench.cu use them to run every policy-loss path (cuda/policy_loss.cu) on the same
  * inputs. The symbols exist only in builds with CUDA.
  */
 #ifndef EAPO4J_CUDA_DEBUG_H

@@ -6,37 +6,23 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
+#include "eapo4j.h"
+
 namespace eapo4j {
 namespace cuda {
 
-// What both kernels read: the logits rows (eapo4j.h geometry), the targets and 1 / temperature.
-struct RowsParams {
-    const void* logits;
-    int64_t n_rows, rows_inner, stride_outer, stride_inner, vocab;
-    const int64_t* targets;
+// What a kernel gets by value: the caller's args struct (native/include/eapo4j.h) as it is, plus the few values
+// api_cuda.cu derives from it once per call (token_stats_params / policy_loss_params there).
+struct TokenStatsParams : eapo_token_stats_args {
+    int64_t n_rows;  // rows_outer * rows_inner
+    float inv_tau;   // 1 / temperature
+};
+
+struct PolicyLossParams : eapo_policy_loss_args {
+    int64_t n_rows;
     float inv_tau;
-};
-
-struct TokenStatsParams : RowsParams {
-    float* logp;     // may be NULL
-    float* entropy;  // may be NULL
-};
-
-struct PolicyLossParams : RowsParams {
-    const float* old_logp;
-    const float* ref_logp;  // NULL when use_kl == 0
-    const float* advantages;
-    const float* weights;
-    const float* coefs;
-    float clip_low, clip_high, dual_clip, kl_beta, entropy_coef;
-    int use_kl;
-    float* token_loss;  // each output may be NULL
-    float* logp;
-    float* entropy;
-    uint8_t* flags;
-    double* row_loss;   // [n_rows] c_t * l_t for the deterministic batch-loss reduction, or NULL
-    void* grad;         // NULL: forward only
-    int64_t grad_stride_outer, grad_stride_inner;
+    int use_kl;        // ref_logp != NULL and kl_beta > 0 (ref_logp is NULL otherwise)
+    double* row_loss;  // [n_rows] c_t * l_t for the deterministic batch-loss reduction, or NULL
 };
 
 // How the policy-loss kernel keeps a row between its statistics and its gradient (see policy_loss.cu).

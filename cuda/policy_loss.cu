@@ -24,7 +24,7 @@
 // In all paths a thread re-reads only the shared-memory slots it wrote itself, so no block barrier separates the
 // load phase from the gradient phase; the gradient is stored with 16-byte streaming stores (__stcs) when the
 // gradient row has the logits row's alignment (always for in-place or same-layout tensors), scalar stores otherwise.
-// Built by cuda/cuda.cmake; checked by cuda/gpu_test.cu (every path forced in turn), timed by cuda/gpu_bench.cu.
+// Built by cuda/cuda.cmake; checked by cuda/dev/gpu_test.cu (every path forced in turn), timed by cuda/dev/gpu_bench.cu.
 #include "cuda_common.cuh"
 #include "kernels.h"
 

@@ -15,7 +15,7 @@
 //  - rows of any alignment (strided [B, T, V] views): scalar head up to the first 16-byte boundary, vector body,
 //    scalar tail.
 // Built and tested through CMake (cuda/cuda.cmake); checked against the CPU kernel and a float64 reference by
-// cuda/gpu_test.cu, timed by cuda/gpu_bench.cu (see cuda/gpu-check.sh).
+// cuda/dev/gpu_test.cu, timed by cuda/dev/gpu_bench.cu (see cuda/gpu-check.sh).
 #include "cuda_common.cuh"
 #include "kernels.h"
 

@@ -43,16 +43,59 @@ enum {
     EAPO_FLAG_DUAL_CLIPPED = 2  /* the dual clip (A < 0) was active */
 };
 
-/* Policy-loss hyper-parameters (SPEC.md). dual_clip <= 1 disables the dual clip; kl_beta = 0 or
- * ref_logp = NULL disables the KL term; entropy_coef is eta. */
-typedef struct eapo_loss_config {
+/*
+ * The arguments of one call, one struct per operation, the same for the CPU and the CUDA front end (for CUDA every
+ * pointer is a device pointer except batch_loss). The first eight fields, the logits rows, are alike in both.
+ * Zero-initialise a struct (= {0}) and set what the call needs: a NULL optional pointer means "not wanted".
+ */
+
+/* Token statistics: logp[r] = z'_y - lse and entropy[r] = H of row r, z' = z / temperature.
+ * Rows containing NaN or +inf yield NaN outputs for that row; -inf entries are masked tokens. */
+typedef struct eapo_token_stats_args {
+    const void* logits;      /* rows of vocab elements in the geometry above, of dtype */
+    int dtype;               /* EAPO_F32, EAPO_BF16 or EAPO_F16 */
+    int64_t rows_outer, rows_inner, stride_outer, stride_inner;
+    int64_t vocab;
+    const int64_t* targets;  /* [N] in [0, vocab) */
+    float temperature;       /* finite, > 0 */
+    float* logp;             /* out [N] */
+    float* entropy;          /* out [N] */
+} eapo_token_stats_args;
+
+/*
+ * Policy loss forward + backward in one call (SPEC.md "Policy loss").
+ * Inputs: old_logp, advantages, weights, coefs are [N] fp32; ref_logp is [N] fp32 or NULL. The hyper-parameters:
+ * dual_clip <= 1 disables the dual clip; kl_beta = 0 or ref_logp = NULL disables the KL term; entropy_coef is eta.
+ * Outputs, each may be NULL: batch_loss (1 double, host memory, sum_t c_t l_t), token_loss, logp, entropy ([N] fp32),
+ * flags ([N] uint8, EAPO_FLAG_*), grad ([N, V] in the logits dtype with the same row geometry as given by
+ * grad_stride_outer / grad_stride_inner; may alias the logits exactly for an in-place gradient).
+ * Rows with coef == 0 are skipped: zero gradient row, token_loss = logp = entropy = 0, flags = 0.
+ */
+typedef struct eapo_policy_loss_args {
+    const void* logits;
+    int dtype;
+    int64_t rows_outer, rows_inner, stride_outer, stride_inner;
+    int64_t vocab;
+    const int64_t* targets;
+    const float* old_logp;
+    const float* ref_logp;
+    const float* advantages;
+    const float* weights;
+    const float* coefs;
     float temperature;
     float clip_low;
     float clip_high;
     float dual_clip;
     float kl_beta;
     float entropy_coef;
-} eapo_loss_config;
+    double* batch_loss;
+    float* token_loss;
+    float* logp;
+    float* entropy;
+    uint8_t* flags;
+    void* grad;
+    int64_t grad_stride_outer, grad_stride_inner;
+} eapo_policy_loss_args;
 
 /* ---------------- CPU ---------------- */
 
@@ -63,37 +106,14 @@ int eapo_cpu_get_num_threads(void);
 /* Which SIMD variant the CPU kernels dispatch to on this machine ("avx2+fma+f16c" or "generic"). */
 const char* eapo_cpu_simd_level(void);
 
-/*
- * Token statistics: logp[r] = z'_y - lse and entropy[r] = H of row r, z' = z / temperature.
- * Rows containing NaN or +inf yield NaN outputs for that row; -inf entries are masked tokens.
- */
-int eapo_token_stats_cpu(const void* logits, int dtype,
-                         int64_t rows_outer, int64_t rows_inner, int64_t stride_outer, int64_t stride_inner,
-                         int64_t vocab, const int64_t* targets, float temperature,
-                         float* logp_out, float* entropy_out,
-                         char* err, int err_len);
+int eapo_token_stats_cpu(const eapo_token_stats_args* args, char* err, int err_len);
 
-/*
- * Policy loss forward + backward in one call (SPEC.md "Policy loss").
- * Inputs: old_logp, advantages, weights, coefs are [N] fp32; ref_logp is [N] fp32 or NULL.
- * Outputs: loss_out (1 double, the batch loss sum_t c_t l_t), token_loss, logp, entropy ([N] fp32, any may be NULL),
- * flags ([N] uint8, EAPO_FLAG_*, may be NULL), grad ([N, V] in the logits dtype with the same row geometry as given
- * by grad_stride_outer / grad_stride_inner; may alias the logits exactly for an in-place gradient; may be NULL).
- * Rows with coef == 0 are skipped: zero gradient row, token_loss = logp = entropy = 0, flags = 0.
- */
-int eapo_policy_loss_cpu(const void* logits, int dtype,
-                         int64_t rows_outer, int64_t rows_inner, int64_t stride_outer, int64_t stride_inner,
-                         int64_t vocab, const int64_t* targets,
-                         const float* old_logp, const float* ref_logp, const float* advantages,
-                         const float* weights, const float* coefs, const eapo_loss_config* cfg,
-                         double* loss_out, float* token_loss, float* logp_out, float* entropy_out,
-                         uint8_t* flags, void* grad, int64_t grad_stride_outer, int64_t grad_stride_inner,
-                         char* err, int err_len);
+int eapo_policy_loss_cpu(const eapo_policy_loss_args* args, char* err, int err_len);
 
 /* ---------------- CUDA ----------------
- * Same contracts; every pointer is a device pointer except cfg, loss_out and err (host). stream is a cudaStream_t
- * (NULL = the legacy default stream). loss_out is written after the call synchronises its stream; pass
- * loss_out = NULL to stay asynchronous and read token_loss instead.
+ * Same contracts; every pointer in the args is a device pointer except batch_loss (host), and args and err are host
+ * memory. stream is a cudaStream_t (NULL = the legacy default stream). batch_loss is written after the call
+ * synchronises its stream; pass batch_loss = NULL to stay asynchronous and read token_loss instead.
  * In a build without CUDA these return EAPO_ENODEV.
  */
 
@@ -103,20 +123,9 @@ int eapo_cuda_compiled(void);
 /* Number of usable CUDA devices; 0 when there is no driver, no device, or no CUDA in this build. Never fails. */
 int eapo_cuda_device_count(void);
 
-int eapo_token_stats_cuda(const void* logits, int dtype,
-                          int64_t rows_outer, int64_t rows_inner, int64_t stride_outer, int64_t stride_inner,
-                          int64_t vocab, const int64_t* targets, float temperature,
-                          float* logp_out, float* entropy_out, void* stream,
-                          char* err, int err_len);
+int eapo_token_stats_cuda(const eapo_token_stats_args* args, void* stream, char* err, int err_len);
 
-int eapo_policy_loss_cuda(const void* logits, int dtype,
-                          int64_t rows_outer, int64_t rows_inner, int64_t stride_outer, int64_t stride_inner,
-                          int64_t vocab, const int64_t* targets,
-                          const float* old_logp, const float* ref_logp, const float* advantages,
-                          const float* weights, const float* coefs, const eapo_loss_config* cfg,
-                          double* loss_out, float* token_loss, float* logp_out, float* entropy_out,
-                          uint8_t* flags, void* grad, int64_t grad_stride_outer, int64_t grad_stride_inner,
-                          void* stream, char* err, int err_len);
+int eapo_policy_loss_cuda(const eapo_policy_loss_args* args, void* stream, char* err, int err_len);
 
 #ifdef __cplusplus
 }

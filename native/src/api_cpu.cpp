@@ -35,16 +35,15 @@ bool has_avx2() {
 }
 
 // The shared checks plus the target range, which only the CPU front end can scan (the targets are host memory).
-int check_rows(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner, int64_t stride_outer,
-               int64_t stride_inner, int64_t vocab, const int64_t* targets, char* err, int err_len) {
-    int st = check_geometry(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
-                            err_len);
+template <class Args>
+int check_cpu_args(const Args* a, char* err, int err_len) {
+    int st = check_args(a, err, err_len);
     if (st != EAPO_OK) return st;
-    const int64_t n = rows_outer * rows_inner;
+    const int64_t n = a->rows_outer * a->rows_inner;
     for (int64_t r = 0; r < n; ++r) {
-        if (targets[r] < 0 || targets[r] >= vocab)
+        if (a->targets[r] < 0 || a->targets[r] >= a->vocab)
             return set_error(err, err_len, EAPO_EINVAL, "targets[%lld] = %lld is outside [0, %lld)", (long long)r,
-                             (long long)targets[r], (long long)vocab);
+                             (long long)a->targets[r], (long long)a->vocab);
     }
     return EAPO_OK;
 }
@@ -59,23 +58,15 @@ int eapo_cpu_get_num_threads(void) { return resolved_threads(); }
 
 const char* eapo_cpu_simd_level(void) { return has_avx2() ? "avx2+fma+f16c" : "generic"; }
 
-int eapo_token_stats_cpu(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner,
-                         int64_t stride_outer, int64_t stride_inner, int64_t vocab, const int64_t* targets,
-                         float temperature, float* logp_out, float* entropy_out, char* err, int err_len) {
+int eapo_token_stats_cpu(const eapo_token_stats_args* args, char* err, int err_len) {
     try {
-        int st = check_rows(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
-                            err_len);
+        int st = check_cpu_args(args, err, err_len);
         if (st != EAPO_OK) return st;
-        st = check_temperature(temperature, err, err_len);
-        if (st != EAPO_OK) return st;
-        if (logp_out == nullptr || entropy_out == nullptr)
-            return set_error(err, err_len, EAPO_EINVAL, "output pointer is NULL");
-        TokenStatsJob job{logits, dtype, RowGeometry{rows_inner, stride_outer, stride_inner}, vocab, targets,
-                          1.0f / temperature, logp_out, entropy_out};
+        const eapo_token_stats_args& a = *args;
         const bool avx = has_avx2();
-        parallel_rows(rows_outer * rows_inner, vocab, resolved_threads(), [&](int64_t b, int64_t e, int) {
-            if (avx) avx2::token_stats_rows(job, b, e);
-            else generic::token_stats_rows(job, b, e);
+        parallel_rows(a.rows_outer * a.rows_inner, a.vocab, resolved_threads(), [&](int64_t b, int64_t e, int) {
+            if (avx) avx2::token_stats_rows(a, b, e);
+            else generic::token_stats_rows(a, b, e);
         });
         return EAPO_OK;
     } catch (const std::exception& ex) {
@@ -85,30 +76,20 @@ int eapo_token_stats_cpu(const void* logits, int dtype, int64_t rows_outer, int6
     }
 }
 
-int eapo_policy_loss_cpu(const void* logits, int dtype, int64_t rows_outer, int64_t rows_inner,
-                         int64_t stride_outer, int64_t stride_inner, int64_t vocab, const int64_t* targets,
-                         const float* old_logp, const float* ref_logp, const float* advantages,
-                         const float* weights, const float* coefs, const eapo_loss_config* cfg, double* loss_out,
-                         float* token_loss, float* logp_out, float* entropy_out, uint8_t* flags, void* grad,
-                         int64_t grad_stride_outer, int64_t grad_stride_inner, char* err, int err_len) {
+int eapo_policy_loss_cpu(const eapo_policy_loss_args* args, char* err, int err_len) {
     try {
-        int st = check_rows(logits, dtype, rows_outer, rows_inner, stride_outer, stride_inner, vocab, targets, err,
-                            err_len);
+        int st = check_cpu_args(args, err, err_len);
         if (st != EAPO_OK) return st;
-        st = check_loss_inputs(old_logp, advantages, weights, coefs, cfg, err, err_len);
-        if (st != EAPO_OK) return st;
-        PolicyLossJob job{logits, dtype, RowGeometry{rows_inner, stride_outer, stride_inner}, vocab, targets,
-                          old_logp, ref_logp, advantages, weights, coefs, *cfg, token_loss, logp_out, entropy_out,
-                          flags, grad, RowGeometry{rows_inner, grad_stride_outer, grad_stride_inner}};
+        const eapo_policy_loss_args& a = *args;
         const bool avx = has_avx2();
         const int threads = resolved_threads();
         std::vector<double> partial((size_t)threads, 0.0);
-        parallel_rows(rows_outer * rows_inner, vocab, threads, [&](int64_t b, int64_t e, int chunk) {
-            partial[(size_t)chunk] = avx ? avx2::policy_loss_rows(job, b, e) : generic::policy_loss_rows(job, b, e);
+        parallel_rows(a.rows_outer * a.rows_inner, a.vocab, threads, [&](int64_t b, int64_t e, int chunk) {
+            partial[(size_t)chunk] = avx ? avx2::policy_loss_rows(a, b, e) : generic::policy_loss_rows(a, b, e);
         });
         double total = 0.0;
         for (double p : partial) total += p;  // fixed order: the result does not depend on thread timing
-        if (loss_out) *loss_out = total;
+        if (a.batch_loss) *a.batch_loss = total;
         return EAPO_OK;
     } catch (const std::exception& ex) {
         return set_error(err, err_len, EAPO_EINVAL, "policy_loss_cpu failed: %s", ex.what());

@@ -10,15 +10,11 @@ int eapo_cuda_compiled(void) { return 0; }
 
 int eapo_cuda_device_count(void) { return 0; }
 
-int eapo_token_stats_cuda(const void*, int, int64_t, int64_t, int64_t, int64_t, int64_t, const int64_t*, float,
-                          float*, float*, void*, char* err, int err_len) {
+int eapo_token_stats_cuda(const eapo_token_stats_args*, void*, char* err, int err_len) {
     return set_error(err, err_len, EAPO_ENODEV, "eapo4j was built without CUDA (nvcc was not found at build time)");
 }
 
-int eapo_policy_loss_cuda(const void*, int, int64_t, int64_t, int64_t, int64_t, int64_t, const int64_t*,
-                          const float*, const float*, const float*, const float*, const float*,
-                          const eapo_loss_config*, double*, float*, float*, float*, uint8_t*, void*, int64_t,
-                          int64_t, void*, char* err, int err_len) {
+int eapo_policy_loss_cuda(const eapo_policy_loss_args*, void*, char* err, int err_len) {
     return set_error(err, err_len, EAPO_ENODEV, "eapo4j was built without CUDA (nvcc was not found at build time)");
 }
 

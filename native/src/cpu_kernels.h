@@ -1,5 +1,6 @@
 // Row-range entry points of the CPU kernels, one set per SIMD build (namespaces eapo4j::avx2, eapo4j::generic).
-// api_cpu.cpp validates arguments, splits rows across threads and calls one of these for each range.
+// api_cpu.cpp validates the args struct (native/include/eapo4j.h), splits rows across threads and calls one of these
+// for each range with the caller's struct as it is.
 #ifndef EAPO4J_CPU_KERNELS_H
 #define EAPO4J_CPU_KERNELS_H
 
@@ -10,42 +11,11 @@
 
 namespace eapo4j {
 
-struct TokenStatsJob {
-    const void* logits;
-    int dtype;
-    RowGeometry geom;
-    int64_t vocab;
-    const int64_t* targets;
-    float inv_temperature;
-    float* logp;
-    float* entropy;
-};
-
-struct PolicyLossJob {
-    const void* logits;
-    int dtype;
-    RowGeometry geom;
-    int64_t vocab;
-    const int64_t* targets;
-    const float* old_logp;
-    const float* ref_logp;  // nullptr: no KL term
-    const float* advantages;
-    const float* weights;
-    const float* coefs;
-    eapo_loss_config cfg;
-    float* token_loss;      // each output may be nullptr
-    float* logp;
-    float* entropy;
-    uint8_t* flags;
-    void* grad;
-    RowGeometry grad_geom;
-};
-
 #define EAPO_DECLARE_CPU_KERNELS(ns)                                                           \
     namespace ns {                                                                             \
-    void token_stats_rows(const TokenStatsJob& job, int64_t begin, int64_t end);               \
+    void token_stats_rows(const eapo_token_stats_args& a, int64_t begin, int64_t end);         \
     /* returns sum over rows in [begin, end) of c_t * l_t */                                   \
-    double policy_loss_rows(const PolicyLossJob& job, int64_t begin, int64_t end);             \
+    double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t end);       \
     }
 
 EAPO_DECLARE_CPU_KERNELS(avx2)

@@ -39,40 +39,40 @@ void write_grad_row(const void* row, void* grad_row, int dtype, int64_t vocab, f
 
 }  // namespace
 
-double policy_loss_rows(const PolicyLossJob& job, int64_t begin, int64_t end) {
+double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t end) {
     alignas(64) float buf[kBlock];
-    const eapo_loss_config& cfg = job.cfg;
-    const float inv_tau = 1.0f / cfg.temperature;
-    const int use_kl = job.ref_logp != nullptr && cfg.kl_beta > 0.0f;  // SPEC: only when beta > 0
-    const size_t esize = dtype_size(job.dtype);
+    const RowGeometry geom{a.rows_inner, a.stride_outer, a.stride_inner};
+    const RowGeometry grad_geom{a.rows_inner, a.grad_stride_outer, a.grad_stride_inner};
+    const float inv_tau = 1.0f / a.temperature;
+    const int use_kl = a.ref_logp != nullptr && a.kl_beta > 0.0f;  // SPEC: only when beta > 0
+    const size_t esize = dtype_size(a.dtype);
     double loss_sum = 0.0;
     for (int64_t r = begin; r < end; ++r) {
-        const char* row = static_cast<const char*>(job.logits) + job.geom.offset(r) * esize;
-        char* grad_row = job.grad ? static_cast<char*>(job.grad) + job.grad_geom.offset(r) * esize : nullptr;
-        const float c = job.coefs[r];
+        const char* row = static_cast<const char*>(a.logits) + geom.offset(r) * esize;
+        char* grad_row = a.grad ? static_cast<char*>(a.grad) + grad_geom.offset(r) * esize : nullptr;
+        const float c = a.coefs[r];
         if (c == 0.0f) {  // padding / masked token: skipped, zero gradient row
-            if (job.token_loss) job.token_loss[r] = 0.0f;
-            if (job.logp) job.logp[r] = 0.0f;
-            if (job.entropy) job.entropy[r] = 0.0f;
-            if (job.flags) job.flags[r] = 0;
-            if (grad_row) zero_row(grad_row, job.dtype, job.vocab);
+            if (a.token_loss) a.token_loss[r] = 0.0f;
+            if (a.logp) a.logp[r] = 0.0f;
+            if (a.entropy) a.entropy[r] = 0.0f;
+            if (a.flags) a.flags[r] = 0;
+            if (grad_row) zero_row(grad_row, a.dtype, a.vocab);
             continue;
         }
-        eapo_softmax_acc acc = row_softmax_stats(row, job.dtype, job.vocab, inv_tau, buf);
+        eapo_softmax_acc acc = row_softmax_stats(row, a.dtype, a.vocab, inv_tau, buf);
         const float entropy = eapo_acc_entropy(acc);
-        const int64_t y = job.targets[r];
-        const float logp = eapo_acc_logp(acc, load_scalar(row, job.dtype, y) * inv_tau);
-        eapo_token_terms t = eapo_token_loss(logp, entropy, job.old_logp[r], use_kl ? job.ref_logp[r] : 0.0f,
-                                             job.advantages[r], job.weights[r], cfg.clip_low, cfg.clip_high,
-                                             cfg.dual_clip, use_kl, use_kl ? cfg.kl_beta : 0.0f,
-                                             cfg.entropy_coef);
-        if (job.token_loss) job.token_loss[r] = t.loss;
-        if (job.logp) job.logp[r] = logp;
-        if (job.entropy) job.entropy[r] = entropy;
-        if (job.flags) job.flags[r] = t.flags;
+        const int64_t y = a.targets[r];
+        const float logp = eapo_acc_logp(acc, load_scalar(row, a.dtype, y) * inv_tau);
+        eapo_token_terms t = eapo_token_loss(logp, entropy, a.old_logp[r], use_kl ? a.ref_logp[r] : 0.0f,
+                                             a.advantages[r], a.weights[r], a.clip_low, a.clip_high, a.dual_clip,
+                                             use_kl, use_kl ? a.kl_beta : 0.0f, a.entropy_coef);
+        if (a.token_loss) a.token_loss[r] = t.loss;
+        if (a.logp) a.logp[r] = logp;
+        if (a.entropy) a.entropy[r] = entropy;
+        if (a.flags) a.flags[r] = t.flags;
         loss_sum += (double)c * (double)t.loss;
         if (grad_row) {
-            write_grad_row(row, grad_row, job.dtype, job.vocab, inv_tau, acc, y, t.g, cfg.entropy_coef, entropy,
+            write_grad_row(row, grad_row, a.dtype, a.vocab, inv_tau, acc, y, t.g, a.entropy_coef, entropy,
                            c * inv_tau, buf);
         }
     }

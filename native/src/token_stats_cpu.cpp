@@ -6,14 +6,16 @@
 namespace eapo4j {
 namespace EAPO_SIMD_NS {
 
-void token_stats_rows(const TokenStatsJob& job, int64_t begin, int64_t end) {
+void token_stats_rows(const eapo_token_stats_args& a, int64_t begin, int64_t end) {
     alignas(64) float buf[kBlock];
+    const RowGeometry geom{a.rows_inner, a.stride_outer, a.stride_inner};
+    const float inv_tau = 1.0f / a.temperature;
     for (int64_t r = begin; r < end; ++r) {
-        const char* row = static_cast<const char*>(job.logits) + job.geom.offset(r) * dtype_size(job.dtype);
-        eapo_softmax_acc acc = row_softmax_stats(row, job.dtype, job.vocab, job.inv_temperature, buf);
-        float zy = load_scalar(row, job.dtype, job.targets[r]) * job.inv_temperature;
-        job.logp[r] = eapo_acc_logp(acc, zy);
-        job.entropy[r] = eapo_acc_entropy(acc);
+        const char* row = static_cast<const char*>(a.logits) + geom.offset(r) * dtype_size(a.dtype);
+        eapo_softmax_acc acc = row_softmax_stats(row, a.dtype, a.vocab, inv_tau, buf);
+        float zy = load_scalar(row, a.dtype, a.targets[r]) * inv_tau;
+        a.logp[r] = eapo_acc_logp(acc, zy);
+        a.entropy[r] = eapo_acc_entropy(acc);
     }
 }
 

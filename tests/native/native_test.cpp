@@ -1,4 +1,5 @@
-// Native self-check of the CPU kernels against a float64 evaluation of SPEC.md, with no Java or LibTorch involved.
+// Native self-check of the CPU kernels against the float64 evaluation of SPEC.md in reference_f64.h, with no Java or
+// LibTorch involved.
 // Build and run: native/build.sh target/native-build && target/native-build/bin/eapo4j_native_test
 // (The thorough tests are the JUnit ones against LibTorch autograd; this one catches a broken build early.)
 #include <cmath>
@@ -8,6 +9,7 @@
 
 #include "eapo4j.h"
 #include "eapo4j_rowmath.h"
+#include "reference_f64.h"
 
 namespace {
 
@@ -20,21 +22,8 @@ void expect_close(const char* what, double got, double want, double tol) {
     }
 }
 
-struct Ref {
-    double lse, logp, entropy;
-};
-
-Ref reference_row(const std::vector<float>& z, int64_t off, int64_t V, int64_t y, double tau) {
-    double m = -INFINITY;
-    for (int64_t v = 0; v < V; ++v) m = std::max(m, z[off + v] / tau);
-    double s = 0;
-    for (int64_t v = 0; v < V; ++v) s += std::exp(z[off + v] / tau - m);
-    double lse = m + std::log(s), h = 0;
-    for (int64_t v = 0; v < V; ++v) {
-        double lp = z[off + v] / tau - lse, p = std::exp(lp);
-        if (p > 0) h -= p * lp;
-    }
-    return {lse, z[off + y] / tau - lse, h};
+ref_f64::RowStats reference_row(const std::vector<float>& z, int64_t off, int64_t V, int64_t y, double tau) {
+    return ref_f64::row_stats([&](int64_t v) { return (double)z[off + v]; }, V, y, tau);
 }
 
 void check_shape(int64_t N, int64_t V, float tau, unsigned seed) {
@@ -48,15 +37,26 @@ void check_shape(int64_t N, int64_t V, float tau, unsigned seed) {
     if (V > 2 && y[0] == 1) y[0] = 0;
     std::vector<float> logp(N), ent(N);
     char err[256] = {0};
-    int st = eapo_token_stats_cpu(z.data(), EAPO_F32, 1, N, N * V, V, V, y.data(), tau, logp.data(), ent.data(),
-                                  err, sizeof err);
+    eapo_token_stats_args ts = {};
+    ts.logits = z.data();
+    ts.dtype = EAPO_F32;
+    ts.rows_outer = 1;
+    ts.rows_inner = N;
+    ts.stride_outer = N * V;
+    ts.stride_inner = V;
+    ts.vocab = V;
+    ts.targets = y.data();
+    ts.temperature = tau;
+    ts.logp = logp.data();
+    ts.entropy = ent.data();
+    int st = eapo_token_stats_cpu(&ts, err, sizeof err);
     if (st != EAPO_OK) {
         std::printf("FAIL token_stats status %d: %s\n", st, err);
         ++failures;
         return;
     }
     for (int64_t r = 0; r < N; ++r) {
-        Ref ref = reference_row(z, r * V, V, y[r], tau);
+        ref_f64::RowStats ref = reference_row(z, r * V, V, y[r], tau);
         expect_close("logp", logp[r], ref.logp, 2e-5);
         expect_close("entropy", ent[r], ref.entropy, 2e-5);
     }
@@ -68,33 +68,54 @@ void check_shape(int64_t N, int64_t V, float tau, unsigned seed) {
         old[r] = logp[r] + (float)((int)(r % 3) - 1) * 0.5f;
         adv[r] = (r % 2) ? 1.0f : -0.7f;
     }
-    eapo_loss_config cfg{tau, 0.2f, 0.28f, 3.0f, 0.0f, 0.01f};
     double loss = 0;
-    st = eapo_policy_loss_cpu(z.data(), EAPO_F32, 1, N, N * V, V, V, y.data(), old.data(), nullptr, adv.data(),
-                              w.data(), c.data(), &cfg, &loss, tl.data(), lp2.data(), e2.data(), flags.data(),
-                              g.data(), N * V, V, err, sizeof err);
+    eapo_policy_loss_args pl = {};
+    pl.logits = z.data();
+    pl.dtype = EAPO_F32;
+    pl.rows_outer = 1;
+    pl.rows_inner = N;
+    pl.stride_outer = N * V;
+    pl.stride_inner = V;
+    pl.vocab = V;
+    pl.targets = y.data();
+    pl.old_logp = old.data();
+    pl.advantages = adv.data();
+    pl.weights = w.data();
+    pl.coefs = c.data();
+    pl.temperature = tau;
+    pl.clip_low = 0.2f;
+    pl.clip_high = 0.28f;
+    pl.dual_clip = 3.0f;
+    pl.entropy_coef = 0.01f;
+    pl.batch_loss = &loss;
+    pl.token_loss = tl.data();
+    pl.logp = lp2.data();
+    pl.entropy = e2.data();
+    pl.flags = flags.data();
+    pl.grad = g.data();
+    pl.grad_stride_outer = N * V;
+    pl.grad_stride_inner = V;
+    st = eapo_policy_loss_cpu(&pl, err, sizeof err);
     if (st != EAPO_OK) {
         std::printf("FAIL policy_loss status %d: %s\n", st, err);
         ++failures;
         return;
     }
+    const ref_f64::LossConfig rcfg{pl.clip_low, pl.clip_high, pl.dual_clip, pl.kl_beta, pl.entropy_coef};
     double want_loss = 0;
     for (int64_t r = 0; r < N; ++r) {
-        Ref ref = reference_row(z, r * V, V, y[r], tau);
-        double rho = std::exp(std::min(20.0, std::max(-20.0, ref.logp - old[r])));
-        double rc = std::min(1.28, std::max(0.8, rho));
-        double pg = std::max(-adv[r] * rho, -adv[r] * rc);
-        bool dual = adv[r] < 0 && pg > -adv[r] * 3.0;
-        if (dual) pg = -adv[r] * 3.0;
-        double l = w[r] * pg - 0.01 * ref.entropy;
-        want_loss += c[r] * l;
-        double gl = (-adv[r] * rho >= -adv[r] * rc && !dual) ? -adv[r] * rho : 0.0;
+        ref_f64::RowStats ref = reference_row(z, r * V, V, y[r], tau);
+        ref_f64::TokenTerms t = ref_f64::token_terms(rcfg, ref.logp, ref.entropy, old[r], false, 0.0, adv[r], w[r]);
+        want_loss += c[r] * t.loss;
         for (int64_t v = 0; v < V; ++v) {
-            double lpv = z[r * V + v] / tau - ref.lse, p = std::exp(lpv);
-            double want = (c[r] / tau) * (gl * ((v == y[r]) - p) + (p > 0 ? 0.01 * p * (lpv + ref.entropy) : 0));
+            double want = ref_f64::grad_elem(c[r], tau, rcfg.entropy_coef, ref, t.g, z[r * V + v], v == y[r]);
             expect_close("grad", g[r * V + v], want, 1e-5);
         }
-        expect_close("token_loss", tl[r], l, 2e-5);
+        expect_close("token_loss", tl[r], t.loss, 2e-5);
+        if (flags[r] != t.flags) {
+            std::printf("FAIL flags row %lld: got %d want %d\n", (long long)r, flags[r], t.flags);
+            ++failures;
+        }
     }
     expect_close("loss", loss, want_loss, 2e-5);
 }
@@ -114,7 +135,7 @@ void check_factored_gradient() {
         const float got = eapo_grad_elem_factored(p, logp, f) + (target ? f.t : 0.0f);
         const float old = eapo_grad_elem(p, logp, target, g, eta, h, cot);
         const double pd = p, lpd = p > 0 ? (double)logp : 0.0;
-        const double want = (double)cot * ((double)g * ((target ? 1.0 : 0.0) - pd) + (double)eta * pd * (lpd + h));
+        const double want = ref_f64::grad_of_logp(cot, g, eta, h, logp, target);
         const double scale = cot * (std::fabs(g) * (1.0 + pd) + eta * pd * (std::fabs(lpd) + h)) + 1e-30;
         if (!(std::fabs(got - want) <= 2e-6 * scale) || !(std::fabs(old - want) <= 2e-6 * scale)) {
             std::printf("FAIL factored gradient: g %g eta %g H %g c/tau %g logp %g: factored %.9g, eapo_grad_elem %.9g, "

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.util.Random;
 
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -146,16 +147,18 @@ class CudaRawKernelsTest {
              FloatPointer ep = new FloatPointer(n); FloatPointer tp = new FloatPointer(n);
              BytePointer fp = new BytePointer(n);
              Pointer gp = dtype == EapoNative.EAPO_F32 ? new FloatPointer((long) n * v) : new ShortPointer((long) n * v);
-             EapoNative.LossConfig cfg = new EapoNative.LossConfig()) {
-            cfg.temperature(CFG.temperature()).clip_low(CFG.clipLow()).clip_high(CFG.clipHigh())
+             DoublePointer loss = new DoublePointer(1);
+             EapoNative.PolicyLossArgs args = new EapoNative.PolicyLossArgs()) {
+            args.logits(zp.address()).dtype(dtype).rows_outer(1).rows_inner(n).stride_outer((long) n * v)
+                    .stride_inner(v).vocab(v).targets(yp.address()).old_logp(op.address()).advantages(ap.address())
+                    .weights(wp.address()).coefs(cp.address());
+            args.temperature(CFG.temperature()).clip_low(CFG.clipLow()).clip_high(CFG.clipHigh())
                     .dual_clip(CFG.dualClip()).kl_beta(0f).entropy_coef(CFG.entropyCoef());
+            args.batch_loss(loss.address()).token_loss(tp.address()).logp(lp.address()).entropy(ep.address())
+                    .flags(fp.address()).grad(gp.address()).grad_stride_outer((long) n * v).grad_stride_inner(v);
             byte[] err = new byte[256];
-            double[] loss = {0};
-            assertEquals(EapoNative.EAPO_OK, EapoNative.eapo_policy_loss_cpu(zp.address(), dtype, 1, n, (long) n * v,
-                    v, v, yp.address(), op.address(), 0, ap.address(), wp.address(), cp.address(), cfg, loss,
-                    tp.address(), lp.address(), ep.address(), fp.address(), gp.address(), (long) n * v, v, err,
-                    err.length));
-            cpuLoss = loss[0];
+            assertEquals(EapoNative.EAPO_OK, EapoNative.eapo_policy_loss_cpu(args, err, err.length));
+            cpuLoss = loss.get();
             lp.get(cpuLogp);
             ep.get(cpuEnt);
             tp.get(cpuTl);

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.eapo4j.nativelib.EapoNative;
@@ -41,19 +42,15 @@ public final class FusedKernels {
         Tensor logp = emptyFloat(layout.leadingShape(), logits);
         Tensor entropy = emptyFloat(layout.leadingShape(), logits);
         if (layout.rows() == 0) return new TokenStats(logp, entropy);
-        try (Tensor y = targets.contiguous()) {
+        try (Tensor y = targets.contiguous(); EapoNative.TokenStatsArgs args = new EapoNative.TokenStatsArgs()) {
+            args.logits(address(logits)).dtype(layout.nativeDtype()).rows_outer(layout.rowsOuter())
+                    .rows_inner(layout.rowsInner()).stride_outer(layout.strideOuter())
+                    .stride_inner(layout.strideInner()).vocab(layout.vocab()).targets(address(y))
+                    .temperature((float) temperature).logp(address(logp)).entropy(address(entropy));
             byte[] err = new byte[ERR_LEN];
-            int status;
-            if (layout.device() < 0) {
-                status = EapoNative.eapo_token_stats_cpu(address(logits), layout.nativeDtype(), layout.rowsOuter(),
-                        layout.rowsInner(), layout.strideOuter(), layout.strideInner(), layout.vocab(), address(y),
-                        (float) temperature, address(logp), address(entropy), err, ERR_LEN);
-            } else {
-                status = EapoNative.eapo_token_stats_cuda(address(logits), layout.nativeDtype(), layout.rowsOuter(),
-                        layout.rowsInner(), layout.strideOuter(), layout.strideInner(), layout.vocab(), address(y),
-                        (float) temperature, address(logp), address(entropy), TorchCudaStreams.current(layout.device()),
-                        err, ERR_LEN);
-            }
+            int status = layout.device() < 0
+                    ? EapoNative.eapo_token_stats_cpu(args, err, ERR_LEN)
+                    : EapoNative.eapo_token_stats_cuda(args, TorchCudaStreams.current(layout.device()), err, ERR_LEN);
             if (status != EapoNative.EAPO_OK) {
                 logp.close();
                 entropy.close();
@@ -126,35 +123,35 @@ public final class FusedKernels {
         if (layout.rows() == 0) return new PolicyLossResult(0.0, tokenLoss, logp, entropy, grad, flags, 0.0);
 
         List<Tensor> temps = new ArrayList<>();
-        try (EapoNative.LossConfig nc = nativeConfig(cfg)) {
+        try (EapoNative.PolicyLossArgs args = new EapoNative.PolicyLossArgs();
+             DoublePointer loss = new DoublePointer(1)) {
             Tensor y = keep(temps, targets.contiguous());
             Tensor old = keep(temps, in.oldLogProbs().contiguous());
             Tensor adv = keep(temps, in.advantages().contiguous());
             Tensor w = keep(temps, in.weights().contiguous());
             Tensor c = keep(temps, in.coefficients().contiguous());
             long ref = useRef ? address(keep(temps, in.refLogProbs().contiguous())) : 0L;
-            double[] loss = new double[1];
+            args.logits(address(logits)).dtype(layout.nativeDtype()).rows_outer(layout.rowsOuter())
+                    .rows_inner(layout.rowsInner()).stride_outer(layout.strideOuter())
+                    .stride_inner(layout.strideInner()).vocab(layout.vocab()).targets(address(y))
+                    .old_logp(address(old)).ref_logp(ref).advantages(address(adv)).weights(address(w))
+                    .coefs(address(c));
+            args.temperature((float) cfg.temperature()).clip_low((float) cfg.clipLow())
+                    .clip_high((float) cfg.clipHigh()).dual_clip((float) cfg.dualClip()).kl_beta((float) cfg.klBeta())
+                    .entropy_coef((float) cfg.entropyCoef());
+            args.batch_loss(loss.address()).token_loss(address(tokenLoss)).logp(address(logp))
+                    .entropy(address(entropy)).flags(address(flags)).grad(address(grad))
+                    .grad_stride_outer(gradLayout.strideOuter()).grad_stride_inner(gradLayout.strideInner());
             byte[] err = new byte[ERR_LEN];
-            int status;
-            if (dev < 0) {
-                status = EapoNative.eapo_policy_loss_cpu(address(logits), layout.nativeDtype(), layout.rowsOuter(),
-                        layout.rowsInner(), layout.strideOuter(), layout.strideInner(), layout.vocab(), address(y),
-                        address(old), ref, address(adv), address(w), address(c), nc, loss, address(tokenLoss),
-                        address(logp), address(entropy), address(flags), address(grad), gradLayout.strideOuter(),
-                        gradLayout.strideInner(), err, ERR_LEN);
-            } else {
-                status = EapoNative.eapo_policy_loss_cuda(address(logits), layout.nativeDtype(), layout.rowsOuter(),
-                        layout.rowsInner(), layout.strideOuter(), layout.strideInner(), layout.vocab(), address(y),
-                        address(old), ref, address(adv), address(w), address(c), nc, loss, address(tokenLoss),
-                        address(logp), address(entropy), address(flags), address(grad), gradLayout.strideOuter(),
-                        gradLayout.strideInner(), TorchCudaStreams.current(dev), err, ERR_LEN);
-            }
+            int status = dev < 0
+                    ? EapoNative.eapo_policy_loss_cpu(args, err, ERR_LEN)
+                    : EapoNative.eapo_policy_loss_cuda(args, TorchCudaStreams.current(dev), err, ERR_LEN);
             if (status != EapoNative.EAPO_OK) {
                 new PolicyLossResult(0, tokenLoss, logp, entropy, grad, flags, 0).close();
                 throw nativeFailure("policyLoss", status, err);
             }
             double clipFraction = clipFraction(flags, c);
-            return new PolicyLossResult(loss[0], tokenLoss, logp, entropy, grad, flags, clipFraction);
+            return new PolicyLossResult(loss.get(), tokenLoss, logp, entropy, grad, flags, clipFraction);
         } finally {
             for (Tensor t : temps) t.close();
         }
@@ -192,13 +189,6 @@ public final class FusedKernels {
 
     private static Tensor emptyFloat(long[] shape, Tensor like) {
         return HostTensors.emptyLike(shape, ScalarType.Float, like);
-    }
-
-    private static EapoNative.LossConfig nativeConfig(PolicyLossConfig cfg) {
-        EapoNative.LossConfig nc = new EapoNative.LossConfig();
-        nc.temperature((float) cfg.temperature()).clip_low((float) cfg.clipLow()).clip_high((float) cfg.clipHigh())
-                .dual_clip((float) cfg.dualClip()).kl_beta((float) cfg.klBeta()).entropy_coef((float) cfg.entropyCoef());
-        return nc;
     }
 
     /** Share of tokens with c != 0 whose surrogate was clipped. Reads [N] arrays on the host. */

@@ -3,12 +3,14 @@ package org.eapo4j.nativelib;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
- * JavaCPP binding of {@code native/include/eapo4j.h}, one method per C function, nothing else.
- * Pointers travel as {@code long} addresses (a tensor's {@code data_ptr().address()}); validation lives in
+ * JavaCPP binding of {@code native/include/eapo4j.h}, one method per C function and one {@link Pointer} class per
+ * args struct, nothing else. Pointers travel as {@code long} addresses (a tensor's {@code data_ptr().address()}),
+ * set on the args struct field by field; validation lives in
  * {@link org.eapo4j.kernels.FusedKernels}, never here. Use the kernels through that facade.
  */
 @Platform(include = "eapo4j.h", link = "eapo4j")
@@ -23,25 +25,97 @@ public final class EapoNative {
     public static final int EAPO_OK = 0, EAPO_EINVAL = 1, EAPO_ENODEV = 2, EAPO_ECUDA = 3;
     public static final int EAPO_FLAG_CLIPPED = 1, EAPO_FLAG_DUAL_CLIPPED = 2;
 
-    /** Mirror of {@code eapo_loss_config}. */
-    @Name("eapo_loss_config")
-    public static final class LossConfig extends Pointer {
+    /**
+     * Mirror of {@code eapo_token_stats_args}: one getter and one chaining setter per field, pointers as {@code long}
+     * addresses. The struct is native memory: close it (try-with-resources) after the call.
+     */
+    @Name("eapo_token_stats_args")
+    public static final class TokenStatsArgs extends Pointer {
         static {
             Loader.load();
         }
 
-        public LossConfig() {
+        /** A zeroed struct (every pointer NULL). */
+        public TokenStatsArgs() {
             allocate();
         }
 
         private native void allocate();
 
-        public native float temperature(); public native LossConfig temperature(float v);
-        public native float clip_low(); public native LossConfig clip_low(float v);
-        public native float clip_high(); public native LossConfig clip_high(float v);
-        public native float dual_clip(); public native LossConfig dual_clip(float v);
-        public native float kl_beta(); public native LossConfig kl_beta(float v);
-        public native float entropy_coef(); public native LossConfig entropy_coef(float v);
+        public native @Cast("const void*") long logits();
+        public native TokenStatsArgs logits(@Cast("const void*") long v);
+        public native int dtype(); public native TokenStatsArgs dtype(int v);
+        public native long rows_outer(); public native TokenStatsArgs rows_outer(long v);
+        public native long rows_inner(); public native TokenStatsArgs rows_inner(long v);
+        public native long stride_outer(); public native TokenStatsArgs stride_outer(long v);
+        public native long stride_inner(); public native TokenStatsArgs stride_inner(long v);
+        public native long vocab(); public native TokenStatsArgs vocab(long v);
+        public native @Cast("const int64_t*") long targets();
+        public native TokenStatsArgs targets(@Cast("const int64_t*") long v);
+        public native float temperature(); public native TokenStatsArgs temperature(float v);
+        public native @Cast("float*") long logp();
+        public native TokenStatsArgs logp(@Cast("float*") long v);
+        public native @Cast("float*") long entropy();
+        public native TokenStatsArgs entropy(@Cast("float*") long v);
+    }
+
+    /**
+     * Mirror of {@code eapo_policy_loss_args}, as {@link TokenStatsArgs}. {@code batch_loss} is the address of one
+     * host {@code double} (e.g. a {@code DoublePointer}), or 0.
+     */
+    @Name("eapo_policy_loss_args")
+    public static final class PolicyLossArgs extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        /** A zeroed struct (every pointer NULL, every hyper-parameter 0). */
+        public PolicyLossArgs() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native @Cast("const void*") long logits();
+        public native PolicyLossArgs logits(@Cast("const void*") long v);
+        public native int dtype(); public native PolicyLossArgs dtype(int v);
+        public native long rows_outer(); public native PolicyLossArgs rows_outer(long v);
+        public native long rows_inner(); public native PolicyLossArgs rows_inner(long v);
+        public native long stride_outer(); public native PolicyLossArgs stride_outer(long v);
+        public native long stride_inner(); public native PolicyLossArgs stride_inner(long v);
+        public native long vocab(); public native PolicyLossArgs vocab(long v);
+        public native @Cast("const int64_t*") long targets();
+        public native PolicyLossArgs targets(@Cast("const int64_t*") long v);
+        public native @Cast("const float*") long old_logp();
+        public native PolicyLossArgs old_logp(@Cast("const float*") long v);
+        public native @Cast("const float*") long ref_logp();
+        public native PolicyLossArgs ref_logp(@Cast("const float*") long v);
+        public native @Cast("const float*") long advantages();
+        public native PolicyLossArgs advantages(@Cast("const float*") long v);
+        public native @Cast("const float*") long weights();
+        public native PolicyLossArgs weights(@Cast("const float*") long v);
+        public native @Cast("const float*") long coefs();
+        public native PolicyLossArgs coefs(@Cast("const float*") long v);
+        public native float temperature(); public native PolicyLossArgs temperature(float v);
+        public native float clip_low(); public native PolicyLossArgs clip_low(float v);
+        public native float clip_high(); public native PolicyLossArgs clip_high(float v);
+        public native float dual_clip(); public native PolicyLossArgs dual_clip(float v);
+        public native float kl_beta(); public native PolicyLossArgs kl_beta(float v);
+        public native float entropy_coef(); public native PolicyLossArgs entropy_coef(float v);
+        public native @Cast("double*") long batch_loss();
+        public native PolicyLossArgs batch_loss(@Cast("double*") long v);
+        public native @Cast("float*") long token_loss();
+        public native PolicyLossArgs token_loss(@Cast("float*") long v);
+        public native @Cast("float*") long logp();
+        public native PolicyLossArgs logp(@Cast("float*") long v);
+        public native @Cast("float*") long entropy();
+        public native PolicyLossArgs entropy(@Cast("float*") long v);
+        public native @Cast("uint8_t*") long flags();
+        public native PolicyLossArgs flags(@Cast("uint8_t*") long v);
+        public native @Cast("void*") long grad();
+        public native PolicyLossArgs grad(@Cast("void*") long v);
+        public native long grad_stride_outer(); public native PolicyLossArgs grad_stride_outer(long v);
+        public native long grad_stride_inner(); public native PolicyLossArgs grad_stride_inner(long v);
     }
 
     public static native void eapo_cpu_set_num_threads(int n);
@@ -54,41 +128,13 @@ public final class EapoNative {
 
     public static native int eapo_cuda_device_count();
 
-    public static native int eapo_token_stats_cpu(
-            @Cast("const void*") long logits, int dtype,
-            long rowsOuter, long rowsInner, long strideOuter, long strideInner, long vocab,
-            @Cast("const int64_t*") long targets, float temperature,
-            @Cast("float*") long logpOut, @Cast("float*") long entropyOut,
+    public static native int eapo_token_stats_cpu(@Const TokenStatsArgs args, @Cast("char*") byte[] err, int errLen);
+
+    public static native int eapo_policy_loss_cpu(@Const PolicyLossArgs args, @Cast("char*") byte[] err, int errLen);
+
+    public static native int eapo_token_stats_cuda(@Const TokenStatsArgs args, @Cast("void*") long stream,
             @Cast("char*") byte[] err, int errLen);
 
-    public static native int eapo_policy_loss_cpu(
-            @Cast("const void*") long logits, int dtype,
-            long rowsOuter, long rowsInner, long strideOuter, long strideInner, long vocab,
-            @Cast("const int64_t*") long targets,
-            @Cast("const float*") long oldLogp, @Cast("const float*") long refLogp,
-            @Cast("const float*") long advantages, @Cast("const float*") long weights,
-            @Cast("const float*") long coefs, @Cast("const eapo_loss_config*") LossConfig cfg,
-            @Cast("double*") double[] lossOut, @Cast("float*") long tokenLoss, @Cast("float*") long logpOut,
-            @Cast("float*") long entropyOut, @Cast("uint8_t*") long flags,
-            @Cast("void*") long grad, long gradStrideOuter, long gradStrideInner,
-            @Cast("char*") byte[] err, int errLen);
-
-    public static native int eapo_token_stats_cuda(
-            @Cast("const void*") long logits, int dtype,
-            long rowsOuter, long rowsInner, long strideOuter, long strideInner, long vocab,
-            @Cast("const int64_t*") long targets, float temperature,
-            @Cast("float*") long logpOut, @Cast("float*") long entropyOut, @Cast("void*") long stream,
-            @Cast("char*") byte[] err, int errLen);
-
-    public static native int eapo_policy_loss_cuda(
-            @Cast("const void*") long logits, int dtype,
-            long rowsOuter, long rowsInner, long strideOuter, long strideInner, long vocab,
-            @Cast("const int64_t*") long targets,
-            @Cast("const float*") long oldLogp, @Cast("const float*") long refLogp,
-            @Cast("const float*") long advantages, @Cast("const float*") long weights,
-            @Cast("const float*") long coefs, @Cast("const eapo_loss_config*") LossConfig cfg,
-            @Cast("double*") double[] lossOut, @Cast("float*") long tokenLoss, @Cast("float*") long logpOut,
-            @Cast("float*") long entropyOut, @Cast("uint8_t*") long flags,
-            @Cast("void*") long grad, long gradStrideOuter, long gradStrideInner, @Cast("void*") long stream,
+    public static native int eapo_policy_loss_cuda(@Const PolicyLossArgs args, @Cast("void*") long stream,
             @Cast("char*") byte[] err, int errLen);
 }

@@ -2,6 +2,7 @@ package org.eapo4j.kernels.cuda;
 
 import java.nio.charset.StandardCharsets;
 
+import org.bytedeco.javacpp.DoublePointer;
 import org.eapo4j.nativelib.EapoNative;
 
 /**
@@ -99,11 +100,13 @@ public final class CudaRawKernels {
             throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
         requireAddress("logpOut", logpOut, 4);
         requireAddress("entropyOut", entropyOut, 4);
-        byte[] err = new byte[512];
-        int st = EapoNative.eapo_token_stats_cuda(logits, dtype, geometry.rowsOuter(), geometry.rowsInner(),
-                geometry.strideOuter(), geometry.strideInner(), geometry.vocab(), targets, temperature, logpOut,
-                entropyOut, stream, err, err.length);
-        check(st, "eapo_token_stats_cuda", err);
+        try (EapoNative.TokenStatsArgs args = new EapoNative.TokenStatsArgs()) {
+            args.logits(logits).dtype(dtype).rows_outer(geometry.rowsOuter()).rows_inner(geometry.rowsInner())
+                    .stride_outer(geometry.strideOuter()).stride_inner(geometry.strideInner()).vocab(geometry.vocab())
+                    .targets(targets).temperature(temperature).logp(logpOut).entropy(entropyOut);
+            byte[] err = new byte[512];
+            check(EapoNative.eapo_token_stats_cuda(args, stream, err, err.length), "eapo_token_stats_cuda", err);
+        }
     }
 
     /**
@@ -148,20 +151,21 @@ public final class CudaRawKernels {
                     || gradStrideInner != geometry.strideInner()))
                 throw new IllegalArgumentException("an in-place gradient (grad == logits) needs the logits strides");
         }
-        EapoNative.LossConfig cfg = new EapoNative.LossConfig();
-        try {
-            cfg.temperature(config.temperature()).clip_low(config.clipLow()).clip_high(config.clipHigh())
+        try (EapoNative.PolicyLossArgs args = new EapoNative.PolicyLossArgs();
+             DoublePointer loss = new DoublePointer(1)) {
+            args.logits(logits).dtype(dtype).rows_outer(geometry.rowsOuter()).rows_inner(geometry.rowsInner())
+                    .stride_outer(geometry.strideOuter()).stride_inner(geometry.strideInner()).vocab(geometry.vocab())
+                    .targets(targets).old_logp(oldLogp).ref_logp(refLogp).advantages(advantages).weights(weights)
+                    .coefs(coefs);
+            args.temperature(config.temperature()).clip_low(config.clipLow()).clip_high(config.clipHigh())
                     .dual_clip(config.dualClip()).kl_beta(config.klBeta()).entropy_coef(config.entropyCoef());
-            double[] loss = computeLoss ? new double[] {Double.NaN} : null;
+            args.batch_loss(computeLoss ? loss.address() : 0).token_loss(tokenLoss).logp(logpOut)
+                    .entropy(entropyOut).flags(flags).grad(grad).grad_stride_outer(gradStrideOuter)
+                    .grad_stride_inner(gradStrideInner);
+            loss.put(Double.NaN);
             byte[] err = new byte[512];
-            int st = EapoNative.eapo_policy_loss_cuda(logits, dtype, geometry.rowsOuter(), geometry.rowsInner(),
-                    geometry.strideOuter(), geometry.strideInner(), geometry.vocab(), targets, oldLogp, refLogp,
-                    advantages, weights, coefs, cfg, loss, tokenLoss, logpOut, entropyOut, flags, grad,
-                    gradStrideOuter, gradStrideInner, stream, err, err.length);
-            check(st, "eapo_policy_loss_cuda", err);
-            return computeLoss ? loss[0] : Double.NaN;
-        } finally {
-            cfg.close();
+            check(EapoNative.eapo_policy_loss_cuda(args, stream, err, err.length), "eapo_policy_loss_cuda", err);
+            return computeLoss ? loss.get() : Double.NaN;
         }
     }
 

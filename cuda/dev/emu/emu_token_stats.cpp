@@ -1,7 +1,7 @@
 // cuda/token_stats.cu under host emulation (see emu_cuda.h), with its kernels registered for emulated launches.
 #include "emu_cuda.h"
 
-#include "../token_stats.cu"
+#include "../../token_stats.cu"
 
 namespace {
 using eapo4j::cuda::TokenStatsParams;

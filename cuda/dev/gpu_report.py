@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes OUT/gpu-report.md for cuda/gpu-check.sh from its step table and the JSON of gpu_bench and bench_torch.py.
 
-  python3 cuda/gpu_report.py OUT STEPS_TSV ELAPSED_S LOGS_DIR
+  python3 cuda/dev/gpu_report.py OUT STEPS_TSV ELAPSED_S LOGS_DIR
 
 Fractions of copy bandwidth, ratios to the read-once + write-once ideal and speed-ups over PyTorch are computed
 here from the measured numbers only; anything not measured is reported as n/a.

@@ -1,7 +1,7 @@
 // cuda/policy_loss.cu under host emulation (see emu_cuda.h), with its kernels registered for emulated launches.
 #include "emu_cuda.h"
 
-#include "../policy_loss.cu"
+#include "../../policy_loss.cu"
 
 namespace {
 using eapo4j::cuda::PolicyLossParams;

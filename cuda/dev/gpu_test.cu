@@ -1,6 +1,6 @@
 // GPU test of the CUDA kernels (token_stats.cu, policy_loss.cu) through the C API of libeapo4j.so.
-// Every case runs the CUDA kernels, the CPU kernels of the same library (eapo_*_cpu) and a float64 host reference of
-// SPEC.md on the same logits (fp32 / bf16 / fp16 values), and compares all three with per-dtype tolerances; every
+// Every case runs the CUDA kernels, the CPU kernels of the same library (eapo_*_cpu) and the float64 host reference of
+// SPEC.md (tests/native/reference_f64.h) on the same logits (fp32 / bf16 / fp16 values), and compares all three with per-dtype tolerances; every
 // policy-loss path of policy_loss.cu (auto, re-read, shared memory, cluster) is forced in turn.
 //
 //   build:  native/build.sh build      (CMake builds it as bin/eapo4j_gpu_test when nvcc is present)
@@ -26,6 +26,7 @@
 #include "eapo4j.h"
 #include "eapo4j_cuda_debug.h"
 #include "eapo4j_rowmath.h"
+#include "reference_f64.h"
 
 namespace {
 
@@ -104,13 +105,13 @@ struct Case {
     int64_t base_off = 0;            // offset of the first row from the allocation (misalignment)
     int dtype = EAPO_F32;
     float tau = 1.0f;
-    eapo_loss_config cfg{1.0f, 0.2f, 0.28f, 3.0f, 0.0f, 0.01f};
+    ref_f64::LossConfig cfg{0.2f, 0.28f, 3.0f, 0.0f, 0.01f};
     bool kl = false;
     bool inplace = false;
     bool zero_rows = true;           // some rows with coef 0
     bool masked = true;              // -inf entries
     bool bad_values = false;         // a NaN row and a +inf row
-    bool null_outputs = false;       // token_loss / logp / entropy / flags / loss_out NULL
+    bool null_outputs = false;       // token_loss / logp / entropy / flags / batch_loss NULL
     bool no_grad = false;            // grad NULL (forward only)
     bool contiguous_grad = false;    // grad [N, V] contiguous while the logits are strided
     unsigned seed = 1;
@@ -121,37 +122,18 @@ struct Case {
     int64_t off(int64_t r) const { return base_off + (r / T) * s_outer() + (r % T) * s_inner(); }
 };
 
-struct RefRow {
-    double lse, logp, entropy;
-};
-
 struct Data {
     std::vector<uint8_t> logits;  // raw dtype values, geometry of the case
     std::vector<int64_t> y;
     std::vector<float> old_lp, ref_lp, adv, w, c;
-    std::vector<RefRow> ref;
+    std::vector<ref_f64::RowStats> ref;
     std::vector<char> bad_row;
 };
 
-RefRow reference_row(const Data& d, const Case& cs, int64_t r) {
+ref_f64::RowStats reference_row(const Data& d, const Case& cs, int64_t r) {
     const int64_t o = cs.off(r);
-    const double tau = cs.tau;
-    double m = -INFINITY;
-    bool bad = false;
-    for (int64_t v = 0; v < cs.V; ++v) {
-        double x = load_elem(d.logits, cs.dtype, o + v) / tau;
-        if (std::isnan(x) || x == INFINITY) bad = true;
-        m = std::max(m, x);
-    }
-    if (bad) return {NAN, NAN, NAN};
-    double s = 0;
-    for (int64_t v = 0; v < cs.V; ++v) s += std::exp(load_elem(d.logits, cs.dtype, o + v) / tau - m);
-    double lse = m + std::log(s), h = 0;
-    for (int64_t v = 0; v < cs.V; ++v) {
-        double lp = load_elem(d.logits, cs.dtype, o + v) / tau - lse, p = std::exp(lp);
-        if (p > 0) h -= p * lp;
-    }
-    return {lse, load_elem(d.logits, cs.dtype, o + d.y[r]) / tau - lse, h};
+    return ref_f64::row_stats([&](int64_t v) { return (double)load_elem(d.logits, cs.dtype, o + v); }, cs.V, d.y[r],
+                              cs.tau);
 }
 
 Data make_data(const Case& cs) {
@@ -201,36 +183,9 @@ Data make_data(const Case& cs) {
     return d;
 }
 
-// Per-row float64 loss terms (SPEC.md) for the reference.
-struct RefLoss {
-    double loss, g;
-    int flags;
-};
-
-RefLoss reference_loss(const Case& cs, const Data& d, int64_t r) {
-    const eapo_loss_config& cf = cs.cfg;
-    const double logp = d.ref[r].logp, H = d.ref[r].entropy, A = d.adv[r];
-    double dd = std::min(20.0, std::max(-20.0, logp - (double)d.old_lp[r]));
-    double rho = std::exp(dd);
-    double rc = std::min(1.0 + cf.clip_high, std::max(1.0 - cf.clip_low, rho));
-    double pu = -A * rho, pc = -A * rc;
-    bool unclipped = pu >= pc;
-    double pg = unclipped ? pu : pc;
-    int flags = unclipped ? 0 : EAPO_FLAG_CLIPPED;
-    bool dual = false;
-    if (A < 0 && cf.dual_clip > 1.0f && pg > -A * cf.dual_clip) {
-        pg = -A * cf.dual_clip;
-        dual = true;
-        flags |= EAPO_FLAG_DUAL_CLIPPED;
-    }
-    double dpg = (unclipped && !dual) ? -A * rho : 0.0;
-    double kl = 0, dkl = 0;
-    if (cs.kl && cf.kl_beta != 0.0f) {
-        double x = d.ref_lp[r] - logp;
-        kl = std::exp(x) - x - 1;
-        dkl = 1 - std::exp(x);
-    }
-    return {d.w[r] * pg + cf.kl_beta * kl - cf.entropy_coef * H, d.w[r] * dpg + cf.kl_beta * dkl, flags};
+ref_f64::TokenTerms reference_loss(const Case& cs, const Data& d, int64_t r) {
+    return ref_f64::token_terms(cs.cfg, d.ref[r].logp, d.ref[r].entropy, d.old_lp[r], cs.kl, d.ref_lp[r], d.adv[r],
+                                d.w[r]);
 }
 
 bool close(double got, double want, double atol, double rtol) {
@@ -259,7 +214,7 @@ void check_loss(const Case& cs, const Data& d, const Outputs& o, const Outputs* 
     bool any_nan = false;
     for (int64_t r = 0; r < N; ++r) {
         const bool zero = d.c[r] == 0.0f;
-        RefLoss rl = reference_loss(cs, d, r);
+        ref_f64::TokenTerms rl = reference_loss(cs, d, r);
         if (zero) {
             rl.loss = 0;
             rl.g = 0;
@@ -303,9 +258,8 @@ void check_loss(const Case& cs, const Data& d, const Outputs& o, const Outputs* 
                 if (d.bad_row[r]) {
                     want = NAN;
                 } else {
-                    double lpv = load_elem(d.logits, cs.dtype, cs.off(r) + v) / cs.tau - d.ref[r].lse;
-                    double p = std::exp(lpv);
-                    want = cot * (rl.g * ((v == d.y[r]) - p) + (p > 0 ? cs.cfg.entropy_coef * p * (lpv + d.ref[r].entropy) : 0));
+                    want = ref_f64::grad_elem(d.c[r], cs.tau, cs.cfg.entropy_coef, d.ref[r], rl.g,
+                                              load_elem(d.logits, cs.dtype, cs.off(r) + v), v == d.y[r]);
                 }
             }
             bool ok = close(got, want, atol, grad_rtol(cs.dtype));
@@ -367,6 +321,42 @@ void check_stats(const Case& cs, const Data& d, const std::vector<float>& lp, co
     }
 }
 
+// The args of one call over the case's logits geometry; the caller sets the per-token pointers.
+eapo_token_stats_args stats_args(const Case& cs, const void* logits, const int64_t* y, float* logp, float* entropy) {
+    eapo_token_stats_args a = {};
+    a.logits = logits;
+    a.dtype = cs.dtype;
+    a.rows_outer = cs.B;
+    a.rows_inner = cs.T;
+    a.stride_outer = cs.s_outer();
+    a.stride_inner = cs.s_inner();
+    a.vocab = cs.V;
+    a.targets = y;
+    a.temperature = cs.tau;
+    a.logp = logp;
+    a.entropy = entropy;
+    return a;
+}
+
+eapo_policy_loss_args loss_args(const Case& cs, const void* logits, const int64_t* y) {
+    eapo_policy_loss_args a = {};
+    a.logits = logits;
+    a.dtype = cs.dtype;
+    a.rows_outer = cs.B;
+    a.rows_inner = cs.T;
+    a.stride_outer = cs.s_outer();
+    a.stride_inner = cs.s_inner();
+    a.vocab = cs.V;
+    a.targets = y;
+    a.temperature = cs.tau;
+    a.clip_low = cs.cfg.clip_low;
+    a.clip_high = cs.cfg.clip_high;
+    a.dual_clip = cs.cfg.dual_clip;
+    a.kl_beta = cs.cfg.kl_beta;
+    a.entropy_coef = cs.cfg.entropy_coef;
+    return a;
+}
+
 // Runs the CPU kernel of the library on the host copy.
 Outputs run_cpu(const Case& cs, const Data& d, std::vector<uint8_t>& grad_host, int64_t g_so, int64_t g_si,
                 int64_t g_base, std::vector<uint8_t>* logits_inplace) {
@@ -377,15 +367,24 @@ Outputs run_cpu(const Case& cs, const Data& d, std::vector<uint8_t>& grad_host, 
     o.tl.assign(N, -1);
     o.flags.assign(N, 255);
     char err[256] = {0};
-    eapo_loss_config cfg = cs.cfg;
-    cfg.temperature = cs.tau;
     const size_t es = esize(cs.dtype);
     const uint8_t* lg = logits_inplace ? logits_inplace->data() : d.logits.data();
     void* gp = cs.no_grad ? nullptr : (logits_inplace ? logits_inplace->data() : grad_host.data()) + g_base * es;
-    int st = eapo_policy_loss_cpu(lg + cs.base_off * es, cs.dtype, cs.B, cs.T, cs.s_outer(), cs.s_inner(), cs.V,
-                                  d.y.data(), d.old_lp.data(), cs.kl ? d.ref_lp.data() : nullptr, d.adv.data(),
-                                  d.w.data(), d.c.data(), &cfg, &o.loss, o.tl.data(), o.logp.data(), o.ent.data(),
-                                  o.flags.data(), gp, g_so, g_si, err, sizeof err);
+    eapo_policy_loss_args a = loss_args(cs, lg + cs.base_off * es, d.y.data());
+    a.old_logp = d.old_lp.data();
+    a.ref_logp = cs.kl ? d.ref_lp.data() : nullptr;
+    a.advantages = d.adv.data();
+    a.weights = d.w.data();
+    a.coefs = d.c.data();
+    a.batch_loss = &o.loss;
+    a.token_loss = o.tl.data();
+    a.logp = o.logp.data();
+    a.entropy = o.ent.data();
+    a.flags = o.flags.data();
+    a.grad = gp;
+    a.grad_stride_outer = g_so;
+    a.grad_stride_inner = g_si;
+    int st = eapo_policy_loss_cpu(&a, err, sizeof err);
     if (st != EAPO_OK) fail(cs.name + ": eapo_policy_loss_cpu failed: " + err);
     o.grad = logits_inplace ? *logits_inplace : grad_host;
     return o;
@@ -422,9 +421,9 @@ void run_case(const Case& cs) {
     std::vector<float> cpu_lp(N), cpu_en(N);
     {
         char err[256] = {0};
-        int st = eapo_token_stats_cpu(d.logits.data() + cs.base_off * es, cs.dtype, cs.B, cs.T, cs.s_outer(),
-                                      cs.s_inner(), V, d.y.data(), cs.tau, cpu_lp.data(), cpu_en.data(), err,
-                                      sizeof err);
+        const eapo_token_stats_args a =
+            stats_args(cs, d.logits.data() + cs.base_off * es, d.y.data(), cpu_lp.data(), cpu_en.data());
+        int st = eapo_token_stats_cpu(&a, err, sizeof err);
         if (st != EAPO_OK) fail(cs.name + ": eapo_token_stats_cpu failed: " + err);
     }
     if (g_cpu_only) {
@@ -454,8 +453,8 @@ void run_case(const Case& cs) {
         CK(cudaMemset(dlp.p, 0xff, N * 4));
         CK(cudaMemset(den.p, 0xff, N * 4));
         char err[256] = {0};
-        int st = eapo_token_stats_cuda(logits_dev, cs.dtype, cs.B, cs.T, cs.s_outer(), cs.s_inner(), V, dy.as<int64_t>(),
-                                       cs.tau, dlp.as<float>(), den.as<float>(), stream, err, sizeof err);
+        const eapo_token_stats_args a = stats_args(cs, logits_dev, dy.as<int64_t>(), dlp.as<float>(), den.as<float>());
+        int st = eapo_token_stats_cuda(&a, stream, err, sizeof err);
         CK(cudaStreamSynchronize(stream));
         if (st != EAPO_OK) {
             fail(cs.name + ": eapo_token_stats_cuda: " + err);
@@ -468,8 +467,14 @@ void run_case(const Case& cs) {
     }
 
     // Policy loss, every path.
-    eapo_loss_config cfg = cs.cfg;
-    cfg.temperature = cs.tau;
+    eapo_policy_loss_args base = loss_args(cs, logits_dev, dy.as<int64_t>());
+    base.old_logp = dold.as<float>();
+    base.ref_logp = cs.kl ? dref.as<float>() : nullptr;
+    base.advantages = dadv.as<float>();
+    base.weights = dw.as<float>();
+    base.coefs = dc.as<float>();
+    base.grad_stride_outer = g_so;
+    base.grad_stride_inner = g_si;
     double first_loss = NAN;
     for (int path = 0; path <= 3; ++path) {
         eapo_cuda_debug_set_loss_path(path);
@@ -483,12 +488,14 @@ void run_case(const Case& cs) {
         Outputs o;
         char err[256] = {0};
         const bool nul = cs.null_outputs;
-        int st = eapo_policy_loss_cuda(logits_dev, cs.dtype, cs.B, cs.T, cs.s_outer(), cs.s_inner(), V, dy.as<int64_t>(),
-                                       dold.as<float>(), cs.kl ? dref.as<float>() : nullptr, dadv.as<float>(),
-                                       dw.as<float>(), dc.as<float>(), &cfg, nul ? nullptr : &o.loss,
-                                       nul ? nullptr : dtl.as<float>(), nul ? nullptr : dlp.as<float>(),
-                                       nul ? nullptr : den.as<float>(), nul ? nullptr : dfl.as<uint8_t>(), gp, g_so,
-                                       g_si, stream, err, sizeof err);
+        eapo_policy_loss_args a = base;
+        a.batch_loss = nul ? nullptr : &o.loss;
+        a.token_loss = nul ? nullptr : dtl.as<float>();
+        a.logp = nul ? nullptr : dlp.as<float>();
+        a.entropy = nul ? nullptr : den.as<float>();
+        a.flags = nul ? nullptr : dfl.as<uint8_t>();
+        a.grad = gp;
+        int st = eapo_policy_loss_cuda(&a, stream, err, sizeof err);
         CK(cudaStreamSynchronize(stream));
         int K = 0, thr = 0, smem = 0;
         int used = eapo_cuda_debug_last_loss_path(&K, &thr, &smem);
@@ -524,10 +531,10 @@ void run_case(const Case& cs) {
             double l2 = NAN;
             char err[256] = {0};
             void* gp = cs.no_grad ? nullptr : (void*)(dg.as<char>() + g_base * es);
-            int st = eapo_policy_loss_cuda(logits_dev, cs.dtype, cs.B, cs.T, cs.s_outer(), cs.s_inner(), V,
-                                           dy.as<int64_t>(), dold.as<float>(), cs.kl ? dref.as<float>() : nullptr,
-                                           dadv.as<float>(), dw.as<float>(), dc.as<float>(), &cfg, &l2, nullptr,
-                                           nullptr, nullptr, nullptr, gp, g_so, g_si, stream, err, sizeof err);
+            eapo_policy_loss_args a = base;
+            a.batch_loss = &l2;
+            a.grad = gp;
+            int st = eapo_policy_loss_cuda(&a, stream, err, sizeof err);
             if (st != EAPO_OK) fail(cs.name + " [determinism]: " + err);
             else if (std::memcmp(&l2, &first_loss, sizeof l2) != 0 && !(std::isnan(l2) && std::isnan(first_loss)))
                 fail(cs.name + " [determinism]: batch loss differs between identical calls");
@@ -541,28 +548,52 @@ void check_api_errors(bool have_device) {
     char err[256];
     int64_t y = 0;
     float f = 0;
-    eapo_loss_config cfg{1.0f, 0.2f, 0.2f, 0.0f, 0.0f, 0.0f};
-    err[0] = 0;
-    int st = eapo_token_stats_cuda(nullptr, EAPO_F32, 1, 1, 1, 1, 1, &y, 1.0f, &f, &f, nullptr, err, sizeof err);
+    // One row of one element, host pointers everywhere: valid apart from the field each check breaks.
+    eapo_token_stats_args ts = {};
+    ts.logits = &f;
+    ts.dtype = EAPO_F32;
+    ts.rows_outer = ts.rows_inner = ts.stride_outer = ts.stride_inner = ts.vocab = 1;
+    ts.targets = &y;
+    ts.temperature = 1.0f;
+    ts.logp = ts.entropy = &f;
+    eapo_policy_loss_args pl = {};
+    pl.logits = &f;
+    pl.dtype = EAPO_F32;
+    pl.rows_outer = pl.rows_inner = pl.stride_outer = pl.stride_inner = pl.vocab = 1;
+    pl.targets = &y;
+    pl.old_logp = pl.advantages = pl.weights = pl.coefs = &f;
+    pl.temperature = 1.0f;
+    pl.clip_low = pl.clip_high = 0.2f;
+    auto ts_with = [&](auto change) {
+        eapo_token_stats_args a = ts;
+        change(a);
+        err[0] = 0;
+        return eapo_token_stats_cuda(&a, nullptr, err, sizeof err);
+    };
+    auto pl_with = [&](auto change) {
+        eapo_policy_loss_args a = pl;
+        change(a);
+        err[0] = 0;
+        return eapo_policy_loss_cuda(&a, nullptr, err, sizeof err);
+    };
+    if (eapo_token_stats_cuda(nullptr, nullptr, err, sizeof err) != EAPO_EINVAL)
+        fail("token_stats_cuda(args = NULL) should be EINVAL");
+    if (eapo_policy_loss_cuda(nullptr, nullptr, err, sizeof err) != EAPO_EINVAL)
+        fail("policy_loss_cuda(args = NULL) should be EINVAL");
+    int st = ts_with([](eapo_token_stats_args& a) { a.logits = nullptr; });
     if (st != EAPO_EINVAL || err[0] == 0) fail("token_stats_cuda(logits = NULL) should be EINVAL with a message");
-    st = eapo_token_stats_cuda(&f, 7, 1, 1, 1, 1, 1, &y, 1.0f, &f, &f, nullptr, err, sizeof err);
-    if (st != EAPO_EINVAL) fail("token_stats_cuda(dtype = 7) should be EINVAL");
-    st = eapo_token_stats_cuda(&f, EAPO_F32, 1, 1, 1, 1, 1, &y, 0.0f, &f, &f, nullptr, err, sizeof err);
-    if (st != EAPO_EINVAL) fail("token_stats_cuda(temperature = 0) should be EINVAL");
-    st = eapo_policy_loss_cuda(&f, EAPO_F32, 1, 1, 1, 1, 1, &y, &f, nullptr, &f, &f, &f, nullptr, nullptr, nullptr,
-                               nullptr, nullptr, nullptr, nullptr, 1, 1, nullptr, err, sizeof err);
-    if (st != EAPO_EINVAL) fail("policy_loss_cuda(cfg = NULL) should be EINVAL");
-    st = eapo_policy_loss_cuda(&f, EAPO_F32, 1, 0, 1, 1, 1, &y, &f, nullptr, &f, &f, &f, &cfg, nullptr, nullptr,
-                               nullptr, nullptr, nullptr, nullptr, 1, 1, nullptr, err, sizeof err);
-    if (st != EAPO_EINVAL) fail("policy_loss_cuda(rows_inner = 0) should be EINVAL");
-    eapo_loss_config neg_kl = cfg;
-    neg_kl.kl_beta = -1.0f;
-    st = eapo_policy_loss_cuda(&f, EAPO_F32, 1, 1, 1, 1, 1, &y, &f, nullptr, &f, &f, &f, &neg_kl, nullptr, nullptr,
-                               nullptr, nullptr, nullptr, nullptr, 1, 1, nullptr, err, sizeof err);
-    if (st != EAPO_EINVAL) fail("policy_loss_cuda(kl_beta = -1) should be EINVAL, as on the CPU");
+    if (ts_with([](eapo_token_stats_args& a) { a.dtype = 7; }) != EAPO_EINVAL)
+        fail("token_stats_cuda(dtype = 7) should be EINVAL");
+    if (ts_with([](eapo_token_stats_args& a) { a.temperature = 0.0f; }) != EAPO_EINVAL)
+        fail("token_stats_cuda(temperature = 0) should be EINVAL");
+    if (pl_with([](eapo_policy_loss_args& a) { a.coefs = nullptr; }) != EAPO_EINVAL)
+        fail("policy_loss_cuda(coefs = NULL) should be EINVAL");
+    if (pl_with([](eapo_policy_loss_args& a) { a.rows_inner = 0; }) != EAPO_EINVAL)
+        fail("policy_loss_cuda(rows_inner = 0) should be EINVAL");
+    if (pl_with([](eapo_policy_loss_args& a) { a.kl_beta = -1.0f; }) != EAPO_EINVAL)
+        fail("policy_loss_cuda(kl_beta = -1) should be EINVAL, as on the CPU");
     // Host pointers where device pointers belong: EINVAL (with a device) or ENODEV (without), never a crash.
-    err[0] = 0;
-    st = eapo_token_stats_cuda(&f, EAPO_F32, 1, 1, 1, 1, 1, &y, 1.0f, &f, &f, nullptr, err, sizeof err);
+    st = ts_with([](eapo_token_stats_args&) {});
     if (st != (have_device ? EAPO_EINVAL : EAPO_ENODEV))
         fail(std::string("token_stats_cuda(host pointers) returned ") + std::to_string(st) + ": " + err);
     else
@@ -581,15 +612,24 @@ void check_invalid_target_and_leaks(bool small) {
     d1.up(ones.data(), N * 4);
     dc.up(coef.data(), N * 4);
     char err[256] = {0};
-    int st = eapo_token_stats_cuda(dz.p, EAPO_F32, 1, N, N * V, V, V, dy.as<int64_t>(), 1.0f, dlp.as<float>(),
-                                   den.as<float>(), nullptr, err, sizeof err);
+    Case cs;  // [N, V] contiguous, tau = 1
+    cs.T = N;
+    cs.V = V;
+    const eapo_token_stats_args ts = stats_args(cs, dz.p, dy.as<int64_t>(), dlp.as<float>(), den.as<float>());
+    int st = eapo_token_stats_cuda(&ts, nullptr, err, sizeof err);
     CK(cudaDeviceSynchronize());
     std::vector<float> lp(N);
     dlp.down(lp.data(), N * 4);
     if (st != EAPO_OK || !std::isnan(lp[1]) || !std::isnan(lp[2]) || std::isnan(lp[0]) || std::isnan(lp[3]))
         fail("out-of-range targets should give NaN rows (and only those)");
-    // 10,000 calls (200 in --small) with loss_out: the scratch buffer must not leak.
-    eapo_loss_config cfg{1.0f, 0.2f, 0.2f, 0.0f, 0.0f, 0.01f};
+    // 10,000 calls (200 in --small) with batch_loss: the scratch buffer must not leak.
+    cs.cfg = ref_f64::LossConfig{0.2f, 0.2f, 0.0f, 0.0f, 0.01f};
+    eapo_policy_loss_args pl = loss_args(cs, dz.p, dy.as<int64_t>());
+    pl.old_logp = pl.advantages = pl.weights = d1.as<float>();
+    pl.coefs = dc.as<float>();
+    pl.grad = dg.p;
+    pl.grad_stride_outer = N * V;
+    pl.grad_stride_inner = V;
     y = {0, 1, 2, 3};
     dy.up(y.data(), N * 8);
     size_t free0 = 0, free1 = 0, total = 0;
@@ -600,9 +640,8 @@ void check_invalid_target_and_leaks(bool small) {
 #endif
     for (int i = 0; i < calls; ++i) {
         double loss = 0;
-        st = eapo_policy_loss_cuda(dz.p, EAPO_F32, 1, N, N * V, V, V, dy.as<int64_t>(), d1.as<float>(), nullptr,
-                                   d1.as<float>(), d1.as<float>(), dc.as<float>(), &cfg, &loss, nullptr, nullptr,
-                                   nullptr, nullptr, dg.p, N * V, V, nullptr, err, sizeof err);
+        pl.batch_loss = &loss;
+        st = eapo_policy_loss_cuda(&pl, nullptr, err, sizeof err);
         if (st != EAPO_OK) {
             fail(std::string("repeated policy_loss_cuda: ") + err);
             break;
@@ -612,7 +651,7 @@ void check_invalid_target_and_leaks(bool small) {
     CK(cudaMemGetInfo(&free1, &total));
     if (free1 + (16u << 20) < free0)
         fail("device memory shrank by " + std::to_string((free0 - free1) >> 20) + " MiB over repeated calls");
-    std::printf("%d policy_loss_cuda calls with loss_out: free device memory %zu -> %zu MiB\n", calls, free0 >> 20,
+    std::printf("%d policy_loss_cuda calls with batch_loss: free device memory %zu -> %zu MiB\n", calls, free0 >> 20,
                 free1 >> 20);
 }
 

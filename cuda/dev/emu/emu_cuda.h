@@ -8,7 +8,7 @@
 // ownership, barrier pairing (a mismatch deadlocks), the per-row math, NaN/-inf handling, the API layer and the
 // whole gpu_test.cu harness. What it cannot: real memory ordering and caching, hardware scheduling, performance
 // (and ex2.approx's last-bit error, which is below the test tolerances).
-// Included first by every cuda/emu/*.cpp file; see cuda/emu/run_host_emulation.sh.
+// Included first by every cuda/dev/emu/*.cpp file; see cuda/dev/emu/run_host_emulation.sh.
 #ifndef EAPO4J_EMU_CUDA_H
 #define EAPO4J_EMU_CUDA_H
 

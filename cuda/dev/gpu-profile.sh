@@ -4,7 +4,7 @@
 # eapo4j_gpu_bench (token statistics, then the policy-loss paths auto, reread, smem) at one vocabulary size.
 # Clocks are left as they are (--clock-control none).
 #
-#   bash cuda/gpu-profile.sh BUILD_DIR V [N] > profile.txt      (BUILD_DIR as made by cuda/gpu-check.sh, with bin/)
+#   bash cuda/dev/gpu-profile.sh BUILD_DIR V [N] > profile.txt      (BUILD_DIR as made by cuda/gpu-check.sh, with bin/)
 set -euo pipefail
 build=${1:?usage: gpu-profile.sh BUILD_DIR V [N]}
 v=${2:?usage: gpu-profile.sh BUILD_DIR V [N]}

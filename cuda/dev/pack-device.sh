@@ -3,7 +3,7 @@
 # cuda/gpu-check.sh can also run the Java GPU tests there and skip the native build:
 #
 #   .device/jre        a jlink'ed Java runtime (java.base, logging, management, jdk.unsupported)
-#   .device/lib/*.jar  eapo4j (with its natives), its test classes, JavaCPP, the JavaCPP CUDA presets with their
+#   .device/lib/*.jar  eapo4j-kernels (with its natives), eapo4j-kernels-cuda and its test classes, JavaCPP, the JavaCPP CUDA presets with their
 #                      linux-x86_64 natives (jnicudart needs libcudart.so.13 from the GPU machine's CUDA), and the
 #                      JUnit console launcher
 #   .device/gpu-build  bin/ and lib/ of the native build (the GPU test and benchmark programs, libeapo4j.so)
@@ -12,7 +12,7 @@
 # directory to the GPU machine (or name ".device" in the device tool's carry list) and run there:
 #   EAPO4J_PREBUILT=.device/gpu-build EAPO4J_JAVA_HOME=.device/jre EAPO4J_JAVA_LIB=.device/lib bash cuda/gpu-check.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 m2=${M2_REPO:-$HOME/.m2/repository}
 javacpp=1.5.13
@@ -43,12 +43,17 @@ fetch org/bytedeco/cuda/$cuda/cuda-$cuda-linux-x86_64.jar org.bytedeco:cuda:$cud
 fetch org/junit/platform/junit-platform-console-standalone/$console/junit-platform-console-standalone-$console.jar \
     org.junit.platform:junit-platform-console-standalone:$console
 
-jar=$(ls target/eapo4j-*.jar | grep -v -e sources -e javadoc | head -n 1)
-[[ -f "$jar" && -d target/test-classes ]] || { echo "run 'mvn -B -DskipTests package' first" >&2; exit 1; }
-cp "$jar" .device/lib/eapo4j.jar
-jar cf .device/lib/eapo4j-tests.jar -C target/test-classes org/eapo4j/kernels/cuda
+# The kernels jar (with its natives), the raw-pointer CUDA module and its test classes (tests/kernels-cuda).
+kernels=java/kernels/target kernels_cuda=java/kernels-cuda/target
+jar=$(ls $kernels/eapo4j-kernels-*.jar | grep -v -e sources -e javadoc -e tests | head -n 1)
+cuda_jar=$(ls $kernels_cuda/eapo4j-kernels-cuda-*.jar | grep -v -e sources -e javadoc -e tests | head -n 1)
+[[ -f "$jar" && -f "$cuda_jar" && -d $kernels_cuda/test-classes ]] \
+    || { echo "run 'mvn -B -DskipTests package' first" >&2; exit 1; }
+cp "$jar" .device/lib/eapo4j-kernels.jar
+cp "$cuda_jar" .device/lib/eapo4j-kernels-cuda.jar
+jar cf .device/lib/eapo4j-tests.jar -C $kernels_cuda/test-classes org/eapo4j/kernels/cuda
 
 rm -rf .device/gpu-build
 mkdir -p .device/gpu-build
-cp -r target/native-build/bin target/native-build/lib .device/gpu-build/
+cp -r $kernels/native-build/bin $kernels/native-build/lib .device/gpu-build/
 du -sh .device/*

@@ -10,7 +10,7 @@ CUDA events, median of --iters runs after warm-up. Rows are processed in chunks 
 that eager's fp32 [rows, V] temporaries fit in GPU memory at V = 151936; the time reported is for all N rows.
 Also measures a device-to-device copy (torch clone) for a cross-check of the roofline measured by gpu_bench.
 
-  python3 cuda/bench_torch.py [--n 16384] [--v 32000 128256 151936] [--iters 5] [--json out.json]
+  python3 cuda/dev/bench_torch.py [--n 16384] [--v 32000 128256 151936] [--iters 5] [--json out.json]
                               [--budget-s 200]  (torch.compile runs are skipped once the budget is spent)
 Needs only torch (and triton for torch.compile); no network.
 """

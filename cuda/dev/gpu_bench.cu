@@ -5,7 +5,7 @@
 //      "read once + write once at copy speed", for every path of policy_loss.cu and in place.
 // Shapes: N = 16384 rows, V in {32000, 128256, 151936}, bf16 (override with --n, --v, --dtype). All timings with
 // CUDA events, after warm-up, median of --iters runs. Prints a table and, with --json FILE, writes JSON records that
-// cuda/gpu-check.sh merges with cuda/bench_torch.py into the report.
+// cuda/gpu-check.sh merges with cuda/dev/bench_torch.py into the report.
 //
 //   build:  native/build.sh build   ->  build/bin/eapo4j_gpu_bench [--iters 10] [--json out.json]
 #include <cuda_fp16.h>
@@ -201,20 +201,51 @@ int main(int argc, char** argv) {
         CK(cudaStreamSynchronize(s));
 
         // (b) token statistics: one read of the logits.
-        double ms = median_ms(iters, s, [&] {
-            check(eapo_token_stats_cuda(z, dtype, 1, N, N * V, V, V, y, 1.0f, lp, ent, s, err, sizeof err), err,
-                  "token_stats");
-        });
+        eapo_token_stats_args ts = {};
+        ts.logits = z;
+        ts.dtype = dtype;
+        ts.rows_outer = 1;
+        ts.rows_inner = N;
+        ts.stride_outer = N * V;
+        ts.stride_inner = V;
+        ts.vocab = V;
+        ts.targets = y;
+        ts.temperature = 1.0f;
+        ts.logp = lp;
+        ts.entropy = ent;
+        double ms = median_ms(iters, s, [&] { check(eapo_token_stats_cuda(&ts, s, err, sizeof err), err, "token_stats"); });
         record("token_stats", V, "read-once", ms, zbytes + N * 16.0, zbytes, copy_gbs);
 
         // (c) policy loss fwd + bwd: every path, separate gradient buffer.
-        eapo_loss_config cfg{1.0f, 0.2f, 0.28f, 3.0f, 0.0f, 0.01f};
+        eapo_policy_loss_args pl = {};
+        pl.logits = z;
+        pl.dtype = dtype;
+        pl.rows_outer = 1;
+        pl.rows_inner = N;
+        pl.stride_outer = N * V;
+        pl.stride_inner = V;
+        pl.vocab = V;
+        pl.targets = y;
+        pl.old_logp = old_lp;
+        pl.advantages = adv;
+        pl.weights = w;
+        pl.coefs = c;
+        pl.temperature = 1.0f;
+        pl.clip_low = 0.2f;
+        pl.clip_high = 0.28f;
+        pl.dual_clip = 3.0f;
+        pl.entropy_coef = 0.01f;
+        pl.token_loss = tl;
+        pl.logp = lp;
+        pl.entropy = ent;
+        pl.flags = flags;
+        pl.grad = g;
+        pl.grad_stride_outer = N * V;
+        pl.grad_stride_inner = V;
         for (int path = 0; path <= 3; ++path) {
             eapo_cuda_debug_set_loss_path(path);
             ms = median_ms(iters, s, [&] {
-                check(eapo_policy_loss_cuda(z, dtype, 1, N, N * V, V, V, y, old_lp, nullptr, adv, w, c, &cfg,
-                                            nullptr, tl, lp, ent, flags, g, N * V, V, s, err, sizeof err),
-                      err, "policy_loss");
+                check(eapo_policy_loss_cuda(&pl, s, err, sizeof err), err, "policy_loss");
             });
             int K = 0;
             int used = eapo_cuda_debug_last_loss_path(&K, nullptr, nullptr);
@@ -225,17 +256,17 @@ int main(int argc, char** argv) {
         eapo_cuda_debug_set_loss_path(0);
         // With the batch loss copied back (adds the reduction and a stream sync).
         double loss = 0;
+        eapo_policy_loss_args with_loss = pl;
+        with_loss.batch_loss = &loss;
         ms = median_ms(iters, s, [&] {
-            check(eapo_policy_loss_cuda(z, dtype, 1, N, N * V, V, V, y, old_lp, nullptr, adv, w, c, &cfg, &loss, tl,
-                                        lp, ent, flags, g, N * V, V, s, err, sizeof err),
-                  err, "policy_loss with loss_out");
+            check(eapo_policy_loss_cuda(&with_loss, s, err, sizeof err), err, "policy_loss with batch_loss");
         });
-        record("policy_loss", V, "auto +loss_out(sync)", ms, 2 * zbytes + N * 30.0, 2 * zbytes, copy_gbs);
+        record("policy_loss", V, "auto +batch_loss(sync)", ms, 2 * zbytes + N * 30.0, 2 * zbytes, copy_gbs);
         // In place (grad aliases the logits), auto path; last, since it overwrites the logits.
+        eapo_policy_loss_args in_place = pl;
+        in_place.grad = z;
         ms = median_ms(iters, s, [&] {
-            check(eapo_policy_loss_cuda(z, dtype, 1, N, N * V, V, V, y, old_lp, nullptr, adv, w, c, &cfg, nullptr,
-                                        tl, lp, ent, flags, z, N * V, V, s, err, sizeof err),
-                  err, "policy_loss in place");
+            check(eapo_policy_loss_cuda(&in_place, s, err, sizeof err), err, "policy_loss in place");
         });
         record("policy_loss", V, "auto in-place", ms, 2 * zbytes + N * 30.0, 2 * zbytes, copy_gbs);
     }

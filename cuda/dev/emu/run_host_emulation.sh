@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs the CUDA kernels of cuda/*.cu on the CPU under host emulation (cuda/emu/emu_cuda.h), driven by the unchanged
-# GPU test harness (cuda/gpu_test.cu --small by default), against the CPU kernels of a CPU-only libeapo4j.so.
+# Runs the CUDA kernels of cuda/*.cu on the CPU under host emulation (cuda/dev/emu/emu_cuda.h), driven by the unchanged
+# GPU test harness (cuda/dev/gpu_test.cu --small by default), against the CPU kernels of a CPU-only libeapo4j.so.
 # No GPU, driver or nvcc needed (only the CUDA headers, for types). Cluster/DSMEM paths fall back (not emulated).
-#   cuda/emu/run_host_emulation.sh [build-dir] [--full | gpu_test args...]
+#   cuda/dev/emu/run_host_emulation.sh [build-dir] [--full | gpu_test args...]
 # --full runs the full GPU test set (V up to 262,144, N = 70,000): slow under emulation (tens of minutes on 2 cores).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$here/../../.." && pwd)
 out=${1:-$root/target/emu-build}
 shift || true
 args=("$@")
@@ -22,7 +22,7 @@ objs=()
 pids=()
 for f in emu_runtime emu_token_stats emu_policy_loss emu_api emu_gpu_test; do
     g++ -std=c++20 -O1 -g -pthread -fno-math-errno -Wall -Wno-unknown-pragmas -Wno-unused-function \
-        -I"$cuda_inc" -I"$root/native/include" -I"$root/native/src" -I"$root/cuda" \
+        -I"$cuda_inc" -I"$root/native/include" -I"$root/native/src" -I"$root/cuda" -I"$root/tests/native" \
         -c "$here/$f.cpp" -o "$out/$f.o" &
     pids+=($!)
     objs+=("$out/$f.o")

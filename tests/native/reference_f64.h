@@ -1,0 +1,95 @@
+// Float64 evaluation of SPEC.md (../shared/SPEC.md), written from the spec alone: it shares no code with the kernels
+// or with native/include/eapo4j_rowmath.h, so a mistake there cannot hide here. The one reference of the native
+// test programs: tests/native/native_test.cpp (CPU kernels), cuda/dev/gpu_test.cu (CUDA and CPU kernels) and the
+// host emulation of the CUDA kernels (cuda/dev/emu/), which runs gpu_test.cu.
+// Header-only C++; include it after eapo4j.h (it uses the EAPO_FLAG_* values).
+#ifndef EAPO4J_REFERENCE_F64_H
+#define EAPO4J_REFERENCE_F64_H
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "eapo4j.h"
+
+namespace ref_f64 {
+
+// SPEC.md "Token statistics" of one row, in double. NaN everywhere when the row holds NaN or +inf.
+struct RowStats {
+    double lse, logp, entropy;
+};
+
+// at(v) is logit v of the row (the value the kernel reads, widened to double); y the target.
+template <class At>
+RowStats row_stats(At at, int64_t vocab, int64_t y, double tau) {
+    double m = -INFINITY;
+    for (int64_t v = 0; v < vocab; ++v) {
+        const double x = at(v) / tau;
+        if (std::isnan(x) || x == INFINITY) return {NAN, NAN, NAN};
+        m = std::max(m, x);
+    }
+    double s = 0;
+    for (int64_t v = 0; v < vocab; ++v) s += std::exp(at(v) / tau - m);
+    const double lse = m + std::log(s);
+    double pz = 0;  // sum_v p_v z'_v; masked entries (p_v = 0, z'_v = -inf) contribute nothing
+    for (int64_t v = 0; v < vocab; ++v) {
+        const double x = at(v) / tau, p = std::exp(x - lse);
+        if (p > 0) pz += p * x;
+    }
+    return {lse, at(y) / tau - lse, lse - pz};
+}
+
+// The loss hyper-parameters as the kernels receive them (float), evaluated in double (the temperature is an argument
+// of row_stats and grad_elem).
+struct LossConfig {
+    float clip_low = 0.2f, clip_high = 0.2f, dual_clip = 0.0f, kl_beta = 0.0f, entropy_coef = 0.0f;
+};
+
+// SPEC.md "Policy loss" of one token: l, g = dl/dlogp and the EAPO_FLAG_* bits. has_ref: a reference log-prob is
+// given (the KL term then counts when kl_beta > 0).
+struct TokenTerms {
+    double loss, g;
+    int flags;
+};
+
+inline TokenTerms token_terms(const LossConfig& cfg, double logp, double entropy, double old_logp, bool has_ref,
+                              double ref_logp, double advantage, double weight) {
+    const double A = advantage;
+    const double rho = std::exp(std::min(20.0, std::max(-20.0, logp - old_logp)));
+    const double rho_c = std::min(1.0 + cfg.clip_high, std::max(1.0 - cfg.clip_low, rho));
+    const double unclipped_term = -A * rho, clipped_term = -A * rho_c;
+    const bool unclipped = unclipped_term >= clipped_term;
+    double pg = unclipped ? unclipped_term : clipped_term;
+    int flags = unclipped ? 0 : EAPO_FLAG_CLIPPED;
+    bool dual = false;
+    if (A < 0 && cfg.dual_clip > 1.0f && pg > -A * cfg.dual_clip) {
+        pg = -A * cfg.dual_clip;
+        dual = true;
+        flags |= EAPO_FLAG_DUAL_CLIPPED;
+    }
+    const double dpg = (unclipped && !dual) ? -A * rho : 0.0;
+    double kl = 0, dkl = 0;
+    if (has_ref && cfg.kl_beta > 0.0f) {
+        const double x = ref_logp - logp;
+        kl = std::exp(x) - x - 1;
+        dkl = 1 - std::exp(x);
+    }
+    return {weight * pg + cfg.kl_beta * kl - cfg.entropy_coef * entropy, weight * dpg + cfg.kl_beta * dkl, flags};
+}
+
+// dL/dz_v = (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H)) from log p_v; a masked entry (p_v = 0)
+// gets only the target term.
+inline double grad_of_logp(double c_over_tau, double g, double eta, double entropy, double logp_v, bool is_target) {
+    const double p = std::exp(logp_v);
+    return c_over_tau * (g * ((is_target ? 1.0 : 0.0) - p) + (p > 0 ? eta * p * (logp_v + entropy) : 0.0));
+}
+
+// The same from the logit z_v and its row's statistics.
+inline double grad_elem(double coef, double tau, double eta, const RowStats& row, double g, double z_v,
+                        bool is_target) {
+    return grad_of_logp(coef / tau, g, eta, row.entropy, z_v / tau - row.lse, is_target);
+}
+
+}  // namespace ref_f64
+
+#endif  // EAPO4J_REFERENCE_F64_H
