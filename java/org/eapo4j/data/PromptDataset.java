@@ -10,7 +10,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -51,7 +50,7 @@ public final class PromptDataset {
 
     /** A JSONL file whose records carry their prompt in {@code promptField} (e.g. {@code "question"} for medqa). */
     public static PromptDataset fromJsonl(Path path, String promptField) {
-        Objects.requireNonNull(path, "path");
+        if (path == null) throw new IllegalArgumentException("path must not be null");
         checkField(promptField);
         String src = path.toString();
         if (Files.isDirectory(path)) throw new DataFormatException(src, 0, "is a directory, expected a JSONL file");
@@ -75,7 +74,7 @@ public final class PromptDataset {
 
     /** An embedded data set whose records carry their prompt in {@code promptField}. */
     public static PromptDataset fromResource(String name, String promptField) {
-        Objects.requireNonNull(name, "name");
+        if (name == null) throw new IllegalArgumentException("name must not be null");
         checkField(promptField);
         String res = QaDataset.RESOURCE_ROOT + name;
         String src = "classpath:" + res;
@@ -173,7 +172,6 @@ public final class PromptDataset {
     }
 
     /** A read-only deep copy of a JSON-like value (lists and maps copied, leaves kept). */
-    @SuppressWarnings("unchecked")
     private static Object readOnly(Object v) {
         if (v instanceof List<?> l) {
             List<Object> c = new ArrayList<>(l.size());

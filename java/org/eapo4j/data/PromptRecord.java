@@ -1,7 +1,6 @@
 package org.eapo4j.data;
 
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * One prompt of a {@link PromptDataset}: the prompt text, the record's other JSON fields (what a reward reads, e.g.
@@ -16,9 +15,9 @@ import java.util.Objects;
  */
 public record PromptRecord(int index, String prompt, Map<String, Object> fields, String source, int line) {
     public PromptRecord {
-        Objects.requireNonNull(prompt, "prompt");
-        Objects.requireNonNull(fields, "fields");
-        Objects.requireNonNull(source, "source");
+        if (prompt == null) throw new IllegalArgumentException("prompt must not be null");
+        if (fields == null) throw new IllegalArgumentException("fields must not be null");
+        if (source == null) throw new IllegalArgumentException("source must not be null");
     }
 
     /** {@code source:line} for file records, {@code source[index]} for in-memory ones: where to look. */

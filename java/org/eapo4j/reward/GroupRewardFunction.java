@@ -1,7 +1,6 @@
 package org.eapo4j.reward;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Scores a whole group of completions at once (e.g. the completions of one prompt, for rewards that compare them,
@@ -14,7 +13,7 @@ public interface GroupRewardFunction {
 
     /** Scores each sample of the group with {@code fn}, one at a time. */
     static GroupRewardFunction of(RewardFunction fn) {
-        Objects.requireNonNull(fn, "fn");
+        if (fn == null) throw new IllegalArgumentException("fn must not be null");
         return group -> {
             double[] out = new double[group.size()];
             for (int i = 0; i < out.length; i++) out[i] = fn.score(group.get(i));

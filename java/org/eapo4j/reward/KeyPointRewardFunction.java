@@ -2,7 +2,6 @@ package org.eapo4j.reward;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 import org.eapo4j.data.KeyPoint;
 import org.eapo4j.data.KeyPointReward;
@@ -19,7 +18,8 @@ public final class KeyPointRewardFunction implements RewardFunction {
     private final KeyPointReward reward;
 
     public KeyPointRewardFunction(KeyPointReward reward) {
-        this.reward = Objects.requireNonNull(reward, "reward");
+        if (reward == null) throw new IllegalArgumentException("reward must not be null");
+        this.reward = reward;
     }
 
     /** With {@link KeyPointReward.Config#DEFAULT}, the embedded task's weights. */

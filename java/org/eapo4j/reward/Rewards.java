@@ -3,7 +3,6 @@ package org.eapo4j.reward;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -101,20 +100,20 @@ public final class Rewards {
 
         /** Adds {@code weight * fn}, named after the function's class. */
         public Builder reward(double weight, RewardFunction fn) {
-            return add(null, weight, Objects.requireNonNull(fn, "fn"), null, fn);
+            return add(null, weight, nonNull(fn), null, fn);
         }
 
         public Builder reward(String name, double weight, RewardFunction fn) {
-            return add(checkName(name), weight, Objects.requireNonNull(fn, "fn"), null, fn);
+            return add(checkName(name), weight, nonNull(fn), null, fn);
         }
 
         /** Adds a term that scores a whole group at once, named after the function's class. */
         public Builder groupReward(double weight, GroupRewardFunction fn) {
-            return add(null, weight, null, Objects.requireNonNull(fn, "fn"), fn);
+            return add(null, weight, null, nonNull(fn), fn);
         }
 
         public Builder groupReward(String name, double weight, GroupRewardFunction fn) {
-            return add(checkName(name), weight, null, Objects.requireNonNull(fn, "fn"), fn);
+            return add(checkName(name), weight, null, nonNull(fn), fn);
         }
 
         public Rewards build() {
@@ -126,7 +125,8 @@ public final class Rewards {
             if (!Double.isFinite(weight))
                 throw new IllegalArgumentException("weight must be finite, got " + weight);
             if (name == null) name = uniqueDefault(defaultName(fn, terms.size()));
-            else if (!names.add(name)) throw new IllegalArgumentException("a reward named '" + name + "' is already registered");
+            else if (names.contains(name))
+                throw new IllegalArgumentException("a reward named '" + name + "' is already registered");
             names.add(name);
             terms.add(new Term(name, weight, single, group));
             return this;
@@ -136,6 +136,11 @@ public final class Rewards {
             String n = base;
             for (int k = 2; names.contains(n); k++) n = base + "_" + k;
             return n;
+        }
+
+        private static <T> T nonNull(T fn) {
+            if (fn == null) throw new IllegalArgumentException("fn must not be null");
+            return fn;
         }
 
         private static String checkName(String name) {

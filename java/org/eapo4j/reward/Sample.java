@@ -1,7 +1,6 @@
 package org.eapo4j.reward;
 
 import java.util.Map;
-import java.util.Objects;
 
 import org.eapo4j.data.PromptRecord;
 
@@ -19,9 +18,9 @@ public record Sample(int recordIndex, String prompt, String completion, Map<Stri
     private static final int PROMPT_HEAD = 60;
 
     public Sample {
-        Objects.requireNonNull(prompt, "prompt");
-        Objects.requireNonNull(completion, "completion");
-        Objects.requireNonNull(fields, "fields");
+        if (prompt == null) throw new IllegalArgumentException("prompt must not be null");
+        if (completion == null) throw new IllegalArgumentException("completion must not be null");
+        if (fields == null) throw new IllegalArgumentException("fields must not be null");
     }
 
     /** A completion of {@code record}. */

@@ -69,7 +69,7 @@ class RewardsTest {
         assertThrows(IllegalArgumentException.class, () -> b.reward(" ", 1, s -> 0));
         assertThrows(IllegalArgumentException.class, () -> b.reward(Double.NaN, s -> 0));
         assertThrows(IllegalArgumentException.class, () -> b.reward(Double.POSITIVE_INFINITY, s -> 0));
-        assertThrows(NullPointerException.class, () -> b.reward(1, null));
+        assertThrows(IllegalArgumentException.class, () -> b.reward(1, null));
         assertThrows(IllegalStateException.class, () -> Rewards.builder().build());
         Rewards r = b.build();
         assertThrows(IllegalArgumentException.class, () -> r.score(List.of()));

@@ -39,6 +39,8 @@ class StoryRewardTest {
         // "Lilyanne", "dogs", "parking" are other words; "teddy\n bear" is the phrase "teddy bear": 1/4 = 0.25,
         // minus 0.3 for truncation = -0.05. Sentences split at the line break; none repeats.
         assertEquals(-0.05, score("Lilyanne saw dogs near the parking lot. Her teddy\n bear was sad.", true), 1e-12);
+        // Nor may a match start inside a word: "hotdog", "skatepark", "ATim" mention nothing.
+        assertEquals(0.0, score("A hotdog near the skatepark met ATim.", false), 1e-12);
         // An apostrophe ends a word: "Lily's" mentions Lily.
         assertEquals(0.25, score("It was Lily's turn.", false), 1e-12);
     }
