@@ -27,7 +27,8 @@ public final class DistWorker {
         switch (args[0]) {
             case "collectives" -> collectives(Path.of(args[1]));
             case "config-mismatch" -> configMismatch();
-            case "early-exit" -> earlyExit();
+            case "early-exit" -> earlyExit(false);
+            case "hang" -> earlyExit(true);
             case "sleep" -> {
                 System.out.println("READY");
                 Thread.sleep(120_000);
@@ -204,11 +205,15 @@ public final class DistWorker {
         }
     }
 
-    /** Rank 1 leaves after one collective; rank 0's next collective must fail with a message naming rank 1. */
-    private static void earlyExit() {
+    /**
+     * Rank 1 leaves (or hangs, never calling the next collective) after one collective; rank 0's next collective
+     * must fail with a message naming rank 1.
+     */
+    private static void earlyExit(boolean hang) throws InterruptedException {
         DistContext ctx = DistContext.fromEnvironment();
         ctx.barrier();
         if (ctx.rank() == 1) {
+            if (hang) Thread.sleep(60_000);
             System.out.println("EXITING");
             System.exit(3);
         }

@@ -81,11 +81,21 @@ class DistributedTest {
 
     @Test
     void aRankThatExitsMakesTheOtherFailWithinTheTimeout() throws Exception {
+        peerFailure("early-exit", 3);
+    }
+
+    @Test
+    void aRankThatHangsMakesTheOtherFailWithinTheTimeout() throws Exception {
+        peerFailure("hang", -1);
+    }
+
+    /** Rank 1 exits with {@code rank1Code} (or hangs, -1) after a barrier; rank 0's next all-reduce must fail. */
+    private static void peerFailure(String scenario, int rank1Code) throws Exception {
         int port = LocalLauncher.freePort();
         List<Process> ps = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
             ProcessBuilder pb = new ProcessBuilder(javaBin(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                    WORKER, "early-exit").redirectErrorStream(true);
+                    WORKER, scenario).redirectErrorStream(true);
             pb.environment().putAll(java.util.Map.of("RANK", "" + r, "WORLD_SIZE", "2", "MASTER_ADDR", "127.0.0.1",
                     "MASTER_PORT", "" + port, DistEnv.TIMEOUT_VARIABLE, "" + TIMEOUT_S));
             if (r == 1) pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -94,8 +104,12 @@ class DistributedTest {
         try {
             String out0 = readAll(ps.get(0));
             assertTrue(ps.get(0).waitFor(60, TimeUnit.SECONDS));
-            assertTrue(ps.get(1).waitFor(10, TimeUnit.SECONDS));
-            assertEquals(3, ps.get(1).exitValue());
+            if (rank1Code >= 0) {
+                assertTrue(ps.get(1).waitFor(10, TimeUnit.SECONDS));
+                assertEquals(rank1Code, ps.get(1).exitValue());
+            } else {
+                assertTrue(ps.get(1).isAlive(), "rank 1 hangs");
+            }
             assertEquals(0, ps.get(0).exitValue(), out0);
             String failed = lineOf(out0, "FAILED-AFTER-MS");
             long ms = Long.parseLong(failed.split(" ")[1]);
@@ -106,7 +120,10 @@ class DistributedTest {
             assertTrue(lineOf(out0, "BROKEN").contains("the process group is broken"), out0);
             assertTrue(out0.contains("CLOSED"), out0);
         } finally {
-            for (Process p : ps) p.destroyForcibly();
+            for (Process p : ps) {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -148,7 +148,10 @@ public final class DistContext implements AutoCloseable {
         return s[1] == 0 ? Double.NaN : s[0] / s[1];
     }
 
-    /** Every rank's {@code values} (lengths may differ), indexed by rank. */
+    /**
+     * Every rank's {@code values} (lengths may differ), indexed by rank. Travels as a sum of disjoint rows, which
+     * is exact except that -0.0 arrives as 0.0.
+     */
     public double[][] allGather(double[] values) {
         if (values == null) throw new IllegalArgumentException("values must not be null");
         if (group == null) return new double[][] {values.clone()};

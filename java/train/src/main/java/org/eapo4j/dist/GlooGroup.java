@@ -172,7 +172,7 @@ final class GlooGroup implements AutoCloseable {
         try {
             String key = PREFIX + "alive/" + seq + "/";
             setKey(key + env.rank(), "1");
-            long deadline = System.nanoTime() + Math.min(2000, timeoutMs / 4) * 1_000_000L;
+            long deadline = System.nanoTime() + probeMillis() * 1_000_000L;
             List<Integer> missing = missingKeys(key, deadline);
             culprit = missing.isEmpty()
                     ? "every rank answered a liveness check (a rank may have failed before this collective)"
@@ -184,6 +184,10 @@ final class GlooGroup implements AutoCloseable {
         broken = what + " (collective #" + seq + ") failed; " + culprit;
         return new DistException("rank " + env.rank() + ": " + what + " (collective #" + seq + ") failed within "
                 + timeoutMs + " ms: " + culprit + "; c10d: " + firstLine(e), e);
+    }
+
+    private long probeMillis() {
+        return Math.min(2000, timeoutMs / 4);
     }
 
     /** Ranks whose {@code prefix + rank} key is absent, polling until {@code deadline} (System.nanoTime) or all set. */
@@ -224,6 +228,12 @@ final class GlooGroup implements AutoCloseable {
                 }
             } catch (RuntimeException | InterruptedException e) {
                 if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            }
+        } else if (env.rank() == 0) {
+            try {
+                Thread.sleep(probeMillis());     // the other survivors' liveness checks still need the store
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         pg.close();
