@@ -37,7 +37,7 @@ public final class GradientSync implements AutoCloseable {
     private final List<Tensor> params;
     private final long[][] shapes;
     private final FlatBuckets buckets;     // null for world size 1
-    private final Tensor[] flats;          // one float32 buffer per bucket; the last also holds the presence flags
+    private final Tensor[] flats;          // one float32 buffer per bucket; the first also holds the presence flags
     private boolean closed;
 
     public GradientSync(DistContext ctx, List<Tensor> params) {
@@ -77,7 +77,7 @@ public final class GradientSync implements AutoCloseable {
         try (TensorOptions o = new TensorOptions(ScalarType.Float)) {
             for (int b = 0; b < flats.length; b++)
                 flats[b] = Native.keep(torch.zeros(
-                        new long[] {buckets.size(b) + (b == flats.length - 1 ? numels.length : 0)}, o));
+                        new long[] {buckets.size(b) + (b == 0 ? numels.length : 0)}, o));
         }
     }
 
@@ -122,39 +122,50 @@ public final class GradientSync implements AutoCloseable {
                     }
                 return;
             }
-            int n = params.size(), last = flats.length - 1;
-            Tensor flags = flats[last].narrow(0, buckets.size(last), n);
+            if (flats.length == 0) return;
+            int n = params.size();
+            float[] mine = new float[n];   // 1 where this rank has a gradient: known before bucket 0 (which holds them) goes
+            for (int i = 0; i < n; i++) mine[i] = params.get(i).grad().defined() ? 1 : 0;
+            Tensor flags = flats[0].narrow(0, buckets.size(0), n);
+            try (FloatPointer fp = new FloatPointer(flags.data_ptr())) {
+                fp.put(mine);
+            }
             List<GlooGroup.Pending> pending = new ArrayList<>();
             try {
                 for (int b = 0; b < flats.length; b++) {
                     for (FlatBuckets.Slot s : buckets.slots(b)) {
                         Tensor g = params.get(s.index()).grad(), dst = flats[b].narrow(0, s.offset(), s.numel());
-                        boolean has = g.defined();
-                        if (has) dst.copy_(g.reshape(-1));
+                        if (mine[s.index()] != 0) dst.copy_(g.reshape(-1));
                         else dst.zero_();
-                        flags.narrow(0, s.index(), 1).fill_(new Scalar(has ? 1.0 : 0.0));
                     }
                     pending.add(ctx.group().allReduceAsync(flats[b], Reduction.SUM,
                             "gradient all-reduce, bucket " + (b + 1) + " of " + flats.length));
                 }
-                while (!pending.isEmpty()) ctx.group().await(pending.remove(0));
+                // in issue order: copying bucket b back overlaps the reduction of the later ones
+                float[] present = new float[n];
+                for (int b = 0; b < flats.length; b++) {
+                    ctx.group().await(pending.remove(0));
+                    if (b == 0)
+                        try (FloatPointer fp = new FloatPointer(flags.data_ptr())) {
+                            fp.get(present);
+                        }
+                    copyBack(b, multiplier, present);
+                }
             } finally {
                 for (GlooGroup.Pending p : pending) p.work.close();   // after a failure: not awaited
             }
-            float[] present = new float[n];
-            try (FloatPointer fp = new FloatPointer(flags.data_ptr())) {
-                fp.get(present);
-            }
-            for (int b = 0; b < flats.length; b++) {
-                if (multiplier != 1.0) flats[b].narrow(0, 0, buckets.size(b)).mul_(new Scalar(multiplier));
-                for (FlatBuckets.Slot s : buckets.slots(b)) {
-                    if (present[s.index()] == 0) continue;   // no rank had a gradient: leave it undefined
-                    Tensor p = params.get(s.index()), g = p.grad();
-                    Tensor src = flats[b].narrow(0, s.offset(), s.numel()).view(shapes[s.index()]);
-                    if (g.defined()) g.copy_(src);
-                    else p.mutable_grad().put(src.to(p.scalar_type()).clone());
-                }
-            }
+        }
+    }
+
+    /** Scales bucket b and writes it into the gradients of its parameters. */
+    private void copyBack(int b, double multiplier, float[] present) {
+        if (multiplier != 1.0) flats[b].narrow(0, 0, buckets.size(b)).mul_(new Scalar(multiplier));
+        for (FlatBuckets.Slot s : buckets.slots(b)) {
+            if (present[s.index()] == 0) continue;   // no rank had a gradient: leave it undefined
+            Tensor p = params.get(s.index()), g = p.grad();
+            Tensor src = flats[b].narrow(0, s.offset(), s.numel()).view(shapes[s.index()]);
+            if (g.defined()) g.copy_(src);
+            else p.mutable_grad().put(src.to(p.scalar_type()).clone());
         }
     }
 
