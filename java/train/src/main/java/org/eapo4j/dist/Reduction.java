@@ -1,0 +1,6 @@
+package org.eapo4j.dist;
+
+/** How the ranks' values of one element are combined by an all-reduce. */
+public enum Reduction {
+    SUM, MAX, MIN
+}
