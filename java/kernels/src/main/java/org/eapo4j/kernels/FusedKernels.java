@@ -24,6 +24,12 @@ import org.eapo4j.tensors.HostTensors;
  * a NaN batch loss, never a crash; -inf entries are masked vocabulary and are exact. Per-token inputs (old log-probs,
  * advantages, weights, coefficients, reference log-probs) must be finite: anything else is an
  * {@link IllegalArgumentException}.
+ *
+ * <p>Ownership: the arguments stay the caller's and are never closed. Every returned {@link TokenStats} /
+ * {@link PolicyLossResult} holds new native tensors; it belongs to the innermost {@link KernelScope} open on the
+ * calling thread (freed when the scope closes), or, with none open, to the caller, who closes it. Unclosed results
+ * outside any scope are bounded: see {@link KernelScope}. Validation is O(dim) per tensor plus O(N) passes over the
+ * per-token inputs (finiteness, target range), never O(N * V).
  */
 public final class FusedKernels {
     private static final int ERR_LEN = 512;
