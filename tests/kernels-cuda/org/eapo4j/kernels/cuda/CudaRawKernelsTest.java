@@ -60,6 +60,65 @@ class CudaRawKernelsTest {
         assertTrue(e.getMessage().contains("grad"), e.getMessage());
     }
 
+    private static final long A = 1L << 20;   // fake, aligned device addresses: validation never touches them
+
+    private static void expectOverlap(org.junit.jupiter.api.function.Executable call, String output, String other) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().contains(output) && e.getMessage().contains("overlaps") && e.getMessage().contains(other),
+                e.getMessage());
+    }
+
+    @Test
+    void outputsOverlappingInputsOrEachOtherAreRefused() {
+        Geometry g = Geometry.contiguous(4, 100);   // logits: 4 x 100 fp32 = 1600 bytes at A
+        long y = A + 4096, lp = A + 8192, en = A + 12288;
+        expectOverlap(() -> CudaRawKernels.tokenStats(A, EapoNative.EAPO_F32, g, y, 1f, A + 1584, en, 0), "logpOut",
+                "logits");
+        expectOverlap(() -> CudaRawKernels.tokenStats(A, EapoNative.EAPO_F32, g, y, 1f, lp, lp + 8, 0), "logpOut",
+                "entropyOut");
+        expectOverlap(() -> CudaRawKernels.tokenStats(A, EapoNative.EAPO_F32, g, y, 1f, lp, y + 16, 0), "entropyOut",
+                "targets");
+        long old = A + 16384, adv = A + 20480, w = A + 24576, c = A + 28672, tl = A + 32768, fl = A + 36864;
+        long grad = A + 65536;
+        // the gradient over the logits shifted by one row
+        expectOverlap(() -> CudaRawKernels.policyLoss(A, EapoNative.EAPO_F32, g, y, old, 0, adv, w, c, CFG, false,
+                tl, lp, en, fl, A + 400, 400, 100, 0), "grad", "logits");
+        expectOverlap(() -> CudaRawKernels.policyLoss(A, EapoNative.EAPO_F32, g, y, old, 0, adv, w, c, CFG, false,
+                tl, lp, en, fl, adv - 1596, 400, 100, 0), "grad", "advantages");
+        expectOverlap(() -> CudaRawKernels.policyLoss(A, EapoNative.EAPO_F32, g, y, old, 0, adv, w, c, CFG, false,
+                tl, lp, en, tl + 15, grad, 400, 100, 0), "tokenLoss", "flags");
+        expectOverlap(() -> CudaRawKernels.policyLoss(A, EapoNative.EAPO_F32, g, y, old, old, adv, w, c, CFG, false,
+                tl, old, en, fl, grad, 400, 100, 0), "logpOut", "oldLogp");
+        // inputs may share memory (read only); an in-place gradient passes validation and reaches the native layer
+        IllegalStateException ok = assertThrows(IllegalStateException.class, () -> CudaRawKernels.policyLoss(A,
+                EapoNative.EAPO_F32, g, y, old, old, adv, adv, c, CFG, false, tl, lp, en, fl, A, 400, 100, 0));
+        assertTrue(ok.getMessage().contains("eapo_policy_loss_cuda"), ok.getMessage());
+    }
+
+    @Test
+    void scalarsMustBeNormalFloats() {
+        Geometry g = Geometry.contiguous(4, 100);
+        for (float t : new float[] {1e-40f, Float.MIN_VALUE, -0f, Float.NaN, Float.POSITIVE_INFINITY, 1e38f}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> CudaRawKernels.tokenStats(A, EapoNative.EAPO_F32, g, A + 4096, t, A + 8192, A + 12288, 0));
+            assertTrue(e.getMessage().contains("temperature"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> new LossConfig(t, 0.2f, 0.2f, 0f, 0f, 0f));
+        }
+        float[] bad = {1e-40f, -1e-40f, Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
+        String[] names = {"clipLow", "clipHigh", "dualClip", "klBeta", "entropyCoef"};
+        for (float v : bad) {
+            for (int k = 0; k < names.length; k++) {
+                float[] p = {0.2f, 0.2f, 0f, 0f, 0f};
+                p[k] = v;
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> new LossConfig(1f, p[0], p[1], p[2], p[3], p[4]));
+                assertTrue(e.getMessage().contains(names[k]), e.getMessage());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new LossConfig(1f, 0.2f, 0.2f, 0f, -0.1f, 0f));
+        new LossConfig(1f, 0f, 0f, 0.5f, 0f, -0.01f);   // dualClip <= 1 means off in this API
+    }
+
     @Test
     void rawAddressesKeepTheirValue() {
         // Found on the GPU machine: a shadowed name once made every wrapped device address null.
@@ -72,7 +131,7 @@ class CudaRawKernelsTest {
         // addresses (not CUDA memory). Either way a clean exception, never a crash.
         Geometry g = Geometry.contiguous(2, 8);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> CudaRawKernels.tokenStats(4096, EapoNative.EAPO_F32, g, 4096, 1f, 8192, 8192, 0));
+                () -> CudaRawKernels.tokenStats(4096, EapoNative.EAPO_F32, g, 4096, 1f, 8192, 12288, 0));
         assertTrue(e.getMessage().contains("eapo_token_stats_cuda"), e.getMessage());
         if (EapoNative.eapo_cuda_device_count() == 0) {
             assertTrue(e.getMessage().contains("EAPO_ENODEV"), e.getMessage());

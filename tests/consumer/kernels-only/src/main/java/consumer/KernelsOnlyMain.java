@@ -10,6 +10,7 @@ import java.util.Random;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.eapo4j.kernels.FusedKernels;
+import org.eapo4j.kernels.KernelScope;
 import org.eapo4j.kernels.LibTorchComposite;
 import org.eapo4j.kernels.LossAggregation;
 import org.eapo4j.kernels.PolicyLossConfig;
@@ -49,14 +50,19 @@ public final class KernelsOnlyMain {
             }
             Tensor logits = HostTensors.fromFloats(z, n, v);
             Tensor targets = HostTensors.fromLongs(y, n);
-            try (TokenStats st = FusedKernels.tokenStats(logits, targets, 1.0);
+            TokenStats kept;
+            // The KernelScope owns every result the kernels return inside it; LibTorchComposite's are closed here.
+            try (KernelScope kernelResults = new KernelScope();
                  TokenStats ref = LibTorchComposite.tokenStats(logits, targets, 1.0)) {
+                TokenStats st = FusedKernels.tokenStats(logits, targets, 1.0);
+                kept = st;
                 check("token log-probs", st.logProbs(), ref.logProbs());
                 check("token entropy", st.entropy(), ref.entropy());
                 PolicyLossInputs in = new PolicyLossInputs(st.logProbs(), null, HostTensors.fromFloats(adv, n),
                         HostTensors.full(1f, n), LossAggregation.TOKEN_MEAN.coefficients(HostTensors.full(1f, 1, n)).reshape(n));
                 PolicyLossConfig cfg = PolicyLossConfig.builder().clipHigh(0.28).entropyCoef(0.01).build();
-                try (PolicyLossResult r = FusedKernels.policyLoss(logits, targets, in, cfg)) {
+                {
+                    PolicyLossResult r = FusedKernels.policyLoss(logits, targets, in, cfg);
                     Tensor[] lossAndGrad = LibTorchComposite.policyLossWithGrad(logits, targets, in, cfg);
                     double want = lossAndGrad[0].item_double();
                     if (Math.abs(r.loss() - want) > 1e-5 * Math.max(1, Math.abs(want)))
@@ -65,6 +71,7 @@ public final class KernelsOnlyMain {
                     System.out.printf("kernels OK: policy loss %.6f (LibTorch %.6f)%n", r.loss(), want);
                 }
             }
+            if (!kept.logProbs().isNull()) fail("the KernelScope did not free the token statistics it owned");
         }
     }
 

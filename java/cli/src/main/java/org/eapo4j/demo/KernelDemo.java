@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.eapo4j.kernels.FusedKernels;
+import org.eapo4j.kernels.KernelScope;
 import org.eapo4j.kernels.LibTorchComposite;
 import org.eapo4j.kernels.LossAggregation;
 import org.eapo4j.kernels.PolicyLossConfig;
@@ -29,7 +30,9 @@ public final class KernelDemo {
         torch.set_num_threads(threads);
         System.out.printf("eapo4j kernel demo: N=%d tokens, V=%d, fp32, %d threads, CPU SIMD %s, CUDA %s%n", n, v,
                 threads, FusedKernels.cpuSimdLevel(), FusedKernels.cudaAvailable() ? "available" : "not available");
-        try (PointerScope scope = new PointerScope()) {
+        // The PointerScope frees the demo's own tensors; the KernelScope every result the kernels return (st, res and
+        // those of the timing loops), whether or not the code below closes them.
+        try (PointerScope scope = new PointerScope(); KernelScope kernelResults = new KernelScope()) {
             Random rng = new Random(42);
             float[] z = new float[n * v];
             for (int i = 0; i < z.length; i++) z[i] = (float) (rng.nextGaussian() * 2.0);

@@ -25,18 +25,35 @@ import org.eapo4j.tensors.HostTensors;
  * a NaN batch loss, never a crash; -inf entries are masked vocabulary and are exact. Per-token inputs (old log-probs,
  * advantages, weights, coefficients, reference log-probs) must be finite: anything else is an
  * {@link IllegalArgumentException}.
+ *
+ * <p>Ownership: the arguments stay the caller's and are never closed. Every returned {@link TokenStats} /
+ * {@link PolicyLossResult} holds new native tensors; it belongs to the innermost {@link KernelScope} open on the
+ * calling thread (freed when the scope closes), or, with none open, to the caller, who closes it. Unclosed results
+ * outside any scope are bounded: see {@link KernelScope}. Validation is O(dim) per tensor plus O(N) passes over the
+ * per-token inputs (finiteness, target range), never O(N * V).
  */
 public final class FusedKernels {
     private static final int ERR_LEN = 512;
 
     private FusedKernels() {}
 
-    /** Token statistics of SPEC.md: log p(y) and entropy H of softmax(logits / temperature), fp32. */
+    /**
+     * Token statistics of SPEC.md: log p(y) and entropy H of softmax(logits / temperature), fp32. The two tensors of
+     * the result are new; the innermost open {@link KernelScope} of this thread owns them, or the caller when none is
+     * open (close the result).
+     *
+     * @param temperature a normal float in [2^-126, 2^126] (see {@link KernelScalars#temperature})
+     */
     public static TokenStats tokenStats(Tensor logits, Tensor targets, double temperature) {
+        TokenStats st = computeTokenStats(logits, targets, temperature);
+        return KernelScope.adopt(st, st.logProbs(), st.entropy());
+    }
+
+    private static TokenStats computeTokenStats(Tensor logits, Tensor targets, double temperature) {
         LogitsLayout layout = LogitsLayout.of("logits", logits);
         TensorChecks.requirePerToken("targets", targets, ScalarType.Long, layout.leadingShape(), layout.device());
-        if (!Double.isFinite(temperature) || temperature <= 0 || (float) temperature <= 0)
-            throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+        KernelScalars.temperature(temperature);
+        TensorChecks.requireOutputsFit(layout, 8, 0);
         TensorChecks.requireTargetsInRange(targets, layout.vocab());
 
         Tensor logp = emptyFloat(layout.leadingShape(), logits);
@@ -71,10 +88,25 @@ public final class FusedKernels {
     /**
      * As {@link #policyLoss(Tensor, Tensor, PolicyLossInputs, PolicyLossConfig)}, writing dL/dlogits into
      * {@code gradBuffer} (same shape, dtype and device as the logits; reuse it across steps to avoid page-faulting a
-     * fresh [N, V] buffer each call). Must be null when {@code cfg.gradInPlace()} is set.
+     * fresh [N, V] buffer each call). Must be null when {@code cfg.gradInPlace()} is set. It must not share memory
+     * with any input (the logits, targets, per-token inputs), except that it may be exactly the logits view (the same
+     * as {@code gradInPlace}).
+     *
+     * <p>Ownership: the per-token tensors of the result, and {@code gradLogits} when it is new, are owned by the
+     * innermost open {@link KernelScope} of this thread, or by the caller when none is open (close the result). With
+     * a gradient buffer or in place, {@code gradLogits} is a new handle on the caller's storage: closing it frees the
+     * handle, never the buffer or the logits.
      */
     public static PolicyLossResult policyLoss(Tensor logits, Tensor targets, PolicyLossInputs in, PolicyLossConfig cfg,
                                               Tensor gradBuffer) {
+        PolicyLossResult r = computePolicyLoss(logits, targets, in, cfg, gradBuffer);
+        if (gradBuffer == null && !cfg.gradInPlace())
+            return KernelScope.adopt(r, r.tokenLoss(), r.logProbs(), r.entropy(), r.clippedFlags(), r.gradLogits());
+        return KernelScope.adopt(r, r.tokenLoss(), r.logProbs(), r.entropy(), r.clippedFlags());
+    }
+
+    private static PolicyLossResult computePolicyLoss(Tensor logits, Tensor targets, PolicyLossInputs in,
+                                                      PolicyLossConfig cfg, Tensor gradBuffer) {
         if (in == null) throw new IllegalArgumentException("inputs must not be null");
         if (cfg == null) throw new IllegalArgumentException("cfg must not be null");
         LogitsLayout layout = LogitsLayout.of("logits", logits);
@@ -102,6 +134,8 @@ public final class FusedKernels {
             if (!gradLayout.rowsDisjoint())
                 throw new IllegalArgumentException("gradBuffer rows overlap in memory: it must have distinct rows");
         }
+        TensorChecks.requireGradientDisjoint(logits, targets, in, cfg.gradInPlace(), gradBuffer);
+        TensorChecks.requireOutputsFit(layout, 13, cfg.gradInPlace() || gradBuffer != null ? 0 : layout.vocab());
         TensorChecks.requireTargetsInRange(targets, layout.vocab());
         TensorChecks.requireFinite("oldLogProbs", in.oldLogProbs());
         TensorChecks.requireFinite("advantages", in.advantages());

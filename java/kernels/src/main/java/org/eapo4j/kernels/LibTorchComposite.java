@@ -11,7 +11,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * The same math as the fused kernels written as plain LibTorch ops in the logits' own precision: the baseline the
  * demo and the benchmarks time our kernels against (the tests use a float64 version instead). Results are returned
- * as new tensors owned by the caller; every temporary is freed before returning.
+ * as new tensors owned by the caller (close them, or the returned {@link TokenStats}); they are not attached to a
+ * {@link KernelScope}. Every temporary is freed before returning; the arguments are never closed.
  */
 public final class LibTorchComposite {
     private LibTorchComposite() {}

@@ -6,6 +6,9 @@ import org.eapo4j.tensors.HostTensors;
 /**
  * Aggregation coefficients c_t of SPEC.md, built from a response mask: the batch loss is sum_t c_t * l_t.
  * Padding (mask 0) gets c = 0, which the kernels skip with a zero gradient row.
+ *
+ * <p>Ownership: the tensor methods return a new fp32 tensor that the caller owns and closes (it is not attached to a
+ * {@link KernelScope}; a JavaCPP {@code PointerScope} open on the thread does take it). The mask is never closed.
  */
 public enum LossAggregation {
     /** m_t / sum(m): every token of the batch weighs the same. */

@@ -2,14 +2,17 @@ package org.eapo4j.kernels;
 
 /**
  * Hyper-parameters of the policy loss (SPEC.md "Policy loss"). Build with {@link #builder()}; every value is
- * checked in {@link Builder#build()} so a bad config never reaches native code.
+ * checked in {@link Builder#build()} so a bad config never reaches native code. The kernels compute in float, so each
+ * value is checked as the float it becomes: finite, and 0 or a normal float (no denormals); see {@link KernelScalars}.
+ * A plain value; it owns no native memory.
  *
- * @param temperature tau &gt; 0; the logits are divided by it
+ * @param temperature tau, a normal float in [2^-126, 2^126] ({@link KernelScalars#temperature}); logits are divided
+ *                    by it
  * @param clipLow     eps_low in [0, 1): ratios below 1 - eps_low are clipped
  * @param clipHigh    eps_high &gt;= 0: ratios above 1 + eps_high are clipped
  * @param dualClip    c_dual &gt; 1 caps the loss of negative-advantage tokens at -A * c_dual; 0 turns it off
  * @param klBeta      beta &gt;= 0 of the k3 KL to the reference policy (needs reference log-probs when &gt; 0)
- * @param entropyCoef eta, the entropy bonus (l gets -eta * H)
+ * @param entropyCoef eta, the entropy bonus (l gets -eta * H), any sign
  * @param gradInPlace write dL/dlogits over the logits buffer instead of a new tensor (saves one [N, V] buffer)
  */
 public record PolicyLossConfig(double temperature, double clipLow, double clipHigh, double dualClip, double klBeta,
@@ -18,22 +21,13 @@ public record PolicyLossConfig(double temperature, double clipLow, double clipHi
     public static final PolicyLossConfig DEFAULT = builder().build();
 
     public PolicyLossConfig {
-        requireFinite("temperature", temperature);
-        requireFinite("clipLow", clipLow);
-        requireFinite("clipHigh", clipHigh);
-        requireFinite("dualClip", dualClip);
-        requireFinite("klBeta", klBeta);
-        requireFinite("entropyCoef", entropyCoef);
-        if (temperature <= 0) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
-        if (clipLow < 0 || clipLow >= 1) throw new IllegalArgumentException("clipLow must be in [0, 1), got " + clipLow);
-        if (clipHigh < 0) throw new IllegalArgumentException("clipHigh must be >= 0, got " + clipHigh);
-        if (dualClip != 0 && dualClip <= 1)
-            throw new IllegalArgumentException("dualClip must be 0 (off) or > 1, got " + dualClip);
-        if (klBeta < 0) throw new IllegalArgumentException("klBeta must be >= 0, got " + klBeta);
-    }
-
-    private static void requireFinite(String name, double v) {
-        if (!Double.isFinite(v)) throw new IllegalArgumentException(name + " must be finite, got " + v);
+        // Checked on the float values the kernels receive (see KernelScalars for the accepted ranges).
+        KernelScalars.temperature(temperature);
+        KernelScalars.clipLow(clipLow);
+        KernelScalars.clipHigh(clipHigh);
+        KernelScalars.dualClip(dualClip, false);
+        KernelScalars.klBeta(klBeta);
+        KernelScalars.entropyCoef(entropyCoef);
     }
 
     public static Builder builder() {

@@ -4,6 +4,8 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * Per-token inputs of the policy loss (SPEC.md), each fp32 with the leading shape of the logits and on their device.
+ * Any strides (a stride-0 broadcast of one value is fine); they may share memory with each other (they are only
+ * read), never with the gradient destination. The record holds the caller's tensors and never closes them.
  *
  * @param oldLogProbs  log-prob of the sampled token under the rollout policy
  * @param refLogProbs  log-prob under the frozen reference policy, or {@code null} for no KL term

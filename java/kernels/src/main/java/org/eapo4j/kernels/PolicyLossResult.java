@@ -5,8 +5,12 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Everything one fused policy-loss call produces. Per-token tensors are fp32 with the leading shape of the logits;
  * {@code gradLogits} is dL/dlogits in the logits' dtype and shape (feed it to {@code logits.backward(gradLogits)}).
- * With an in-place gradient, {@code gradLogits} is a new handle on the logits' own storage.
- * Closing the result closes these handles (the logits tensor passed in is never closed).
+ * With an in-place gradient or a gradient buffer, {@code gradLogits} is a new handle on that caller-owned storage.
+ *
+ * <p>Ownership: {@link FusedKernels#policyLoss} attaches the result to the innermost open {@link KernelScope} of the
+ * calling thread, which closes it when the scope closes; with no scope open the caller owns it and closes it.
+ * Closing frees the per-token tensors and a fresh gradient, and releases the handle of a buffer or in-place gradient
+ * (the logits and the gradient buffer passed in are never freed). Closing is idempotent.
  *
  * @param loss         the batch loss L = sum_t c_t * l_t
  * @param clippedFlags uint8 per token, bit 1 = the clipped surrogate was selected, bit 2 = the dual clip was active

@@ -83,4 +83,54 @@ final class TensorChecks {
                         + min + ", " + max + "]");
         }
     }
+
+    /**
+     * The gradient destination (the logits with {@code inPlace}, else {@code gradBuffer} when given) must not share
+     * memory with any input it does not replace: a gradient buffer that is exactly the logits view is the in-place
+     * mode and allowed; any other overlap (the logits shifted by a row, the targets, a per-token input) is refused.
+     * O(dim) per tensor.
+     */
+    static void requireGradientDisjoint(Tensor logits, Tensor targets, PolicyLossInputs in, boolean inPlace,
+                                        Tensor gradBuffer) {
+        String name;
+        Tensor grad;
+        if (inPlace) {
+            name = "logits (gradInPlace: the gradient is written over them)";
+            grad = logits;
+        } else if (gradBuffer != null) {
+            name = "gradBuffer";
+            grad = gradBuffer;
+            if (!MemorySpan.sameView(gradBuffer, logits)) MemorySpan.requireDisjoint(name, grad, "logits", logits);
+        } else {
+            return;   // a fresh gradient tensor overlaps nothing
+        }
+        MemorySpan.requireDisjoint(name, grad, "targets", targets);
+        MemorySpan.requireDisjoint(name, grad, "oldLogProbs", in.oldLogProbs());
+        MemorySpan.requireDisjoint(name, grad, "refLogProbs", in.refLogProbs());
+        MemorySpan.requireDisjoint(name, grad, "advantages", in.advantages());
+        MemorySpan.requireDisjoint(name, grad, "weights", in.weights());
+        MemorySpan.requireDisjoint(name, grad, "coefficients", in.coefficients());
+    }
+
+    /**
+     * The new outputs of a CPU call ({@code bytesPerRow} per token plus {@code gradElementsPerRow} logits-dtype
+     * elements) must fit in the machine's memory. A valid tensor can promise more: an expanded view of one row as
+     * [2^40, V] takes no memory, its outputs would take terabytes. (On CUDA the allocator reports it instead.)
+     */
+    static void requireOutputsFit(LogitsLayout layout, long bytesPerRow, long gradElementsPerRow) {
+        long rows = layout.rows();
+        long bytes;
+        try {
+            long esize = layout.dtype() == ScalarType.Float ? 4 : 2;
+            long perRow = Math.addExact(bytesPerRow, Math.multiplyExact(gradElementsPerRow, esize));
+            bytes = Math.multiplyExact(rows, perRow);
+        } catch (ArithmeticException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        long physical = layout.device() < 0 ? org.bytedeco.javacpp.Pointer.totalPhysicalBytes() : 0;
+        if (physical > 0 && bytes > physical)
+            throw new IllegalArgumentException("logits has " + rows + " rows (shape " + Arrays.toString(layout.leadingShape())
+                    + " x " + layout.vocab() + "): the outputs would take " + (bytes == Long.MAX_VALUE ? "more than 2^63"
+                    : String.valueOf(bytes)) + " bytes, more than this machine's memory (" + physical + " bytes)");
+    }
 }

@@ -5,7 +5,7 @@ import org.bytedeco.pytorch.global.torch_cuda;
 
 /**
  * LibTorch's current CUDA stream as a raw cudaStream_t address. Only touched for CUDA tensors, so the CPU-only
- * LibTorch build never loads its CUDA classes.
+ * LibTorch build never loads its CUDA classes. The stream belongs to LibTorch; nothing here owns memory.
  */
 final class TorchCudaStreams {
     private TorchCudaStreams() {}

@@ -3,6 +3,7 @@ package org.eapo4j.kernels.cuda;
 import java.nio.charset.StandardCharsets;
 
 import org.bytedeco.javacpp.DoublePointer;
+import org.eapo4j.kernels.KernelScalars;
 import org.eapo4j.nativelib.EapoNative;
 
 /**
@@ -50,24 +51,20 @@ public final class CudaRawKernels {
         }
     }
 
-    /** Policy-loss hyper-parameters (SPEC.md; dualClip <= 1 disables the dual clip, klBeta = 0 the KL term). */
+    /**
+     * Policy-loss hyper-parameters (SPEC.md; dualClip <= 1 disables the dual clip, klBeta = 0 the KL term). Each value
+     * must be finite and 0 or a normal float; temperature in [2^-126, 2^126] (see {@link KernelScalars}).
+     */
     public record LossConfig(float temperature, float clipLow, float clipHigh, float dualClip, float klBeta,
                              float entropyCoef) {
         public LossConfig {
-            if (!(temperature > 0f) || Float.isInfinite(temperature))
-                throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
-            requireFinite("clipLow", clipLow);
-            requireFinite("clipHigh", clipHigh);
-            requireFinite("dualClip", dualClip);
-            requireFinite("klBeta", klBeta);
-            requireFinite("entropyCoef", entropyCoef);
-            if (clipLow < 0f || clipLow >= 1f)
-                throw new IllegalArgumentException("clipLow must be in [0, 1), got " + clipLow);
-            if (clipHigh < 0f) throw new IllegalArgumentException("clipHigh must be >= 0, got " + clipHigh);
-        }
-
-        private static void requireFinite(String name, float v) {
-            if (!Float.isFinite(v)) throw new IllegalArgumentException(name + " must be finite, got " + v);
+            // The ranges of SPEC.md on float values: finite, 0 or normal (no denormals), 1 / temperature normal.
+            KernelScalars.temperature(temperature);
+            KernelScalars.clipLow(clipLow);
+            KernelScalars.clipHigh(clipHigh);
+            KernelScalars.dualClip(dualClip, true);
+            KernelScalars.klBeta(klBeta);
+            KernelScalars.entropyCoef(entropyCoef);
         }
     }
 
@@ -96,10 +93,17 @@ public final class CudaRawKernels {
         requireGeometry(geometry);
         requireAddress("logits", logits, elementSize(dtype));
         requireAddress("targets", targets, 8);
-        if (!(temperature > 0f) || Float.isInfinite(temperature))
-            throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+        KernelScalars.temperature(temperature);
         requireAddress("logpOut", logpOut, 4);
         requireAddress("entropyOut", entropyOut, 4);
+        long n = geometry.rows();
+        new DeviceRanges()
+                .input("logits", logits, DeviceRanges.bytes("logits", geometry, geometry.strideOuter(),
+                        geometry.strideInner(), elementSize(dtype)))
+                .input("targets", targets, DeviceRanges.bytes("targets", n, 8))
+                .output("logpOut", logpOut, DeviceRanges.bytes("logpOut", n, 4))
+                .output("entropyOut", entropyOut, DeviceRanges.bytes("entropyOut", n, 4))
+                .requireDisjoint();
         try (EapoNative.TokenStatsArgs args = new EapoNative.TokenStatsArgs()) {
             args.logits(logits).dtype(dtype).rows_outer(geometry.rowsOuter()).rows_inner(geometry.rowsInner())
                     .stride_outer(geometry.strideOuter()).stride_inner(geometry.strideInner()).vocab(geometry.vocab())
@@ -151,6 +155,8 @@ public final class CudaRawKernels {
                     || gradStrideInner != geometry.strideInner()))
                 throw new IllegalArgumentException("an in-place gradient (grad == logits) needs the logits strides");
         }
+        requireDisjointBuffers(logits, esize, geometry, targets, oldLogp, refLogp, advantages, weights, coefs, tokenLoss,
+                logpOut, entropyOut, flags, grad, gradStrideOuter, gradStrideInner);
         try (EapoNative.PolicyLossArgs args = new EapoNative.PolicyLossArgs();
              DoublePointer loss = new DoublePointer(1)) {
             args.logits(logits).dtype(dtype).rows_outer(geometry.rowsOuter()).rows_inner(geometry.rowsInner())
@@ -178,6 +184,28 @@ public final class CudaRawKernels {
             default: throw new IllegalArgumentException("dtype must be EAPO_F32 (0), EAPO_BF16 (1) or EAPO_F16 (2), got "
                     + dtype);
         }
+    }
+
+    /** No output overlaps an input or another output; the in-place gradient (grad == logits) is compared with the rest. */
+    private static void requireDisjointBuffers(long logits, int esize, Geometry g, long targets, long oldLogp,
+                                               long refLogp, long advantages, long weights, long coefs, long tokenLoss,
+                                               long logpOut, long entropyOut, long flags, long grad,
+                                               long gradStrideOuter, long gradStrideInner) {
+        long n = g.rows();
+        long perToken = DeviceRanges.bytes("per-token buffers", n, 4);
+        DeviceRanges r = new DeviceRanges()
+                .input("targets", targets, DeviceRanges.bytes("targets", n, 8))
+                .input("oldLogp", oldLogp, perToken).input("refLogp", refLogp, perToken)
+                .input("advantages", advantages, perToken).input("weights", weights, perToken)
+                .input("coefs", coefs, perToken)
+                .output("tokenLoss", tokenLoss, perToken).output("logpOut", logpOut, perToken)
+                .output("entropyOut", entropyOut, perToken).output("flags", flags, n)
+                .output("grad", grad, DeviceRanges.bytes("grad", g, gradStrideOuter, gradStrideInner, esize));
+        // In place (grad == logits, same strides, checked above) the grad range is the logits range: the one allowed
+        // overlap, so the logits are then left out of the inputs; grad is still checked against everything else.
+        if (grad != logits)
+            r.input("logits", logits, DeviceRanges.bytes("logits", g, g.strideOuter(), g.strideInner(), esize));
+        r.requireDisjoint();
     }
 
     private static void requireGeometry(Geometry g) {
