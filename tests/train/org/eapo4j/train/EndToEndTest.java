@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EndToEndTest {
     @TempDir Path dir;
 
-    static TrainConfig tiny() {
-        TrainConfig c = new TrainConfig();
+    static RlConfig tiny() {
+        RlConfig c = new RlConfig();
         c.trainData = TestData.file("train.jsonl").toString();
         c.heldoutData = TestData.file("heldout.jsonl").toString();
         c.seed = 3;
@@ -29,17 +29,17 @@ class EndToEndTest {
         c.heads = 2;
         c.dFf = 64;
         c.maxLen = 48;
-        c.warmupSteps = 3;
-        c.warmupBatch = 8;
+        c.sftWarmupSteps = 3;
+        c.sftWarmupBatch = 8;
         c.steps = 4;
         c.promptsPerStep = 2;
-        c.groupSize = 4;
-        c.maxNewTokens = 12;
-        c.evalEvery = 2;
-        c.checkpointEvery = 2;
+        c.numGenerations = 4;
+        c.maxCompletionLength = 12;
+        c.evalSteps = 2;
+        c.saveSteps = 2;
         c.evalSamples = 3;
         c.trainEvalQuestions = 2;
-        c.klBeta = 0.02;          // exercise the frozen reference too
+        c.beta = 0.02;            // exercise the frozen reference too
         c.entropyCoef = 0.001;
         c.threads = 1;
         return c;
