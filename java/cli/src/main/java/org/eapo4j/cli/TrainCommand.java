@@ -29,16 +29,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (resume != null && out != null && !resume.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
-            throw new ConfigException("out", "--resume " + resume + " and --out " + out + " name different folders");
+            throw new ConfigException("resume", resume + " and --out " + out + " name different folders");
         if (resume != null && initFrom != null)
-            throw new ConfigException("out", "--resume continues a run; --init-from starts a new one: give one of them");
+            throw new ConfigException("init_from", "--resume continues a run; --init-from starts a new one: give one of them");
         Path existing = resume != null ? resume : out != null && new RunFolder(out).hasCheckpoint() ? out : null;
         Trainer t;
         if (existing != null) {
             if (!new RunFolder(existing).hasCheckpoint())
-                throw new ConfigException("out", "--resume " + existing + ": no " + Trainer.CHECKPOINT + " there");
+                throw new ConfigException("resume", existing + ": no " + Trainer.CHECKPOINT + " there");
             if (initFrom != null)
-                throw new ConfigException("out", "--out " + existing + " holds a run already; --init-from starts a "
+                throw new ConfigException("init_from", "--out " + existing + " holds a run already; --init-from starts a "
                         + "new one: give another --out");
             t = Trainer.resume(existing, opts::applyOver);
             System.out.println("resuming " + existing + " at RL step " + t.currentStep());

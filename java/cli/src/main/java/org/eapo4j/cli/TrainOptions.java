@@ -19,7 +19,7 @@ public final class TrainOptions {
 
     static {
         String[][] pairs = {
-            {"config", "--config"}, {"out", "--out"}, {"seed", "--seed"}, {"train_data", "--train-data"},
+            {"config", "--config"}, {"out", "--out"}, {"resume", "--resume"}, {"init_from", "--init-from"}, {"seed", "--seed"}, {"train_data", "--train-data"},
             {"heldout_data", "--heldout-data"}, {"weighting", "--weighting"}, {"eapo_alpha", "--alpha"},
             {"lambda_min", "--lambda-min"}, {"lambda_max", "--lambda-max"}, {"entropy_ema", "--entropy-ema"},
             {"h0_steps", "--h0-steps"}, {"steps", "--steps"}, {"sft_warmup_steps", "--warmup-steps"},
