@@ -27,6 +27,22 @@ class AdvantagesTest {
     }
 
     @Test
+    void batchScalingDividesGroupCentredRewardsByTheBatchStd() {
+        double[] r = {1, 0, 0, 1, /* second group */ 0.2, 0.4, 0.6, 0.8};
+        // batch mean 0.5; squared deviations 0.25 x 4 + 0.09 + 0.01 + 0.01 + 0.09, population std over 8
+        double sd = Math.sqrt((4 * 0.25 + 0.2) / 8);
+        double[] a = Advantages.compute(r, 4, RewardScaling.BATCH);
+        assertEquals(0.5 / (sd + 1e-6), a[0], 1e-12);
+        assertEquals(-0.5 / (sd + 1e-6), a[2], 1e-12);
+        assertEquals(-0.3 / (sd + 1e-6), a[4], 1e-12);
+        assertEquals(0.1 / (sd + 1e-6), a[6], 1e-12);
+        assertArrayEquals(Advantages.compute(r, 4, true), Advantages.compute(r, 4, RewardScaling.GROUP), 0);
+        assertArrayEquals(Advantages.compute(r, 4, false), Advantages.compute(r, 4, RewardScaling.NONE), 0);
+        assertEquals(RewardScaling.BATCH, RewardScaling.fromName("Batch"));
+        assertThrows(IllegalArgumentException.class, () -> RewardScaling.fromName("std"));
+    }
+
+    @Test
     void equalRewardsGiveZeroAdvantageAndNeutralSamples() {
         double[] r = {0.3, 0.3, 0.3};
         assertArrayEquals(new double[] {0, 0, 0}, Advantages.compute(r, 3, true), 1e-12);

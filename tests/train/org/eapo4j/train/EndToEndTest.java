@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EndToEndTest {
     @TempDir Path dir;
 
-    static TrainConfig tiny() {
-        TrainConfig c = new TrainConfig();
+    static RlConfig tiny() {
+        RlConfig c = new RlConfig();
         c.trainData = TestData.file("train.jsonl").toString();
         c.heldoutData = TestData.file("heldout.jsonl").toString();
         c.seed = 3;
@@ -29,17 +29,17 @@ class EndToEndTest {
         c.heads = 2;
         c.dFf = 64;
         c.maxLen = 48;
-        c.warmupSteps = 3;
-        c.warmupBatch = 8;
+        c.sftWarmupSteps = 3;
+        c.sftWarmupBatch = 8;
         c.steps = 4;
         c.promptsPerStep = 2;
-        c.groupSize = 4;
-        c.maxNewTokens = 12;
-        c.evalEvery = 2;
-        c.checkpointEvery = 2;
+        c.numGenerations = 4;
+        c.maxCompletionLength = 12;
+        c.evalSteps = 2;
+        c.saveSteps = 2;
         c.evalSamples = 3;
         c.trainEvalQuestions = 2;
-        c.klBeta = 0.02;          // exercise the frozen reference too
+        c.beta = 0.02;            // exercise the frozen reference too
         c.entropyCoef = 0.001;
         c.threads = 1;
         return c;
@@ -49,9 +49,20 @@ class EndToEndTest {
     void runsLogsCheckpointsAndFollowsEntropyRatio() {
         Path out = dir.resolve("run");
         Map<String, Object> summary;
+        List<Map<String, Object>> steps = new java.util.ArrayList<>(), evals = new java.util.ArrayList<>();
+        int[] warm = {0}, saved = {0};
+        TrainerCallback cb = new TrainerCallback() {
+            @Override public void onStep(Map<String, Object> m) { steps.add(m); }
+            @Override public void onEvaluation(Map<String, Object> m) { evals.add(m); }
+            @Override public void onWarmupStep(Map<String, Object> m) { warm[0]++; }
+            @Override public void onCheckpoint(Path file) { saved[0]++; }
+        };
         try (Trainer t = Trainer.open(tiny(), out)) {
-            summary = new RunLoop(t, null, System.out, 1).run();
+            summary = new RunLoop(t, null, System.out, 1).addCallback(cb).run();
         }
+        assertEquals(3, warm[0]);
+        assertEquals(4, evals.size());
+        assertEquals(3, saved[0]);   // after the warm-up, @2, @4
         assertEquals(4, ((Number) summary.get("rl_steps")).intValue());
         for (String f : List.of("metrics.jsonl", "checkpoint.bin", "summary.json", "config.json", "entropy.png",
                 "lambda_pos.png", "reward.png", "diversity.png"))
@@ -59,6 +70,8 @@ class EndToEndTest {
         List<Map<String, Object>> rows = MetricsLog.read(out.resolve("metrics.jsonl"));
         List<Map<String, Object>> rl = rows.stream().filter(r -> "rl".equals(r.get("kind"))).toList();
         assertEquals(4, rl.size());
+        for (int i = 0; i < rl.size(); i++)   // the callback saw what metrics.jsonl holds
+            assertEquals(MetricsLog.num(rl.get(i), "loss"), ((Number) steps.get(i).get("loss")).doubleValue(), 0);
         assertEquals(3, rows.stream().filter(r -> "warmup".equals(r.get("kind"))).count());
         assertEquals(4, rows.stream().filter(r -> "eval".equals(r.get("kind"))).count());   // init, warmup, @2, @4
         double h0 = MetricsLog.num(rl.get(0), "entropy_ht");

@@ -5,11 +5,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.eapo4j.train.CompareReport;
 import org.eapo4j.train.RunLoop;
-import org.eapo4j.train.TrainConfig;
+import org.eapo4j.train.ConfigException;
+import org.eapo4j.train.RlConfig;
 import org.eapo4j.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,17 +31,23 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig base = opts.build();
+        RlConfig base = opts.build();
+        if (seeds.isEmpty() || weightings.isEmpty()) throw new ConfigException("weighting", "--weightings and --seeds "
+                + "need at least one value each");
+        for (String w : weightings) {   // every run's settings are valid before the first one starts
+            RlConfig c = base.copy();
+            c.weighting = w;
+            c.validate();
+        }
         Path root = out != null ? out : RunLoop.defaultOut("compare");
         Path rep = report != null ? report : root.resolve("report.md");
         Path plotDir = plots != null ? plots : rep.toAbsolutePath().getParent().resolve("results");
-        ObjectMapper json = new ObjectMapper();
         long t0 = System.nanoTime();
         System.out.println("grid folder: " + root.toAbsolutePath());
         for (long seed : seeds) {
             Path wd = CompareReport.warmupDir(root, seed);
             if (Files.exists(wd.resolve("summary.json"))) continue;
-            TrainConfig c = json.convertValue(json.valueToTree(base), TrainConfig.class);
+            RlConfig c = base.copy();
             c.seed = seed;
             c.steps = 0;
             System.out.printf("== warm-up, seed %d (%.0f s elapsed)%n", seed, (System.nanoTime() - t0) / 1e9);
@@ -54,7 +59,7 @@ public final class CompareCommand implements Callable<Integer> {
             for (String w : weightings) {
                 Path dir = CompareReport.runDir(root, w, seed);
                 if (Files.exists(dir.resolve("summary.json"))) continue;
-                TrainConfig c = json.convertValue(json.valueToTree(base), TrainConfig.class);
+                RlConfig c = base.copy();
                 c.seed = seed;
                 c.weighting = w;
                 System.out.printf("== %s, seed %d (%.0f s elapsed)%n", w, seed, (System.nanoTime() - t0) / 1e9);

@@ -1,5 +1,6 @@
 package org.eapo4j.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -7,7 +8,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.eapo4j.data.QaDataset;
-import org.eapo4j.model.SamplingConfig;
+import org.eapo4j.train.RlConfig;
 import org.eapo4j.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,6 +16,10 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a checkpoint on a data file: mean and best-of-G reward, diversity; prints JSON.")
 public final class EvalCommand implements Callable<Integer> {
+    /** The RlConfig fields eval's flags set, for messages. */
+    static final Map<String, String> FLAGS = Map.of("eval_samples", "--samples", "eval_questions", "--questions",
+            "temperature", "--temperature", "config", "--checkpoint", "out", "--checkpoint");
+
     @Option(names = "--checkpoint", required = true, description = "checkpoint.bin of a run (or its folder)")
     Path checkpoint;
     @Option(names = "--data", description = "JSONL file or embedded name (default: the run's held-out set)")
@@ -26,12 +31,16 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path file = checkpoint.toFile().isDirectory() ? checkpoint.resolve(Trainer.CHECKPOINT) : checkpoint;
+        Path file = Files.isDirectory(checkpoint) ? checkpoint.resolve(Trainer.CHECKPOINT) : checkpoint;
         try (Trainer t = Trainer.load(file)) {
+            // eval's settings go through the same validation as training's
+            RlConfig c = t.config().copy();
+            c.evalSamples = samples;
+            c.evalQuestions = questions;
+            if (temperature != null) c.temperature = temperature;
+            c.validate();
             QaDataset d = data == null ? t.heldoutData() : QaDataset.load(data);
-            SamplingConfig s = t.sampling();
-            if (temperature != null) s = new SamplingConfig(temperature, s.topK(), s.topP(), s.maxNewTokens());
-            Map<String, Object> m = t.evaluateOn(d, questions, samples, s, seed);
+            Map<String, Object> m = t.evaluateOn(d, questions, samples, c.sampling(), seed);
             m.put("checkpoint", file.toString());
             m.put("data", d.source());
             m.put("rl_step", t.currentStep());

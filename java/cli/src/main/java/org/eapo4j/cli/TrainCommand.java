@@ -1,12 +1,13 @@
 package org.eapo4j.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.eapo4j.train.ConfigException;
+import org.eapo4j.train.RlConfig;
+import org.eapo4j.train.RunFolder;
 import org.eapo4j.train.RunLoop;
-import org.eapo4j.train.TrainConfig;
 import org.eapo4j.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,31 +18,49 @@ import picocli.CommandLine.Option;
                 + "checkpoint.bin and summary.json into one folder; rerun with --resume DIR to continue it.")
 public final class TrainCommand implements Callable<Integer> {
     @Mixin TrainOptions opts = new TrainOptions();
-    @Option(names = "--out", description = "output folder (default runs/<weighting>-<timestamp>)") Path out;
-    @Option(names = "--resume", description = "continue the run in this folder from its checkpoint") Path resume;
+    @Option(names = "--out", description = "output folder (default runs/<weighting>-<timestamp>); a run already "
+            + "there is resumed") Path out;
+    @Option(names = "--resume", description = "continue the run in this folder from its checkpoint (flags may change "
+            + "only --steps, evaluation and checkpoint cadence, --threads)") Path resume;
     @Option(names = "--init-from", description = "start RL from this (warm-up) checkpoint, skipping the warm-up")
     Path initFrom;
     @Option(names = "--no-progress", description = "plain log lines instead of a progress bar") boolean noProgress;
 
     @Override
     public Integer call() {
+        if (resume != null && out != null && !resume.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
+            throw new ConfigException("resume", resume + " and --out " + out + " name different folders");
+        if (resume != null && initFrom != null)
+            throw new ConfigException("init_from", "--resume continues a run; --init-from starts a new one: give one of them");
+        Path existing = resume != null ? resume : out != null && new RunFolder(out).hasCheckpoint() ? out : null;
         Trainer t;
-        if (resume != null) {
-            if (!Files.exists(resume.resolve(Trainer.CHECKPOINT))) {
-                System.err.println("no checkpoint in " + resume);
-                return 2;
+        if (existing != null) {
+            if (!new RunFolder(existing).hasCheckpoint())
+                throw new ConfigException("resume", existing + ": no " + Trainer.CHECKPOINT + " there");
+            if (initFrom != null)
+                throw new ConfigException("init_from", "--out " + existing + " holds a run already; --init-from starts a "
+                        + "new one: give another --out");
+            t = Trainer.resume(existing, opts::applyOver);
+            System.out.println("resuming " + existing + " at RL step " + t.currentStep());
+            t.resumeChanges().forEach(c -> System.out.println("  changed on resume: "
+                    + TrainOptions.FLAGS.getOrDefault(c.field(), c.field()) + " " + c.from() + " -> " + c.to()));
+            if (t.finished()) {
+                System.out.printf("run %s is already finished (%d of %d RL steps); raise --steps to continue it%n",
+                        existing, t.currentStep(), t.config().steps);
+                t.close();
+                return 0;
             }
-            t = Trainer.resume(resume, opts.steps);
-            System.out.println("resuming " + resume + " at RL step " + t.currentStep());
         } else {
-            TrainConfig cfg = opts.build();
+            RlConfig cfg = opts.build();
             Path dir = out != null ? out : RunLoop.defaultOut(cfg.weighting.replace(':', '_').replace(',', '_'));
             t = initFrom != null ? Trainer.fromWarmup(cfg, dir, initFrom) : Trainer.open(cfg, dir);
         }
+        t.warnings().forEach(w -> System.err.println("eapo4j: warning: " + w));
         System.out.println("output folder: " + t.outDir().toAbsolutePath());
         long t0 = System.nanoTime();
         try (t) {
-            Map<String, Object> s = new RunLoop(t, !noProgress && System.console() != null ? TerminalProgress.FACTORY : null, System.out, 10).run();
+            Map<String, Object> s = new RunLoop(t, !noProgress && System.console() != null ? TerminalProgress.FACTORY
+                    : null, System.out, 10).run();
             System.out.printf("done in %.0f s: metrics %s, plots *.png, checkpoint %s%n",
                     (System.nanoTime() - t0) / 1e9, t.metricsPath(), t.checkpointPath());
             printSummary(s);

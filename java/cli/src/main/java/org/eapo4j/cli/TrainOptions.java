@@ -1,17 +1,46 @@
 package org.eapo4j.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import org.eapo4j.train.TrainConfig;
+import org.eapo4j.train.ConfigException;
+import org.eapo4j.train.RlConfig;
 import picocli.CommandLine.Option;
 
-/** The training settings as flags; a flag that is not given keeps the config file's (or the default) value. */
+/**
+ * The training settings as flags, each the spelling of one {@link RlConfig} field ({@link #FLAGS}); a flag that is
+ * not given keeps the config file's (or the default, or a resumed run's) value. Validation is
+ * {@link RlConfig#validate()}'s alone: the CLI only maps its errors back to the flags.
+ */
 public final class TrainOptions {
-    @Option(names = "--config", description = "JSON file with any TrainConfig fields (flags override it)")
+    /** RlConfig JSON name to the flag that sets it, for messages. */
+    public static final Map<String, String> FLAGS = new LinkedHashMap<>();
+
+    static {
+        String[][] pairs = {
+            {"config", "--config"}, {"out", "--out"}, {"resume", "--resume"}, {"init_from", "--init-from"}, {"seed", "--seed"}, {"train_data", "--train-data"},
+            {"heldout_data", "--heldout-data"}, {"weighting", "--weighting"}, {"eapo_alpha", "--alpha"},
+            {"lambda_min", "--lambda-min"}, {"lambda_max", "--lambda-max"}, {"entropy_ema", "--entropy-ema"},
+            {"h0_steps", "--h0-steps"}, {"steps", "--steps"}, {"sft_warmup_steps", "--warmup-steps"},
+            {"sft_warmup_batch", "--warmup-batch"}, {"sft_warmup_lr", "--warmup-lr"},
+            {"rl_questions", "--rl-questions"}, {"prompts_per_step", "--prompts"}, {"num_generations", "--group"},
+            {"max_completion_length", "--max-new"}, {"temperature", "--temperature"}, {"top_k", "--top-k"},
+            {"top_p", "--top-p"}, {"learning_rate", "--lr"}, {"max_grad_norm", "--max-grad-norm"},
+            {"weight_decay", "--weight-decay"}, {"num_iterations", "--epochs"}, {"minibatches", "--minibatches"},
+            {"epsilon", "--clip-low"}, {"epsilon_high", "--clip-high"}, {"dual_clip", "--dual-clip"},
+            {"beta", "--kl"}, {"entropy_coef", "--entropy-coef"}, {"loss_type", "--aggregation"},
+            {"scale_rewards", "--scale-rewards"}, {"mask_truncated_completions", "--mask-truncated-completions"},
+            {"eval_steps", "--eval-every"}, {"eval_questions", "--eval-questions"},
+            {"eval_samples", "--eval-samples"}, {"train_eval_questions", "--train-eval-questions"},
+            {"save_steps", "--checkpoint-every"}, {"d_model", "--d-model"}, {"layers", "--layers"},
+            {"heads", "--heads"}, {"d_ff", "--d-ff"}, {"max_len", "--max-len"}, {"threads", "--threads"},
+        };
+        for (String[] p : pairs) FLAGS.put(p[0], p[1]);
+    }
+
+    @Option(names = "--config", description = "JSON file of RlConfig settings (snake_case names, see docs/TRAINING.md); "
+            + "flags override it")
     Path config;
     @Option(names = "--seed") Long seed;
     @Option(names = "--train-data", description = "JSONL file, or an embedded name (default medqa/train.jsonl)")
@@ -31,43 +60,58 @@ public final class TrainOptions {
     @Option(names = "--warmup-lr") Double warmupLr;
     @Option(names = "--rl-questions", description = "RL uses the first N train questions, 0 = all (default 40)")
     Integer rlQuestions;
-    @Option(names = "--prompts", description = "questions per RL step") Integer prompts;
-    @Option(names = "--group", description = "answers per question (G)") Integer group;
-    @Option(names = "--max-new", description = "longest answer in tokens") Integer maxNew;
+    @Option(names = {"--prompts", "--prompts-per-step"}, description = "questions per RL step") Integer prompts;
+    @Option(names = {"--group", "--num-generations"}, description = "answers per question (G)") Integer group;
+    @Option(names = {"--max-new", "--max-completion-length"}, description = "longest answer in tokens") Integer maxNew;
     @Option(names = "--temperature") Double temperature;
     @Option(names = "--top-k") Integer topK;
     @Option(names = "--top-p") Double topP;
-    @Option(names = "--lr") Double lr;
+    @Option(names = {"--lr", "--learning-rate"}) Double lr;
     @Option(names = "--max-grad-norm") Double maxGradNorm;
     @Option(names = "--weight-decay") Double weightDecay;
-    @Option(names = "--epochs", description = "update epochs per rollout batch") Integer epochs;
+    @Option(names = {"--epochs", "--num-iterations"}, description = "update epochs per rollout batch") Integer epochs;
     @Option(names = "--minibatches", description = "minibatches (optimizer steps) per epoch") Integer minibatches;
-    @Option(names = "--clip-low") Double clipLow;
-    @Option(names = "--clip-high") Double clipHigh;
+    @Option(names = {"--clip-low", "--epsilon"}) Double clipLow;
+    @Option(names = {"--clip-high", "--epsilon-high"}) Double clipHigh;
     @Option(names = "--dual-clip", description = "c_dual > 1, or 0 for off") Double dualClip;
-    @Option(names = "--kl", description = "k3 KL coefficient beta to the frozen warm-up policy") Double kl;
+    @Option(names = {"--kl", "--beta"}, description = "k3 KL coefficient beta to the frozen warm-up policy") Double kl;
     @Option(names = "--entropy-coef") Double entropyCoef;
-    @Option(names = "--aggregation",
+    @Option(names = {"--aggregation", "--loss-type"},
             description = "token-mean, seq-mean-token-mean, seq-mean-token-sum, seq-mean-token-sum-norm")
     String aggregation;
-    @Option(names = "--no-std-scale", description = "advantages r - mean (Dr. GRPO) instead of z-scores")
+    @Option(names = "--scale-rewards", description = "advantage scaling: group (default), batch or none")
+    String scaleRewards;
+    @Option(names = "--no-std-scale", description = "advantages r - mean (Dr. GRPO): --scale-rewards none")
     Boolean noStdScale;
-    @Option(names = "--eval-every") Integer evalEvery;
+    @Option(names = "--mask-truncated-completions", description = "no loss for answers cut at --max-new")
+    Boolean maskTruncated;
+    @Option(names = {"--eval-every", "--eval-steps"}) Integer evalEvery;
     @Option(names = "--eval-questions", description = "held-out questions per evaluation, 0 = all") Integer evalQuestions;
     @Option(names = "--eval-samples", description = "answers per evaluation question") Integer evalSamples;
-    @Option(names = "--checkpoint-every") Integer checkpointEvery;
+    @Option(names = "--train-eval-questions", description = "train questions evaluated (default 40)")
+    Integer trainEvalQuestions;
+    @Option(names = {"--checkpoint-every", "--save-steps"}) Integer checkpointEvery;
     @Option(names = "--d-model") Integer dModel;
     @Option(names = "--layers") Integer layers;
     @Option(names = "--heads") Integer heads;
+    @Option(names = "--d-ff") Integer dFf;
+    @Option(names = "--max-len", description = "longest prompt + answer of the built-in model") Integer maxLen;
     @Option(names = "--threads", description = "LibTorch CPU threads, 0 = default") Integer threads;
 
-    public TrainConfig build() {
-        TrainConfig c;
-        try {
-            c = config == null ? new TrainConfig() : new ObjectMapper().readValue(config.toFile(), TrainConfig.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read config " + config, e);
-        }
+    /** The defaults, with the --config file's values and then the given flags applied; validated. */
+    public RlConfig build() {
+        return applyOver(new RlConfig());
+    }
+
+    /**
+     * {@code base} (e.g. a resumed run's stored settings) with the fields the --config file names and then the
+     * given flags applied; validated. {@code base} itself is not changed.
+     */
+    public RlConfig applyOver(RlConfig base) {
+        return applyTo(config == null ? base.copy() : base.overlay(config));
+    }
+
+    private RlConfig applyTo(RlConfig c) {
         if (seed != null) c.seed = seed;
         if (trainData != null) c.trainData = trainData;
         if (heldoutData != null) c.heldoutData = heldoutData;
@@ -78,37 +122,45 @@ public final class TrainOptions {
         if (entropyEma != null) c.entropyEma = entropyEma;
         if (h0Steps != null) c.h0Steps = h0Steps;
         if (steps != null) c.steps = steps;
-        if (warmupSteps != null) c.warmupSteps = warmupSteps;
-        if (warmupBatch != null) c.warmupBatch = warmupBatch;
-        if (warmupLr != null) c.warmupLr = warmupLr;
+        if (warmupSteps != null) c.sftWarmupSteps = warmupSteps;
+        if (warmupBatch != null) c.sftWarmupBatch = warmupBatch;
+        if (warmupLr != null) c.sftWarmupLr = warmupLr;
         if (rlQuestions != null) c.rlQuestions = rlQuestions;
         if (prompts != null) c.promptsPerStep = prompts;
-        if (group != null) c.groupSize = group;
-        if (maxNew != null) c.maxNewTokens = maxNew;
+        if (group != null) c.numGenerations = group;
+        if (maxNew != null) c.maxCompletionLength = maxNew;
         if (temperature != null) c.temperature = temperature;
         if (topK != null) c.topK = topK;
         if (topP != null) c.topP = topP;
-        if (lr != null) c.lr = lr;
+        if (lr != null) c.learningRate = lr;
         if (maxGradNorm != null) c.maxGradNorm = maxGradNorm;
         if (weightDecay != null) c.weightDecay = weightDecay;
-        if (epochs != null) c.epochs = epochs;
+        if (epochs != null) c.numIterations = epochs;
         if (minibatches != null) c.minibatches = minibatches;
-        if (clipLow != null) c.clipLow = clipLow;
-        if (clipHigh != null) c.clipHigh = clipHigh;
+        if (clipLow != null) c.epsilon = clipLow;
+        if (clipHigh != null) c.epsilonHigh = clipHigh;
         if (dualClip != null) c.dualClip = dualClip;
-        if (kl != null) c.klBeta = kl;
+        if (kl != null) c.beta = kl;
         if (entropyCoef != null) c.entropyCoef = entropyCoef;
-        if (aggregation != null) c.aggregation = aggregation;
-        if (noStdScale != null && noStdScale) c.stdScale = false;
-        if (evalEvery != null) c.evalEvery = evalEvery;
+        if (aggregation != null) c.lossType = aggregation;
+        if (noStdScale != null && noStdScale) {
+            if (scaleRewards != null && !scaleRewards.equalsIgnoreCase("none"))
+                throw new ConfigException("scale_rewards", "--no-std-scale contradicts --scale-rewards " + scaleRewards);
+            c.scaleRewards = "none";
+        }
+        if (scaleRewards != null) c.scaleRewards = scaleRewards;
+        if (maskTruncated != null) c.maskTruncatedCompletions = maskTruncated;
+        if (evalEvery != null) c.evalSteps = evalEvery;
         if (evalQuestions != null) c.evalQuestions = evalQuestions;
         if (evalSamples != null) c.evalSamples = evalSamples;
-        if (checkpointEvery != null) c.checkpointEvery = checkpointEvery;
+        if (trainEvalQuestions != null) c.trainEvalQuestions = trainEvalQuestions;
+        if (checkpointEvery != null) c.saveSteps = checkpointEvery;
         if (dModel != null) c.dModel = dModel;
         if (layers != null) c.layers = layers;
         if (heads != null) c.heads = heads;
+        if (dFf != null) c.dFf = dFf;
+        if (maxLen != null) c.maxLen = maxLen;
         if (threads != null) c.threads = threads;
-        c.validate();
-        return c;
+        return c.validate();
     }
 }

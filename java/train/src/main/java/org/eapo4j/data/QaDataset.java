@@ -65,10 +65,15 @@ public final class QaDataset {
     }
 
     public static QaDataset load(Path path) {
+        if (Files.isDirectory(path)) throw new DataFormatException(path.toString(), 0, "is a directory, not a JSONL file");
         try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             return parse(path.toString(), r);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new DataFormatException(path.toString(), 0, "no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UncheckedIOException("cannot read " + path + ": permission denied", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path, e);
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -89,7 +94,13 @@ public final class QaDataset {
         Set<String> ids = new HashSet<>();
         String line;
         int no = 0;
-        while ((line = reader.readLine()) != null) {
+        while (true) {
+            try {
+                line = reader.readLine();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new DataFormatException(source, no + 1, "not UTF-8 text");
+            }
+            if (line == null) break;
             no++;
             if (line.isBlank()) continue;
             JsonNode n;

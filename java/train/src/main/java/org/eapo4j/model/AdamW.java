@@ -59,7 +59,8 @@ public final class AdamW {
             TensorVector withGrad = new TensorVector();
             for (Tensor p : params) if (p.grad().defined()) withGrad.push_back(p);
             if (withGrad.size() == 0) return 0.0;
-            return torch.clip_grad_norm_(withGrad, maxNorm <= 0 ? Double.MAX_VALUE : maxNorm);
+            // 0 = no clipping; LibTorch takes the bound as a float, so "no bound" is Float.MAX_VALUE
+            return torch.clip_grad_norm_(withGrad, maxNorm <= 0 ? Float.MAX_VALUE : maxNorm);
         }
     }
 

@@ -17,13 +17,24 @@ public final class Advantages {
      * sigma is the population standard deviation (divide by G).
      */
     public static double[] compute(double[] rewards, int groupSize, boolean stdScale) {
+        return compute(rewards, groupSize, stdScale ? RewardScaling.GROUP : RewardScaling.NONE);
+    }
+
+    /**
+     * A_i = (r_i - mu) / (sigma + 1e-6), mu the group mean and sigma the group's ({@link RewardScaling#GROUP}) or
+     * the whole batch's ({@link RewardScaling#BATCH}) standard deviation; A_i = r_i - mu for
+     * {@link RewardScaling#NONE}.
+     */
+    public static double[] compute(double[] rewards, int groupSize, RewardScaling scaling) {
         checkGroups(rewards.length, groupSize);
         double[] a = new double[rewards.length];
+        double batchSigma = std(rewards, 0, rewards.length, mean(rewards, 0, rewards.length));
         for (int g = 0; g < rewards.length; g += groupSize) {
-            double mu = mean(rewards, g, groupSize), sigma = std(rewards, g, groupSize, mu);
+            double mu = mean(rewards, g, groupSize);
+            double sigma = scaling == RewardScaling.BATCH ? batchSigma : std(rewards, g, groupSize, mu);
             for (int i = g; i < g + groupSize; i++) {
                 double d = rewards[i] - mu;
-                a[i] = stdScale ? d / (sigma + STD_EPS) : d;
+                a[i] = scaling == RewardScaling.NONE ? d : d / (sigma + STD_EPS);
             }
         }
         return a;

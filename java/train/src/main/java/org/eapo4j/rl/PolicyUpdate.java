@@ -1,5 +1,6 @@
 package org.eapo4j.rl;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -7,10 +8,13 @@ import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.eapo4j.kernels.FusedKernels;
+import org.eapo4j.kernels.LossAggregation;
+import org.eapo4j.kernels.PolicyLossConfig;
 import org.eapo4j.kernels.PolicyLossInputs;
 import org.eapo4j.kernels.PolicyLossResult;
+import org.eapo4j.kernels.TokenStats;
 import org.eapo4j.model.AdamW;
-import org.eapo4j.model.TransformerLM;
+import org.eapo4j.model.CausalLM;
 import org.eapo4j.tensors.HostTensors;
 
 /**
@@ -18,10 +22,21 @@ import org.eapo4j.tensors.HostTensors;
  * policy, call {@link FusedKernels#policyLoss} (clipped surrogate, weights, optional k3 KL and entropy bonus, all
  * per SPEC.md), push its dL/dlogits through the model with {@code logits.backward(grad)}, clip the gradient norm and
  * take an AdamW step.
+ *
+ * <p>The supervised warm-up ({@link #supervised}) is the same minibatch step with old = the current log-probs (so
+ * the ratio is 1 and no clipping applies), A = 1, w = 1 and token-mean coefficients: the kernel's dL/dlog p is then
+ * exactly -c_t, the gradient of the masked mean cross-entropy (WarmupGradientTest checks it against autograd).
  */
 public final class PolicyUpdate {
     /** Averages over the minibatch steps of one update. */
     public record Stats(double loss, double clipFraction, double kl, double entropy, double gradNorm, int optimizerSteps) {}
+
+    /** One supervised step: the masked mean cross-entropy before the step and the gradient norm before clipping. */
+    public record SupervisedStats(double crossEntropy, double gradNorm) {}
+
+    /** What one minibatch step measured; {@code meanOldLogp} is the mask-weighted mean of the old log-probs. */
+    private record Minibatch(double loss, double clipFraction, double kl, double entropy, double gradNorm,
+                             double meanOldLogp) {}
 
     private PolicyUpdate() {}
 
@@ -31,8 +46,9 @@ public final class PolicyUpdate {
      * @param advantages per row
      * @param weights    per row (lambda_pos / lambda_neg / 0)
      */
-    public static Stats run(TransformerLM model, AdamW opt, SequenceBatch batch, float[] oldLogp, float[] refLogp,
+    public static Stats run(CausalLM model, AdamW opt, SequenceBatch batch, float[] oldLogp, float[] refLogp,
                             double[] advantages, double[] weights, UpdateConfig cfg, SplittableRandom rng) {
+        if (oldLogp == null) throw new IllegalArgumentException("oldLogp is null");
         double loss = 0, clip = 0, kl = 0, ent = 0, gn = 0;
         int steps = 0;
         float[] adv = batch.broadcast(advantages), w = batch.broadcast(weights);
@@ -41,29 +57,46 @@ public final class PolicyUpdate {
             int mbs = Math.min(cfg.minibatches(), batch.rows);
             for (int mb = 0; mb < mbs; mb++) {
                 int from = mb * batch.rows / mbs, to = (mb + 1) * batch.rows / mbs;
-                int[] rows = java.util.Arrays.copyOfRange(perm, from, to);
+                int[] rows = Arrays.copyOfRange(perm, from, to);
                 SequenceBatch sub = batch.subset(rows);
-                double[] r = step(model, opt, sub, gather(oldLogp, rows, batch.tr),
+                Minibatch r = step(model, opt, sub, gather(oldLogp, rows, batch.tr),
                         refLogp == null ? null : gather(refLogp, rows, batch.tr), gather(adv, rows, batch.tr),
                         gather(w, rows, batch.tr), cfg);
-                loss += r[0];
-                clip += r[1];
-                kl += r[2];
-                ent += r[3];
-                gn += r[4];
+                loss += r.loss();
+                clip += r.clipFraction();
+                kl += r.kl();
+                ent += r.entropy();
+                gn += r.gradNorm();
                 steps++;
             }
         }
         return new Stats(loss / steps, clip / steps, kl / steps, ent / steps, gn / steps, steps);
     }
 
-    /** One minibatch: returns {loss, clipFraction, kl, entropy, gradNorm}. */
-    static double[] step(TransformerLM model, AdamW opt, SequenceBatch sub, float[] old, float[] ref, float[] adv,
-                         float[] w, UpdateConfig cfg) {
+    /** One teacher-forcing step on {@code batch} (prompts + reference answers) at learning rate {@code lr}. */
+    public static SupervisedStats supervised(CausalLM model, AdamW opt, SequenceBatch batch, double lr,
+                                             double maxGradNorm) {
+        UpdateConfig cfg = new UpdateConfig(PolicyLossConfig.DEFAULT, LossAggregation.TOKEN_MEAN, 1, 1, lr,
+                maxGradNorm, batch.tr);
+        float[] ones = new float[batch.rows * batch.tr];
+        Arrays.fill(ones, 1f);
+        Minibatch r = step(model, opt, batch, null, null, ones, ones, cfg);
+        return new SupervisedStats(-r.meanOldLogp(), r.gradNorm());
+    }
+
+    /** One minibatch; {@code old == null} means on-policy: old = the current log-probs (ratio 1). */
+    private static Minibatch step(CausalLM model, AdamW opt, SequenceBatch sub, float[] old, float[] ref,
+                                  float[] adv, float[] w, UpdateConfig cfg) {
         try (PointerScope scope = new PointerScope()) {
             opt.zeroGrad();
             Tensor logits = sub.responseLogits(model);
             Tensor y = sub.targetTensor();
+            if (old == null) {
+                try (Tensor detached = logits.detach();
+                     TokenStats st = FusedKernels.tokenStats(detached, y, cfg.loss().temperature())) {
+                    old = HostTensors.toFloats(st.logProbs());
+                }
+            }
             float[] c = cfg.aggregation().coefficients(sub.mask, sub.rows, sub.tr, Math.max(cfg.maxLength(), sub.tr));
             PolicyLossInputs in = new PolicyLossInputs(sub.perToken(old), ref == null ? null : sub.perToken(ref),
                     sub.perToken(adv), sub.perToken(w), sub.perToken(c));
@@ -82,7 +115,7 @@ public final class PolicyUpdate {
                 }
                 double gradNorm = opt.clipGradNorm(cfg.maxGradNorm());
                 opt.step(cfg.lr());
-                return new double[] {res.loss(), res.clipFraction(), kl, ent, gradNorm};
+                return new Minibatch(res.loss(), res.clipFraction(), kl, ent, gradNorm, sub.maskedMean(old));
             }
         }
     }

@@ -5,6 +5,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.eapo4j.kernels.FusedKernels;
 import org.eapo4j.kernels.TokenStats;
+import org.eapo4j.model.CausalLM;
 import org.eapo4j.model.TransformerLM;
 import org.eapo4j.tensors.HostTensors;
 
@@ -68,6 +69,27 @@ public final class SequenceBatch {
         }
     }
 
+    private SequenceBatch(SequenceBatch src, float[] mask) {
+        rows = src.rows;
+        tp = src.tp;
+        tr = src.tr;
+        tokens = src.tokens;
+        real = src.real;
+        targets = src.targets;
+        this.mask = mask;
+    }
+
+    /**
+     * The same sequences with the response mask of the rows where {@code drop[i]} zeroed: those rows still run
+     * through the model but carry no loss and no aggregation weight (TRL's mask_truncated_completions).
+     */
+    public SequenceBatch withRowsMasked(boolean[] drop) {
+        if (drop.length != rows) throw new IllegalArgumentException("drop has " + drop.length + " rows, batch " + rows);
+        float[] m = mask.clone();
+        for (int i = 0; i < rows; i++) if (drop[i]) java.util.Arrays.fill(m, i * tr, (i + 1) * tr, 0f);
+        return new SequenceBatch(this, m);
+    }
+
     /** The rows {@code rowIdx}, same widths. */
     public SequenceBatch subset(int[] rowIdx) {
         return new SequenceBatch(this, rowIdx);
@@ -83,6 +105,24 @@ public final class SequenceBatch {
             re[i] = java.util.Arrays.copyOf(real[i], t);
         }
         try (Tensor full = model.forward(in, re)) {
+            return full.narrow(1, tp - 1, tr);
+        }
+    }
+
+    /**
+     * The same through the {@link CausalLM} interface: input ids and attention mask [rows, tp + tr - 1] (int64,
+     * 1 = real token); returns a new [rows, tr, V] view owned by the caller.
+     */
+    public Tensor responseLogits(CausalLM model) {
+        int t = tp + tr - 1;
+        long[] ids = new long[rows * t], am = new long[rows * t];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < t; j++) {
+                ids[i * t + j] = tokens[i][j];
+                am[i * t + j] = real[i][j] ? 1 : 0;
+            }
+        try (Tensor idT = HostTensors.fromLongs(ids, rows, t); Tensor maskT = HostTensors.fromLongs(am, rows, t);
+             Tensor full = model.logits(idT, maskT)) {
             return full.narrow(1, tp - 1, tr);
         }
     }
@@ -116,6 +156,17 @@ public final class SequenceBatch {
             n += mask[i];
         }
         return n == 0 ? 0 : s / n;
+    }
+
+    /** As {@link #tokenStats(TransformerLM, double)} through the {@link CausalLM} interface. */
+    public float[][] tokenStats(CausalLM model, double temperature) {
+        try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+            Tensor logits = responseLogits(model);
+            Tensor y = targetTensor();
+            try (TokenStats st = FusedKernels.tokenStats(logits, y, temperature)) {
+                return new float[][] {HostTensors.toFloats(st.logProbs()), HostTensors.toFloats(st.entropy())};
+            }
+        }
     }
 
     /** Log-probs and entropies of the response tokens under {@code model}, no gradient: [rows * tr] each. */

@@ -35,19 +35,19 @@ public final class CompareReport {
 
     /** Writes {@code report.md} and the plots into {@code plotDir}; returns the markdown text. */
     public static String write(Path root, List<String> weightings, List<Long> seeds, Path reportFile, Path plotDir,
-                               String command, TrainConfig cfg) {
+                               String command, RlConfig cfg) {
         StringBuilder md = new StringBuilder();
         md.append("# EAPO vs GRPO-family weightings on the embedded medical QA task\n\n");
         md.append("Reproduce with:\n\n```\n").append(command).append("\n```\n\n");
         md.append(String.format(Locale.ROOT, "Setup: RL questions drawn from %s; "
                         + "%d RL steps x %d questions x G=%d answers, lr %.1e, %d epoch(s) x "
                         + "%d minibatches, clip %.2f/%.2f, dual clip %.1f, KL beta %.3f, %s aggregation, "
-                        + "std-scaled advantages: %s; warm-up %d steps (shared by all weightings of a seed); "
+                        + "advantage scaling: %s; warm-up %d steps (shared by all weightings of a seed); "
                         + "model d=%d, %d layers. Evaluation: all held-out questions, G=%d samples each, T=%.1f.\n\n",
                 cfg.rlQuestions > 0 ? "the first " + cfg.rlQuestions + " train questions" : "all train questions",
-                cfg.steps, cfg.promptsPerStep, cfg.groupSize, cfg.lr, cfg.epochs, cfg.minibatches, cfg.clipLow,
-                cfg.clipHigh, cfg.dualClip, cfg.klBeta, cfg.aggregation, cfg.stdScale, cfg.warmupSteps, cfg.dModel,
-                cfg.layers, cfg.evalSamples, cfg.temperature));
+                cfg.steps, cfg.promptsPerStep, cfg.numGenerations, cfg.learningRate, cfg.numIterations,
+                cfg.minibatches, cfg.epsilon, cfg.epsilonHigh, cfg.dualClip, cfg.beta, cfg.lossType,
+                cfg.scaleRewards, cfg.sftWarmupSteps, cfg.dModel, cfg.layers, cfg.evalSamples, cfg.temperature));
 
         String[] keys = {"heldout_reward_mean", "heldout_best_of_g", "train_reward_mean", "heldout_distinct_1",
                 "heldout_distinct_2", "heldout_self_bleu", "heldout_keypoints_union"};

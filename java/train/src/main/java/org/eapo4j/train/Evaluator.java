@@ -10,7 +10,6 @@ import org.eapo4j.data.KeyPointReward;
 import org.eapo4j.data.QaItem;
 import org.eapo4j.data.WordTokenizer;
 import org.eapo4j.model.Generation;
-import org.eapo4j.model.Generator;
 import org.eapo4j.model.SamplingConfig;
 
 /**
@@ -29,7 +28,7 @@ public final class Evaluator {
     /** Result of one evaluation; {@code samples} holds a few decoded answers for the logs. */
     public record Result(Map<String, Object> metrics, List<String> samples) {}
 
-    public Result evaluate(Generator gen, List<QaItem> items, int g, SamplingConfig sampling, SplittableRandom rng) {
+    public Result evaluate(CompletionGenerator gen, List<QaItem> items, int g, SamplingConfig sampling, SplittableRandom rng) {
         int chunk = Math.max(1, 64 / g);
         double rewardSum = 0, bestSum = 0, d1 = 0, d2 = 0, sb = 0, kpUnion = 0, kpUnionFrac = 0, len = 0, cov = 0;
         int n = 0;

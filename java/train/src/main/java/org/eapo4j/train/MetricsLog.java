@@ -28,7 +28,7 @@ public final class MetricsLog implements AutoCloseable {
             out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot open " + file + ": " + AtomicFiles.reason(e), e);
         }
     }
 
@@ -42,7 +42,7 @@ public final class MetricsLog implements AutoCloseable {
             out.newLine();
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot write " + file + ": " + AtomicFiles.reason(e), e);
         }
     }
 
@@ -51,7 +51,7 @@ public final class MetricsLog implements AutoCloseable {
         try {
             out.close();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot write " + file + ": " + AtomicFiles.reason(e), e);
         }
     }
 
@@ -68,7 +68,7 @@ public final class MetricsLog implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot read " + file + ": " + AtomicFiles.reason(e), e);
         }
         return rows;
     }
@@ -92,11 +92,7 @@ public final class MetricsLog implements AutoCloseable {
                 }
             }
         }
-        try {
-            Files.write(file, keep, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        AtomicFiles.writeString(file, keep.isEmpty() ? "" : String.join("\n", keep) + "\n");
     }
 
     public static double num(Map<String, Object> r, String key) {

@@ -1,9 +1,8 @@
 package org.eapo4j.train;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,13 +10,15 @@ import java.util.Map;
 /**
  * Drives a {@link Trainer} to the end of its run: evaluation of the untrained policy, the warm-up, evaluation of the
  * warm-up policy, the RL steps with periodic evaluation, checkpoints and plots, and a summary.json. Re-entrant: on
- * a resumed trainer it picks up where the checkpoint left off.
+ * a resumed trainer it picks up where the checkpoint left off. {@link TrainerCallback}s see every warm-up step, RL
+ * step, evaluation and checkpoint.
  */
 public final class RunLoop {
     private final Trainer t;
     private final Progress.Factory progress;
     private final PrintStream out;
     private final int logEvery;
+    private final List<TrainerCallback> callbacks = new ArrayList<>();
 
     /** {@code progress} draws progress bars (the CLI passes one on a console); null prints log lines instead. */
     public RunLoop(Trainer t, Progress.Factory progress, PrintStream out, int logEvery) {
@@ -27,35 +28,44 @@ public final class RunLoop {
         this.logEvery = logEvery;
     }
 
+    /** Adds a callback (called in the order added). */
+    public RunLoop addCallback(TrainerCallback cb) {
+        callbacks.add(cb);
+        return this;
+    }
+
     public Map<String, Object> run() {
-        TrainConfig cfg = t.config();
+        RlConfig cfg = t.config();
         long t0 = System.nanoTime();
         if (!t.warmupDone()) {
-            Map<String, Object> init = t.evaluate("init");
+            Map<String, Object> init = evaluate("init");
             out.printf("untrained policy: held-out reward %.3f, train-question reward %.3f%n",
                     num(init, "heldout_reward_mean"), num(init, "train_reward_mean"));
-            try (Progress pb = bar("warm-up", cfg.warmupSteps)) {
-                for (int i = 0; i < cfg.warmupSteps; i++) {
+            try (Progress pb = bar("warm-up", cfg.sftWarmupSteps)) {
+                for (int i = 0; i < cfg.sftWarmupSteps; i++) {
                     Map<String, Object> m = t.warmupStep();
+                    for (TrainerCallback cb : callbacks) cb.onWarmupStep(new LinkedHashMap<>(m));
                     String msg = String.format("CE %.3f", num(m, "cross_entropy"));
                     if (pb != null) {
                         pb.stepTo(i + 1);
                         pb.message(msg);
-                    } else if ((i + 1) % Math.max(1, logEvery * 5) == 0 || i + 1 == cfg.warmupSteps) {
-                        out.printf("warm-up %d/%d %s%n", i + 1, cfg.warmupSteps, msg);
+                    } else if ((i + 1) % Math.max(1, logEvery * 5) == 0 || i + 1 == cfg.sftWarmupSteps) {
+                        out.printf("warm-up %d/%d %s%n", i + 1, cfg.sftWarmupSteps, msg);
                     }
                 }
             }
-            Map<String, Object> w = t.evaluate("warmup");
+            Map<String, Object> w = evaluate("warmup");
             out.printf("warm-up policy: held-out reward %.3f (best-of-%d %.3f), train-question reward %.3f%n",
                     num(w, "heldout_reward_mean"), cfg.evalSamples, num(w, "heldout_best_of_g"),
                     num(w, "train_reward_mean"));
             t.finishWarmup();
+            checkpointed();
         }
         try (Progress pb = bar(t.config().weighting, cfg.steps)) {
             if (pb != null) pb.stepTo(t.currentStep());
             while (t.currentStep() < cfg.steps) {
                 Map<String, Object> m = t.trainStep();
+                for (TrainerCallback cb : callbacks) cb.onStep(new LinkedHashMap<>(m));
                 int step = t.currentStep();
                 String msg = String.format("r %.3f±%.3f H %.3f λ+ %.2f +/-/0 %.2f/%.2f/%.2f clip %.3f len %.1f %.2fs",
                         num(m, "reward_mean"), num(m, "reward_std"), num(m, "entropy_ht"), num(m, "lambda_pos"),
@@ -68,8 +78,8 @@ public final class RunLoop {
                     out.printf("[%s] step %d/%d %s%n", cfg.weighting, step, cfg.steps, msg);
                 }
                 boolean last = step == cfg.steps;
-                if ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || last) {
-                    Map<String, Object> e = t.evaluate("rl");
+                if ((cfg.evalSteps > 0 && step % cfg.evalSteps == 0) || last) {
+                    Map<String, Object> e = evaluate("rl");
                     String line = String.format("eval @%d: held-out reward %.3f best-of-G %.3f distinct-2 %.3f "
                                     + "self-BLEU %.3f key points/G %.2f | train-question reward %.3f", step,
                             num(e, "heldout_reward_mean"), num(e, "heldout_best_of_g"), num(e, "heldout_distinct_2"),
@@ -79,19 +89,30 @@ public final class RunLoop {
                     out.println(line);
                     Plots.runPlots(t.metricsPath(), t.outDir());
                 }
-                if ((cfg.checkpointEvery > 0 && step % cfg.checkpointEvery == 0) || last) t.saveCheckpoint();
+                if ((cfg.saveSteps > 0 && step % cfg.saveSteps == 0) || last) {
+                    t.saveCheckpoint();
+                    checkpointed();
+                }
             }
         }
-        if (cfg.steps == 0) t.saveCheckpoint();
+        if (cfg.steps == 0) {
+            t.saveCheckpoint();
+            checkpointed();
+        }
         Plots.runPlots(t.metricsPath(), t.outDir());
         Map<String, Object> summary = summary((System.nanoTime() - t0) / 1e9);
-        try {
-            Trainer.JSON.writerWithDefaultPrettyPrinter().writeValue(t.outDir().resolve("summary.json").toFile(),
-                    summary);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        t.folder().writeSummary(summary);
         return summary;
+    }
+
+    private Map<String, Object> evaluate(String label) {
+        Map<String, Object> e = t.evaluate(label);
+        for (TrainerCallback cb : callbacks) cb.onEvaluation(new LinkedHashMap<>(e));
+        return e;
+    }
+
+    private void checkpointed() {
+        for (TrainerCallback cb : callbacks) cb.onCheckpoint(t.checkpointPath());
     }
 
     private Progress bar(String name, int max) {

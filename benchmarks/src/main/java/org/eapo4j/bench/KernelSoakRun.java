@@ -12,15 +12,15 @@ import org.eapo4j.kernels.TokenStats;
 
 /**
  * Soak run (not a CI test, not JMH): many small kernel calls, alternating tokenStats and policyLoss, with resident
- * memory sampled, to show that native memory stays flat over a long run. Run with {@code benchmarks/soak.sh}.
+ * memory sampled, to show that native memory stays flat over a long run. Run with {@code benchmarks/soak-kernels.sh}.
  *
- * <p>{@code java ... org.eapo4j.bench.SoakRun [CALLS [N [V [MODE]]]]}, defaults 100000 64 4000 scoped. MODE
+ * <p>{@code java ... org.eapo4j.bench.KernelSoakRun [CALLS [N [V [MODE]]]]}, defaults 100000 64 4000 scoped. MODE
  * {@code scoped}: one {@link KernelScope} per call owns its result; {@code unclosed}: no scope and no close, the
  * results are dropped (bounded by the kernels' unscoped-results limit, {@code -Deapo4j.kernels.maxUnscopedBytes}).
  * Prints a sample every CALLS / 20 calls, then {@code SOAK start=... max=... end=... KiB}.
  */
-public final class SoakRun {
-    private SoakRun() {}
+public final class KernelSoakRun {
+    private KernelSoakRun() {}
 
     public static void main(String[] args) throws IOException {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;

@@ -1,0 +1,76 @@
+package org.eapo4j.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.eapo4j.rl.Advantages;
+import org.eapo4j.rl.PolicyUpdate;
+import org.eapo4j.rl.WeightingSchedule;
+
+/**
+ * The metric records of metrics.jsonl for warm-up and RL steps (names in docs/TRAINING.md). NaN values (e.g. h0 of
+ * a non-EAPO weighting) are left out of the record.
+ */
+final class StepMetrics {
+    /** Wall-clock marks of one RL step, System.nanoTime(). */
+    record Times(long start, long generated, long scored, long oldPass, long updated) {}
+
+    private StepMetrics() {}
+
+    static Map<String, Object> warmup(int step, PolicyUpdate.SupervisedStats s, long t0) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", "warmup");
+        m.put("step", step);
+        m.put("cross_entropy", s.crossEntropy());
+        m.put("grad_norm", s.gradNorm());
+        m.put("step_time_s", (System.nanoTime() - t0) / 1e9);
+        return m;
+    }
+
+    static Map<String, Object> rl(int step, ScoredBatch sc, double meanResponseLen, double ht, double h0,
+                                  WeightingSchedule.Weights w, PolicyUpdate.Stats st, Times t) {
+        int n = sc.size();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", "rl");
+        m.put("step", step);
+        m.put("reward_mean", mean(sc.rewards()));
+        m.put("reward_std", std(sc.rewards()));
+        sc.extras().forEach(m::put);                            // coverage for the embedded task
+        m.put("entropy_ht", ht);
+        m.put("h0", h0);
+        m.put("lambda_pos", w.lambdaPos());
+        m.put("lambda_neg", w.lambdaNeg());
+        m.put("frac_pos", (double) sc.count(Advantages.Sign.POSITIVE) / n);
+        m.put("frac_neg", (double) sc.count(Advantages.Sign.NEGATIVE) / n);
+        m.put("frac_neutral", (double) sc.count(Advantages.Sign.NEUTRAL) / n);
+        m.put("loss", st.loss());
+        m.put("clip_frac", st.clipFraction());
+        m.put("kl", st.kl());
+        m.put("entropy_update", st.entropy());
+        m.put("response_len", meanResponseLen);
+        m.put("truncated_frac", sc.truncatedFraction());
+        int masked = 0;
+        for (boolean b : sc.lossMasked()) if (b) masked++;
+        if (masked > 0) m.put("masked_frac", (double) masked / n);
+        m.put("grad_norm", st.gradNorm());
+        m.put("gen_time_s", (t.generated() - t.start()) / 1e9);       // rollout: sampling with the KV cache
+        m.put("reward_time_s", (t.scored() - t.generated()) / 1e9);   // grading and advantages
+        m.put("old_pass_time_s", (t.oldPass() - t.scored()) / 1e9);   // old-policy (and reference) token statistics
+        m.put("update_time_s", (t.updated() - t.oldPass()) / 1e9);    // epochs x minibatches of loss + backward + AdamW
+        m.put("step_time_s", (System.nanoTime() - t.start()) / 1e9);
+        m.values().removeIf(v -> v instanceof Double d && d.isNaN());
+        return m;
+    }
+
+    static double mean(double[] a) {
+        double s = 0;
+        for (double v : a) s += v;
+        return s / a.length;
+    }
+
+    static double std(double[] a) {
+        double m = mean(a), s = 0;
+        for (double v : a) s += (v - m) * (v - m);
+        return Math.sqrt(s / a.length);
+    }
+}

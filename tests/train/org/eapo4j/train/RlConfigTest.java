@@ -1,0 +1,77 @@
+package org.eapo4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The configuration's JSON form (TRL names, round trip, unknown fields) and its one validation layer. */
+class RlConfigTest {
+    @TempDir Path dir;
+
+    @Test
+    void jsonUsesSnakeCaseAndTrlNames() {
+        for (String k : List.of("steps", "seed", "prompts_per_step", "num_generations", "max_completion_length",
+                "temperature", "top_p", "top_k", "learning_rate", "epsilon", "epsilon_high", "beta", "loss_type",
+                "scale_rewards", "mask_truncated_completions", "weighting", "eapo_alpha", "num_iterations",
+                "d_model", "sft_warmup_steps", "eval_steps", "save_steps"))
+            assertTrue(RlConfig.fieldNames().contains(k), k);
+        for (String k : RlConfig.fieldNames()) assertEquals(k.toLowerCase(java.util.Locale.ROOT), k);
+    }
+
+    @Test
+    void roundTripThroughAFile() throws IOException {
+        RlConfig c = new RlConfig();
+        c.learningRate = 1e-5;
+        c.scaleRewards = "batch";
+        c.maskTruncatedCompletions = true;
+        c.weighting = "fixed:0.5,1";
+        Path f = dir.resolve("c.json");
+        Files.writeString(f, c.toJson());
+        RlConfig back = RlConfig.fromJson(f);
+        assertEquals(c.toJson(), back.toJson());
+        assertEquals(List.of(), ResumePolicy.diff(c, back));
+    }
+
+    @Test
+    void unknownFieldsAreNamedAllAtOnce() throws IOException {
+        Path f = dir.resolve("u.json");
+        Files.writeString(f, "{\"steps\": 3, \"stepz\": 1, \"lr\": 0.1}");
+        ConfigException e = assertThrows(ConfigException.class, () -> RlConfig.fromJson(f));
+        assertTrue(e.getMessage().contains("unknown fields 'stepz', 'lr' (now 'learning_rate')"), e.getMessage());
+        assertEquals(List.of("config", "stepz", "lr"), e.fields());
+    }
+
+    @Test
+    void overlayKeepsTheFieldsTheFileDoesNotName() throws IOException {
+        Path f = dir.resolve("o.json");
+        Files.writeString(f, "{\"steps\": 7}");
+        RlConfig base = new RlConfig();
+        base.learningRate = 0.01;
+        RlConfig c = base.overlay(f);
+        assertEquals(7, c.steps);
+        assertEquals(0.01, c.learningRate, 0);
+    }
+
+    @Test
+    void validationNamesTheFieldsOfARelation() {
+        RlConfig c = new RlConfig();
+        c.minibatches = 65;   // 8 x 8 rollouts
+        ConfigException e = assertThrows(ConfigException.class, c::validate);
+        assertEquals(List.of("minibatches", "prompts_per_step", "num_generations"), e.fields());
+        RlConfig d = new RlConfig();
+        d.maxCompletionLength = d.maxLen;
+        assertEquals("max_completion_length", assertThrows(ConfigException.class, d::validate).fields().get(0));
+        RlConfig ok = new RlConfig();
+        assertEquals(ok, ok.validate());
+        assertEquals(List.of(), ok.validateAgainstData(205, 38, 20));
+        assertEquals(2, ok.validateAgainstData(10, 38, 20).size());   // rl_questions, train_eval_questions
+    }
+}
