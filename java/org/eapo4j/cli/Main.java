@@ -5,10 +5,11 @@ import org.eapo4j.data.DataFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code eapo4j train | eval | compare | demo}: see docs/TRAINING.md. */
+/** {@code eapo4j train | eval | compare | demo | generate}: see docs/TRAINING.md. */
 @Command(name = "eapo4j", mixinStandardHelpOptions = true, version = "eapo4j 0.1.0",
         description = "EAPO / GRPO-family RL fine-tuning of a small LM on the embedded medical QA task.",
-        subcommands = {TrainCommand.class, EvalCommand.class, CompareCommand.class, DemoCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, CompareCommand.class, DemoCommand.class,
+                GenerateCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
