@@ -28,10 +28,13 @@ final class HfLayers {
         }
     }
 
-    /** A parameter registered under {@code name}, returned as this module's own handle onto it. */
+    /**
+     * A parameter registered under {@code name}, returned as this module's own handle onto it. register_parameter
+     * returns a reference into the module's parameter list, which moves when the list grows: copy it at once.
+     */
     static Tensor parameter(Module m, String name, Placement p, long... shape) {
         try (Tensor t = p.empty(shape)) {
-            return m.register_parameter(name, t, true);
+            return new Tensor(m.register_parameter(name, t, true));
         }
     }
 
