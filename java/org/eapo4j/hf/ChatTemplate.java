@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -68,8 +69,13 @@ public final class ChatTemplate {
                         + lineOf(code.start() + m.start()));
             }
         }
+        // Python Jinja's semantics where jinjava has a switch for them: {{- -}} trimming, operator precedence,
+        // backslashes as escapes only inside quotes, and keeping the trailing newline as Jinja does by default
+        LegacyOverrides python = LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true)
+                .withUseNaturalOperatorPrecedence(true).withParseWhitespaceControlStrictly(true)
+                .withHandleBackslashInQuotesOnly(true).withKeepNullableLoopValues(true).build();
         Jinjava jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withFailOnUnknownTokens(false).build());
+                .withLegacyOverrides(python).withFailOnUnknownTokens(false).build());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatTemplate.class, "raiseException", String.class));
         List<Map<String, Object>> msgs = new ArrayList<>();
