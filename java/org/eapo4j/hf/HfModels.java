@@ -13,7 +13,10 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.eapo4j.model.CausalLM;
 
@@ -57,6 +60,26 @@ public final class HfModels {
                 throw e;
             }
         }
+    }
+
+    /**
+     * A freshly initialised model of {@code config} (weights ~ N(0, 0.02) from LibTorch's generator after
+     * {@code manual_seed(seed)}, norms 1, biases 0, as {@code transformers} initialises): for benchmarks and tests
+     * that need a model of a real shape without its weights. The caller closes it.
+     */
+    public static HfDecoder random(HfConfig config, ScalarType dtype, String device, long seed) {
+        HfDecoder m = new HfDecoder(config, dtype, device, null);
+        torch.manual_seed(seed);
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
+                Tensor p = e.getValue();
+                if (e.getKey().endsWith("norm.weight")) p.fill_(new Scalar(1.0));
+                else if (e.getKey().endsWith(".bias")) p.zero_();
+                else p.normal_(0.0, 0.02, null);
+                p.close();
+            }
+        }
+        return m;
     }
 
     private static SafeDtype weightDtype(Path dir, HfConfig config, HfCheckpoint ckpt) {
@@ -138,7 +161,7 @@ public final class HfModels {
             Files.move(tmp, dir.resolve(HfConfig.FILE), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
             Path src = m.source();
-            if (src != null && !Files.isSameFile(src, dir))
+            if (src != null && Files.isDirectory(src) && !Files.isSameFile(src, dir))
                 for (String name : TOKENIZER_FILES)
                     if (Files.isRegularFile(src.resolve(name)))
                         Files.copy(src.resolve(name), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);

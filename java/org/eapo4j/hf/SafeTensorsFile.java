@@ -39,8 +39,9 @@ import org.bytedeco.pytorch.global.torch;
 public final class SafeTensorsFile implements AutoCloseable {
     /** Largest header accepted (the format's reference reader uses the same bound). */
     static final long MAX_HEADER = 100L << 20;
-    /** Mappings are at most this long; larger tensors are copied in pieces (a Java mapping holds at most 2 GiB). */
-    private static final long MAP_CHUNK = 1L << 30;
+    /** Mappings are at most this long: a larger tensor is copied in pieces, each unmapped after its copy, so that at
+     *  most this much of the file is resident beside the parameters. */
+    private static final long MAP_CHUNK = 64L << 20;
 
     /** One tensor of the header: data lies at {@code [begin, end)} after the header. */
     public record Entry(String name, SafeDtype dtype, long[] shape, long begin, long end) {
