@@ -155,6 +155,13 @@ public final class HfModels {
             ObjectNode cfg = m.config().raw().deepCopy();
             String dtype = SafeDtype.of(m.dtype()).torchName();
             cfg.put("torch_dtype", dtype);
+            if (!cfg.has("architectures"))   // vLLM picks the model class by this name
+                cfg.putArray("architectures").add(switch (m.config().modelType()) {
+                    case "mistral" -> "MistralForCausalLM";
+                    case "qwen2" -> "Qwen2ForCausalLM";
+                    case "qwen3" -> "Qwen3ForCausalLM";
+                    default -> "LlamaForCausalLM";
+                });
             if (cfg.has("dtype")) cfg.put("dtype", dtype);
             Path tmp = dir.resolve(HfConfig.FILE + ".tmp");
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), cfg);

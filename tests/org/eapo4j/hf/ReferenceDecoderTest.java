@@ -53,7 +53,15 @@ class ReferenceDecoderTest {
         s.qkvBias = s.outBias = true;
         s.seed = 12;
         TinyCheckpoint ck = new TinyCheckpoint(s);
-        check(ck, ck.write(tmp.resolve("qwen3")), null, 2e-5);
+        Path dir = ck.write(tmp.resolve("qwen3"));
+        check(ck, dir, null, 2e-5);
+        // saved and loaded again: the same checks hold, and the folder names the class vLLM loads
+        try (HfDecoder m = HfModels.load(dir, null, "cpu")) {
+            HfModels.save(m, tmp.resolve("qwen3-saved"));
+        }
+        check(ck, tmp.resolve("qwen3-saved"), null, 2e-5);
+        assertEquals("Qwen3ForCausalLM", new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(tmp.resolve("qwen3-saved/config.json").toFile()).get("architectures").get(0).asText());
     }
 
     @Test
