@@ -213,6 +213,23 @@ class Stories260KTest {
         assertEquals(47, model.namedParameters().size());   // 5 layers x 9 + embeddings + norm; tied head
     }
 
+    /** The forward is differentiable: a loss on the logits reaches every parameter of a trainable copy. */
+    @Test
+    void gradientsReachEveryParameter() {
+        try (HfDecoder m = HfModels.load(dir, null, "cpu"); PointerScope s = new PointerScope()) {
+            Tensor logits = m.logits(HostTensors.fromLongs(new long[] {1, 403, 407, 261}, 1, 4),
+                    HostTensors.fromLongs(ones(4), 1, 4));
+            Tensor loss = logits.log_softmax(2).select(2, 300).sum();
+            loss.backward(new Tensor(), new org.bytedeco.pytorch.BoolOptional(), false,
+                    new org.bytedeco.pytorch.TensorArrayRefOptional());
+            for (java.util.Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
+                Tensor grad = e.getValue().grad();
+                assertTrue(grad.defined(), e.getKey());
+                assertTrue(grad.abs().sum().item_double() > 0, "zero gradient for " + e.getKey());
+            }
+        }
+    }
+
     @Test
     void bf16ComputeStaysCloseToFloat32() {
         long[] seq = {1, 403, 407, 261, 378};
