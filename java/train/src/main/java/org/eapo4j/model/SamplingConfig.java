@@ -2,7 +2,8 @@ package org.eapo4j.model;
 
 /**
  * How the next token is drawn: softmax(logits / temperature), restricted to the topK most likely tokens (0 = all)
- * and to the smallest set whose mass reaches topP (1 = all).
+ * and to the smallest set whose mass reaches topP (1 = all). topK = 1 is greedy decoding: {@link CausalLMGenerator}
+ * then takes the arg-max (the first one on ties) without drawing.
  */
 public record SamplingConfig(double temperature, int topK, double topP, int maxNewTokens) {
     public SamplingConfig {
@@ -14,5 +15,14 @@ public record SamplingConfig(double temperature, int topK, double topP, int maxN
 
     public static SamplingConfig of(double temperature, int maxNewTokens) {
         return new SamplingConfig(temperature, 0, 1.0, maxNewTokens);
+    }
+
+    /** Arg-max decoding of up to {@code maxNewTokens} tokens. */
+    public static SamplingConfig greedy(int maxNewTokens) {
+        return new SamplingConfig(1.0, 1, 1.0, maxNewTokens);
+    }
+
+    public boolean isGreedy() {
+        return topK == 1;
     }
 }

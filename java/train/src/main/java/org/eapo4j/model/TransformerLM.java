@@ -26,9 +26,9 @@ import org.eapo4j.tensors.HostTensors;
  * <p>Sequences are left-padded: {@code real[b][t]} marks real tokens, padding keys are masked out of attention and
  * position ids count real tokens only, so a left-padded row computes exactly what the unpadded row would. With a
  * {@link KvCache} the call appends the new positions to the cache (incremental decoding); without one it is a plain
- * full-sequence forward.
+ * full-sequence forward. The {@link CausalLM} methods take the same inputs as tensors.
  */
-public final class TransformerLM extends Module {
+public final class TransformerLM extends Module implements CausalLM {
     private final ModelConfig cfg;
     private final EmbeddingImpl tok, pos;
     private final Block[] blocks;
@@ -57,6 +57,7 @@ public final class TransformerLM extends Module {
     }
 
     /** Parameters by name, in registration order (handles onto the live tensors). */
+    @Override
     public Map<String, Tensor> namedParameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         StringTensorDict d = named_parameters(true);
@@ -72,6 +73,14 @@ public final class TransformerLM extends Module {
         return parameters(true);
     }
 
+    /** Copies every parameter of {@code other} (a TransformerLM of the same config) into this model. */
+    @Override
+    public void copyFrom(CausalLM other) {
+        if (!(other instanceof TransformerLM t))
+            throw new IllegalArgumentException("copyFrom: not a TransformerLM: " + other.getClass().getSimpleName());
+        copyFrom(t);
+    }
+
     /** Copies every parameter of {@code other} (same config) into this model. */
     public void copyFrom(TransformerLM other) {
         Map<String, Tensor> src = other.namedParameters();
@@ -81,6 +90,7 @@ public final class TransformerLM extends Module {
     }
 
     /** A frozen copy (no gradients): the reference policy for the KL term. */
+    @Override
     public TransformerLM frozenCopy() {
         TransformerLM c = new TransformerLM(cfg);
         c.copyFrom(this);
@@ -98,6 +108,13 @@ public final class TransformerLM extends Module {
      * cached positions and the new keys/values are appended; {@code real} covers the new positions only.
      */
     public Tensor forward(long[][] tokens, boolean[][] real, KvCache cache) {
+        try (PointerScope scope = new PointerScope()) {
+            return head.forward(forwardHidden(tokens, real, cache)).retainReference();
+        }
+    }
+
+    /** The final hidden states (after ln_f) of the same forward as {@link #forward(long[][], boolean[][], KvCache)}. */
+    private Tensor forwardHidden(long[][] tokens, boolean[][] real, KvCache cache) {
         int b = tokens.length, t = tokens[0].length;
         int past = cache == null ? 0 : cache.length;
         boolean[][] allReal = new boolean[b][past + t];
@@ -121,19 +138,83 @@ public final class TransformerLM extends Module {
                 }
             }
         }
-        try (PointerScope scope = new PointerScope()) {
-            Tensor idT = HostTensors.fromLongs(ids, b, t);
-            Tensor posT = HostTensors.fromLongs(posIds, b, t);
-            Tensor maskT = HostTensors.fromFloats(mask, b, 1, t, past + t);
-            Tensor x = tok.forward(idT).add(pos.forward(posT));
-            for (int l = 0; l < blocks.length; l++) x = blocks[l].forward(x, maskT, cache, l);
-            Tensor logits = head.forward(lnF.forward(x));
-            if (cache != null) {
-                cache.real = allReal;
-                cache.length = past + t;
-            }
-            return logits.retainReference();
+        Tensor idT = HostTensors.fromLongs(ids, b, t);
+        Tensor posT = HostTensors.fromLongs(posIds, b, t);
+        Tensor maskT = HostTensors.fromFloats(mask, b, 1, t, past + t);
+        Tensor x = tok.forward(idT).add(pos.forward(posT));
+        for (int l = 0; l < blocks.length; l++) x = blocks[l].forward(x, maskT, cache, l);
+        if (cache != null) {
+            cache.real = allReal;
+            cache.length = past + t;
         }
+        return lnF.forward(x);
+    }
+
+    // ----- CausalLM: the same forward with tensor inputs -----
+
+    @Override
+    public Tensor logits(Tensor inputIds, Tensor attentionMask) {
+        return logits(inputIds, attentionMask, null);
+    }
+
+    @Override
+    public Tensor logits(Tensor inputIds, Tensor attentionMask, KvCache cache) {
+        long[][] ids = rows(inputIds);
+        return forward(ids, newPositions(attentionMask, ids, cache), cache);
+    }
+
+    @Override
+    public Tensor hiddenStates(Tensor inputIds, Tensor attentionMask) {
+        long[][] ids = rows(inputIds);
+        try (PointerScope scope = new PointerScope()) {
+            return forwardHidden(ids, newPositions(attentionMask, ids, null), null).retainReference();
+        }
+    }
+
+    @Override
+    public KvCache newCache() {
+        return new KvCache(cfg.layers());
+    }
+
+    @Override
+    public Tensor headWeight() {
+        return new Tensor(head.weight());
+    }
+
+    @Override
+    public Tensor headBias() {
+        return new Tensor(head.bias());
+    }
+
+    @Override
+    public int vocabSize() {
+        return cfg.vocab();
+    }
+
+    @Override
+    public int maxPositions() {
+        return cfg.maxLen();
+    }
+
+    private static long[][] rows(Tensor inputIds) {
+        if (inputIds.dim() != 2) throw new IllegalArgumentException("inputIds must be [B, T]");
+        int b = (int) inputIds.size(0), t = (int) inputIds.size(1);
+        long[] flat = HostTensors.toLongs(inputIds);
+        long[][] r = new long[b][t];
+        for (int i = 0; i < b; i++) System.arraycopy(flat, i * t, r[i], 0, t);
+        return r;
+    }
+
+    /** The mask columns of the new positions: the mask covers the cached positions too. */
+    private static boolean[][] newPositions(Tensor attentionMask, long[][] ids, KvCache cache) {
+        int b = ids.length, t = ids[0].length, past = cache == null ? 0 : cache.length;
+        if (attentionMask.dim() != 2 || attentionMask.size(0) != b || attentionMask.size(1) != past + t)
+            throw new IllegalArgumentException("attentionMask must be [" + b + ", " + (past + t) + "]");
+        long[] flat = HostTensors.toLongs(attentionMask);
+        boolean[][] r = new boolean[b][t];
+        for (int i = 0; i < b; i++)
+            for (int j = 0; j < t; j++) r[i][j] = flat[i * (past + t) + past + j] != 0;
+        return r;
     }
 
     /** One pre-norm transformer block. */

@@ -1,0 +1,136 @@
+package org.eapo4j.hf;
+
+/**
+ * The Llama-family decoder equations evaluated in float64 with plain arrays, written apart from the model code: one
+ * unpadded sequence at positions 0..T-1. It reads the weights of a {@link TinyCheckpoint} (or any name -> values map
+ * with the transformers names) and the spec's hyper-parameters.
+ */
+final class DecoderReference {
+    private final TinyCheckpoint ck;
+    private final TinyCheckpoint.Spec s;
+
+    DecoderReference(TinyCheckpoint ck) {
+        this.ck = ck;
+        this.s = ck.spec;
+    }
+
+    /** [T][V] logits of {@code ids}. */
+    double[][] logits(long[] ids) {
+        int t = ids.length, d = s.hidden, hd = s.headDim();
+        double[][] x = new double[t][];
+        double[] emb = ck.w("model.embed_tokens.weight");
+        for (int i = 0; i < t; i++) x[i] = slice(emb, (int) ids[i] * d, d);
+        double[] invFreq = invFreq();
+        for (int l = 0; l < s.layers; l++) {
+            String p = "model.layers." + l + ".";
+            double[][] q = new double[t][], k = new double[t][], v = new double[t][];
+            for (int i = 0; i < t; i++) {
+                double[] h = rms(x[i], ck.w(p + "input_layernorm.weight"));
+                q[i] = linear(h, ck.w(p + "self_attn.q_proj.weight"), ck.w(p + "self_attn.q_proj.bias"),
+                        s.heads * hd);
+                k[i] = linear(h, ck.w(p + "self_attn.k_proj.weight"), ck.w(p + "self_attn.k_proj.bias"),
+                        s.kvHeads * hd);
+                v[i] = linear(h, ck.w(p + "self_attn.v_proj.weight"), ck.w(p + "self_attn.v_proj.bias"),
+                        s.kvHeads * hd);
+                for (int head = 0; head < s.heads; head++)
+                    transformHead(q[i], head * hd, hd, s.qkNorm ? ck.w(p + "self_attn.q_norm.weight") : null,
+                            i, invFreq);
+                for (int head = 0; head < s.kvHeads; head++)
+                    transformHead(k[i], head * hd, hd, s.qkNorm ? ck.w(p + "self_attn.k_norm.weight") : null,
+                            i, invFreq);
+            }
+            int group = s.heads / s.kvHeads;
+            for (int i = 0; i < t; i++) {
+                double[] att = new double[s.heads * hd];
+                for (int head = 0; head < s.heads; head++) {
+                    int kv = head / group;
+                    double[] score = new double[i + 1];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) {
+                        double dot = 0;
+                        for (int c = 0; c < hd; c++) dot += q[i][head * hd + c] * k[j][kv * hd + c];
+                        score[j] = dot / Math.sqrt(hd);
+                        max = Math.max(max, score[j]);
+                    }
+                    double z = 0;
+                    for (int j = 0; j <= i; j++) z += (score[j] = Math.exp(score[j] - max));
+                    for (int j = 0; j <= i; j++)
+                        for (int c = 0; c < hd; c++) att[head * hd + c] += score[j] / z * v[j][kv * hd + c];
+                }
+                double[] o = linear(att, ck.w(p + "self_attn.o_proj.weight"), ck.w(p + "self_attn.o_proj.bias"), d);
+                for (int c = 0; c < d; c++) x[i][c] += o[c];
+                double[] g = rms(x[i], ck.w(p + "post_attention_layernorm.weight"));
+                double[] gate = linear(g, ck.w(p + "mlp.gate_proj.weight"), ck.w(p + "mlp.gate_proj.bias"), s.inter);
+                double[] up = linear(g, ck.w(p + "mlp.up_proj.weight"), ck.w(p + "mlp.up_proj.bias"), s.inter);
+                double[] act = new double[s.inter];
+                for (int c = 0; c < s.inter; c++) act[c] = gate[c] / (1 + Math.exp(-gate[c])) * up[c];
+                double[] down = linear(act, ck.w(p + "mlp.down_proj.weight"), ck.w(p + "mlp.down_proj.bias"), d);
+                for (int c = 0; c < d; c++) x[i][c] += down[c];
+            }
+        }
+        double[] head = s.tied ? emb : ck.w("lm_head.weight");
+        double[][] out = new double[t][];
+        for (int i = 0; i < t; i++) out[i] = linear(rms(x[i], ck.w("model.norm.weight")), head, null, s.vocab);
+        return out;
+    }
+
+    /** Optional per-head RMSNorm, then the rotation of pairs (c, c + hd/2) by angle pos * invFreq[c]. */
+    private void transformHead(double[] a, int off, int hd, double[] normW, int pos, double[] invFreq) {
+        if (normW != null) {
+            double[] n = rms(slice(a, off, hd), normW);
+            System.arraycopy(n, 0, a, off, hd);
+        }
+        int half = hd / 2;
+        for (int c = 0; c < half; c++) {
+            double ang = pos * invFreq[c], cos = Math.cos(ang), sin = Math.sin(ang);
+            double x1 = a[off + c], x2 = a[off + c + half];
+            a[off + c] = x1 * cos - x2 * sin;
+            a[off + c + half] = x2 * cos + x1 * sin;
+        }
+    }
+
+    /** theta^(-2c/hd), with the llama3 band scaling when the spec has one. */
+    private double[] invFreq() {
+        int hd = s.headDim();
+        double[] f = new double[hd / 2];
+        for (int c = 0; c < f.length; c++) {
+            f[c] = Math.pow(s.theta, -2.0 * c / hd);
+            if (s.llama3 != null) {
+                double factor = s.llama3[0], lo = s.llama3[1], hi = s.llama3[2], orig = s.llama3[3];
+                double wavelength = 2 * Math.PI / f[c];
+                if (wavelength > orig / lo) f[c] /= factor;
+                else if (wavelength >= orig / hi) {
+                    double a = (orig / wavelength - lo) / (hi - lo);
+                    f[c] = a * f[c] + (1 - a) * f[c] / factor;
+                }
+            }
+        }
+        return f;
+    }
+
+    private double[] rms(double[] x, double[] w) {
+        double ss = 0;
+        for (double e : x) ss += e * e;
+        double r = 1 / Math.sqrt(ss / x.length + s.eps);
+        double[] o = new double[x.length];
+        for (int i = 0; i < x.length; i++) o[i] = x[i] * r * w[i];
+        return o;
+    }
+
+    /** y = W x + b with W [out, in] row-major. */
+    private static double[] linear(double[] x, double[] w, double[] b, int out) {
+        double[] y = new double[out];
+        for (int o = 0; o < out; o++) {
+            double acc = b == null ? 0 : b[o];
+            for (int i = 0; i < x.length; i++) acc += w[o * x.length + i] * x[i];
+            y[o] = acc;
+        }
+        return y;
+    }
+
+    private static double[] slice(double[] a, int off, int n) {
+        double[] r = new double[n];
+        System.arraycopy(a, off, r, 0, n);
+        return r;
+    }
+}
