@@ -7,10 +7,10 @@ import java.nio.file.Paths;
 import org.junit.jupiter.api.Assumptions;
 
 /** Finds ../shared/models/NAME relative to the repository root by walking up from user.dir; skips when absent. */
-final class SharedModels {
+public final class SharedModels {
     private SharedModels() {}
 
-    static Path require(String name) {
+    public static Path require(String name) {
         for (Path p = Paths.get(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
             Path candidate = p.resolve("../shared/models").resolve(name).normalize();
             if (Files.isRegularFile(candidate.resolve("config.json"))) return candidate;

@@ -19,7 +19,8 @@ class StoryRewardTest {
                     Map.of("name", "park", "synonyms", List.of("park"), "kind", "place"),
                     Map.of("name", "teddy bear", "synonyms", List.of("teddy bear"), "kind", "object")),
             "off_topic", List.of("Tim", "Sue"));
-    static final StoryReward REWARD = new StoryReward();
+    /** The default penalties without the minimum length, so that short hand-written completions test the rest. */
+    static final StoryReward REWARD = new StoryReward(new StoryReward.Config(0.2, 0.3, 0.15, 3));
 
     static double score(String completion, boolean truncated) {
         return REWARD.score(new Sample(3, PROMPT, completion, FIELDS, truncated));
@@ -114,5 +115,19 @@ class StoryRewardTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> REWARD.score(new Sample(7, PROMPT, "x", Map.of("elements", List.of()), false)));
         assertTrue(e.getMessage().contains("empty"), e.getMessage());
+    }
+
+    @Test
+    void tooShortACompletionScoresTheFloor() {
+        StoryReward dflt = new StoryReward();
+        assertEquals(8, dflt.config().minCompletionWords());
+        // 7 words mentioning every element and ending: would be 1.0 without the minimum
+        String seven = "Lily, her dog, the park, teddy bear.";
+        assertEquals(1.0, REWARD.score(new Sample(0, PROMPT, seven, FIELDS, false)), 1e-12);
+        assertEquals(-1.0, dflt.score(new Sample(0, PROMPT, seven, FIELDS, false)), 1e-12);
+        assertEquals(-1.0, dflt.score(new Sample(0, PROMPT, "", FIELDS, false)), 1e-12);
+        // 8 words: the formula again (all 3 elements, no penalties)
+        assertEquals(1.0, dflt.score(new Sample(0, PROMPT, "Lily, her dog, the park, teddy bear played.", FIELDS, false)),
+                1e-12);
     }
 }

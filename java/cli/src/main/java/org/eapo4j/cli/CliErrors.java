@@ -44,6 +44,9 @@ final class CliErrors {
         } else if (ex instanceof DataFormatException || ex instanceof CheckpointException) {
             rc = BAD_INPUT;
             msg = ex.getMessage();
+        } else if (ex instanceof org.eapo4j.reward.RewardException) {
+            rc = FAILED;
+            msg = ex.getMessage();
         } else if (ex instanceof TrainingDivergedException) {
             rc = FAILED;
             msg = ex.getMessage();

@@ -25,9 +25,24 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init-from", description = "start RL from this (warm-up) checkpoint, skipping the warm-up")
     Path initFrom;
     @Option(names = "--no-progress", description = "plain log lines instead of a progress bar") boolean noProgress;
+    @Option(names = "--model", description = "RL from this Hugging Face model folder (Llama, Mistral, Qwen2, Qwen3) "
+            + "instead of the built-in model; the fine-tuned model is saved under <out>/hf-model") Path model;
+    @Option(names = "--task", description = "with --model: the embedded task, stories (default) or medqa")
+    String task;
 
     @Override
     public Integer call() {
+        if (task != null && model == null)
+            throw new ConfigException("task", "--task chooses the task of a --model run; the built-in model trains on "
+                    + "--train-data / --heldout-data (default medqa)");
+        if (model != null) {
+            if (initFrom != null)
+                throw new ConfigException("init_from", "--init-from is a built-in-model checkpoint; with --model the "
+                        + "run starts from the model folder");
+            ModelTraining.run(model, task == null ? "stories" : task, opts, resume != null ? resume : out,
+                    !noProgress && System.console() != null, System.out);
+            return 0;
+        }
         if (resume != null && out != null && !resume.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
             throw new ConfigException("resume", resume + " and --out " + out + " name different folders");
         if (resume != null && initFrom != null)

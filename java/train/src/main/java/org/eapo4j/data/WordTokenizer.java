@@ -114,4 +114,52 @@ public final class WordTokenizer {
         }
         return sb.toString();
     }
+
+    /**
+     * This tokenizer as the trainer's {@link org.eapo4j.model.Tokenizer}: a prompt is encoded as
+     * {@code <bos> words <sep>} ({@link #encodePrompt}), a completion as plain words, {@code <eoa>} ends a
+     * completion, {@code <pad>} pads.
+     */
+    public org.eapo4j.model.Tokenizer asTokenizer() {
+        WordTokenizer w = this;
+        return new org.eapo4j.model.Tokenizer() {
+            @Override
+            public long[] encode(String text) {
+                return longs(w.encodePrompt(text));
+            }
+
+            @Override
+            public long[] encodeCompletion(String text) {
+                return longs(w.encode(text));
+            }
+
+            @Override
+            public String decode(long[] ids) {
+                int[] t = new int[ids.length];
+                for (int i = 0; i < ids.length; i++) t[i] = Math.toIntExact(ids[i]);
+                return w.decode(t);
+            }
+
+            @Override
+            public int vocabSize() {
+                return w.size();
+            }
+
+            @Override
+            public long[] eosIds() {
+                return new long[] {EOA_ID};
+            }
+
+            @Override
+            public long padId() {
+                return PAD_ID;
+            }
+        };
+    }
+
+    private static long[] longs(int[] a) {
+        long[] r = new long[a.length];
+        for (int i = 0; i < a.length; i++) r[i] = a[i];
+        return r;
+    }
 }

@@ -148,6 +148,11 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     }
 
     /** Ids of {@code text}; without special tokens for text that already holds them (a rendered chat template). */
+    @Override
+    public long[] encodeCompletion(String text) {
+        return encode(text, false);
+    }
+
     public long[] encode(String text, boolean addSpecialTokens) {
         if (text == null) throw new IllegalArgumentException("text must not be null");
         return tokenizer.encode(text, addSpecialTokens, false).getIds();

@@ -8,6 +8,14 @@ public interface Tokenizer {
     /** Ids of {@code text}, with the special tokens this tokenizer adds (e.g. BOS for Llama). */
     long[] encode(String text);
 
+    /**
+     * Ids of {@code text} as the continuation of a prompt (a reference completion for supervised steps): no special
+     * tokens added. Defaults to {@link #encode}; tokenizers that add a BOS override it.
+     */
+    default long[] encodeCompletion(String text) {
+        return encode(text);
+    }
+
     /** Text of {@code ids}, special tokens skipped. */
     String decode(long[] ids);
 

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * <pre>
  *   r = max(-1,  M / E  -  repeatPenalty * R  -  truncatedPenalty * [truncated]  -  offTopicPenalty * O)
  * </pre>
+ * and r = -1 for a completion of fewer than {@code minCompletionWords} words: an empty or near-empty "story" would
+ * otherwise dodge every penalty and beat every real attempt that runs past the length limit (RL finds that at once).
  * <ul>
  *   <li>E: the record's {@code elements}; M: how many of them the completion mentions, i.e. its name or any of its
  *       synonyms occurs as
@@ -30,14 +32,22 @@ import java.util.regex.Pattern;
  */
 public final class StoryReward implements RewardFunction {
     /** Penalty weights; {@link #DEFAULT} is what the embedded task uses. */
-    public record Config(double repeatPenalty, double truncatedPenalty, double offTopicPenalty, int minSentenceWords) {
-        public static final Config DEFAULT = new Config(0.2, 0.3, 0.15, 3);
+    public record Config(double repeatPenalty, double truncatedPenalty, double offTopicPenalty, int minSentenceWords,
+                         int minCompletionWords) {
+        public static final Config DEFAULT = new Config(0.2, 0.3, 0.15, 3, 8);
+
+        /** No minimum completion length. */
+        public Config(double repeatPenalty, double truncatedPenalty, double offTopicPenalty, int minSentenceWords) {
+            this(repeatPenalty, truncatedPenalty, offTopicPenalty, minSentenceWords, 0);
+        }
 
         public Config {
             check("repeatPenalty", repeatPenalty);
             check("truncatedPenalty", truncatedPenalty);
             check("offTopicPenalty", offTopicPenalty);
             if (minSentenceWords < 1) throw new IllegalArgumentException("minSentenceWords must be >= 1, got " + minSentenceWords);
+            if (minCompletionWords < 0)
+                throw new IllegalArgumentException("minCompletionWords must be >= 0, got " + minCompletionWords);
         }
 
         private static void check(String name, double v) {
@@ -92,7 +102,13 @@ public final class StoryReward implements RewardFunction {
         int repeats = repeatedSentences(s.prompt(), text, cfg.minSentenceWords());
         double r = (double) mentioned / mask.length - cfg.repeatPenalty() * repeats
                 - (s.truncated() ? cfg.truncatedPenalty() : 0) - cfg.offTopicPenalty() * off;
+        if (wordCount(text) < cfg.minCompletionWords()) r = -1;
         return new Score(Math.max(-1, r), mentioned, mask.length, mask, repeats, s.truncated(), off);
+    }
+
+    private static int wordCount(String text) {
+        String t = NOT_WORD.matcher(text).replaceAll(" ").trim();
+        return t.isEmpty() ? 0 : t.split(" ").length;
     }
 
     /** True when {@code phrase} occurs in {@code text} as whole words, ignoring case. */

@@ -73,7 +73,8 @@ final class CheckpointCodec {
             throw Checkpoint.corrupt(file, "header", "bad configuration: " + e.getMessage());
         }
         JsonNode vocab = h.get("vocab");
-        if (vocab == null || !vocab.isArray() || vocab.isEmpty()) throw Checkpoint.corrupt(file, "header", "no vocabulary");
+        // an empty vocabulary: the policy brings its own tokenizer (RlTrainer)
+        if (vocab == null || !vocab.isArray()) throw Checkpoint.corrupt(file, "header", "no vocabulary");
         List<String> words = new ArrayList<>();
         for (JsonNode n : vocab) {
             if (!n.isTextual()) throw Checkpoint.corrupt(file, "header", "vocabulary entry " + n + " is not a string");

@@ -55,7 +55,24 @@ public final class Scoring<R> {
                 sums.merge(e.getKey(), e.getValue().score(prompt, text, rec, truncated[i]), Double::sum);
         }
         sums.replaceAll((k, v) -> v / n);
-        double[] adv = Advantages.compute(r, batch.groupSize(), scaling);
-        return new ScoredBatch(r, adv, Advantages.split(r, batch.groupSize()), truncated, masked, sums);
+        return fromRewards(batch, r, sums, scaling, maskTruncated);
+    }
+
+    /**
+     * Advantages, the sign split and the truncation mask of rewards computed elsewhere (e.g. by a group reward):
+     * {@code rewards[i]} is rollout i's reward, {@code extras} the metric means to log beside it.
+     */
+    public static ScoredBatch fromRewards(RolloutBatch<?> batch, double[] rewards, Map<String, Double> extras,
+                                          RewardScaling scaling, boolean maskTruncated) {
+        int n = batch.size();
+        if (rewards.length != n) throw new IllegalArgumentException("rewards: " + rewards.length + " for " + n + " rollouts");
+        boolean[] truncated = new boolean[n], masked = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            truncated[i] = batch.truncated(i);
+            masked[i] = maskTruncated && truncated[i];
+        }
+        double[] adv = Advantages.compute(rewards, batch.groupSize(), scaling);
+        return new ScoredBatch(rewards, adv, Advantages.split(rewards, batch.groupSize()), truncated, masked,
+                new LinkedHashMap<>(extras));
     }
 }

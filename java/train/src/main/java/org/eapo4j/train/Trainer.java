@@ -149,7 +149,7 @@ public final class Trainer implements AutoCloseable {
             changes = ResumePolicy.check(outDir, cfg, requested, ck.state().rlStep());
             cfg = requested.copy();
         }
-        Trainer t = new Trainer(cfg, outDir, new WordTokenizer(ck.state().vocab()));
+        Trainer t = new Trainer(cfg, outDir, builtinTokenizer(ck));
         t.restore(ck);
         t.resumeChanges = changes;
         t.folder.prepare();
@@ -164,7 +164,7 @@ public final class Trainer implements AutoCloseable {
      */
     public static Trainer fromWarmup(RlConfig cfg, Path outDir, Path warmupCheckpoint) {
         CheckpointCodec.Loaded ck = CheckpointCodec.read(warmupCheckpoint);
-        Trainer t = new Trainer(cfg, outDir, new WordTokenizer(ck.state().vocab()));
+        Trainer t = new Trainer(cfg, outDir, builtinTokenizer(ck));
         CheckpointCodec.restoreTensors(ck, t.policy, null);
         t.warmupDone = true;
         t.warmupStep = ck.state().warmupStep();
@@ -177,9 +177,17 @@ public final class Trainer implements AutoCloseable {
     public static Trainer load(Path checkpointFile) {
         CheckpointCodec.Loaded ck = CheckpointCodec.read(checkpointFile);
         Trainer t = new Trainer(ck.state().config(), checkpointFile.toAbsolutePath().getParent(),
-                new WordTokenizer(ck.state().vocab()));
+                builtinTokenizer(ck));
         t.restore(ck);
         return t;
+    }
+
+    /** The word tokenizer stored with a built-in-model checkpoint. */
+    private static WordTokenizer builtinTokenizer(CheckpointCodec.Loaded ck) {
+        if (ck.state().vocab().isEmpty())
+            throw new CheckpointException(ck.file(), "holds a model with its own tokenizer (written by RlTrainer, e.g. "
+                    + "train --model): continue it with the same --model, not as a built-in-model run");
+        return new WordTokenizer(ck.state().vocab());
     }
 
     /** Tokens of the longest prompt of either data file. */

@@ -1,0 +1,27 @@
+package org.eapo4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's library example runs on stories260K and leaves a loadable Hugging Face folder behind. */
+class FineTuneWithALambdaTest {
+    @TempDir Path dir;
+
+    @Test
+    void runsAndSavesTheModel() {
+        Path model = Path.of(System.getProperty("eapo4j.root", "..")).resolve("../shared/models/stories260K")
+                .toAbsolutePath().normalize();
+        assumeTrue(Files.isRegularFile(model.resolve("config.json")),
+                "../shared/models/stories260K not found beside the repository: the example needs that model");
+        FineTuneWithALambda.main(new String[] {model.toString(), dir.resolve("run").toString(), "2"});
+        assertTrue(Files.isRegularFile(dir.resolve("run/hf-model/model.safetensors")));
+        assertTrue(Files.isRegularFile(dir.resolve("run/hf-model/tokenizer.json")));
+        assertTrue(Files.isRegularFile(dir.resolve("run/metrics.jsonl")));
+    }
+}
