@@ -6,7 +6,8 @@ import org.bytedeco.pytorch.Tensor;
  * Everything one fused policy-loss call produces. Per-token tensors are fp32 with the leading shape of the logits;
  * {@code gradLogits} is dL/dlogits in the logits' dtype and shape (feed it to {@code logits.backward(gradLogits)}).
  * With an in-place gradient, {@code gradLogits} is a new handle on the logits' own storage.
- * Closing the result closes these handles (the logits tensor passed in is never closed).
+ * Closing the result closes these handles (the logits tensor passed in is never closed). {@code gradLogits} is null
+ * from {@link FusedLinearHead#policyLoss}, which delivers the gradients itself.
  *
  * @param loss         the batch loss L = sum_t c_t * l_t
  * @param clippedFlags uint8 per token, bit 1 = the clipped surrogate was selected, bit 2 = the dual clip was active
@@ -19,7 +20,7 @@ public record PolicyLossResult(double loss, Tensor tokenLoss, Tensor logProbs, T
         tokenLoss.close();
         logProbs.close();
         entropy.close();
-        gradLogits.close();
+        if (gradLogits != null) gradLogits.close();
         clippedFlags.close();
     }
 }
