@@ -174,7 +174,7 @@ public final class FusedLinearHead {
                 if (dW != null) {
                     if (blocks != null) blocks.accumulate(dW, z, hc);
                     else if (k == 0) torch.mm_out(dW, z.t(), hc);
-                    else dW.addmm_(z.t(), hc);
+                    else dW.t().addmm_(hc.t(), z);  // dW^T += H^T G: the faster orientation of the same product
                 }
                 if (dB != null) dB.add_(z.sum(new long[] {0}, false, new ScalarTypeOptional(ScalarType.Float)));
             }
