@@ -66,33 +66,41 @@ final class AutogradReference {
             long v = logits.size(logits.dim() - 1);
             Tensor z = logits.detach().to(ScalarType.Double).reshape(-1, v).contiguous().clone();
             z.set_requires_grad(true);
-            Tensor zs = z.div(s(cfg.temperature()));
-            Tensor lsm = zs.log_softmax(1);
-            Tensor logp = lsm.gather(1, targets.reshape(-1).unsqueeze(1)).squeeze(1);
-            Tensor h = entropy(zs, lsm);
-            Tensor old = flat(in.oldLogProbs()), a = flat(in.advantages()), w = flat(in.weights());
-            Tensor c = flat(in.coefficients());
-
-            Tensor d = logp.sub(old).clamp(new ScalarOptional(s(-20)), new ScalarOptional(s(20)));
-            Tensor rho = d.exp();
-            Tensor rhoC = rho.clamp(new ScalarOptional(s(1 - cfg.clipLow())), new ScalarOptional(s(1 + cfg.clipHigh())));
-            Tensor negA = a.neg();
-            Tensor pg = torch.maximum(negA.mul(rho), negA.mul(rhoC));
-            if (cfg.dualClip() > 1) {
-                Tensor capped = torch.minimum(pg, negA.mul(s(cfg.dualClip())));
-                pg = capped.where(a.lt(s(0.0)), pg);
-            }
-            Tensor l = w.mul(pg).sub(h.mul(s(cfg.entropyCoef())));
-            if (cfg.klBeta() > 0) {
-                Tensor x = flat(in.refLogProbs()).sub(logp);
-                Tensor kl = x.exp().sub(x).sub(s(1.0));
-                l = l.add(kl.mul(s(cfg.klBeta())));
-            }
-            Tensor total = c.mul(l).sum();
-            total.backward();
-            double loss = total.item_double();
-            return new AutogradReference(loss, doubles(logp), doubles(h), doubles(l), doubles(z.grad()));
+            Tensor[] t = lossTerms(z, targets, in, cfg);
+            t[0].backward();
+            double loss = t[0].item_double();
+            return new AutogradReference(loss, doubles(t[1]), doubles(t[2]), doubles(t[3]), doubles(z.grad()));
         }
+    }
+
+    /**
+     * SPEC.md's loss on float64 [N, V] logits {@code z} that may be anywhere in an autograd graph (the fused-head
+     * tests put a float64 linear head before it): {total (0-dim), logp, entropy, per-token loss}, all in the graph.
+     */
+    static Tensor[] lossTerms(Tensor z, Tensor targets, PolicyLossInputs in, PolicyLossConfig cfg) {
+        Tensor zs = z.div(s(cfg.temperature()));
+        Tensor lsm = zs.log_softmax(1);
+        Tensor logp = lsm.gather(1, targets.reshape(-1).unsqueeze(1)).squeeze(1);
+        Tensor h = entropy(zs, lsm);
+        Tensor old = flat(in.oldLogProbs()), a = flat(in.advantages()), w = flat(in.weights());
+        Tensor c = flat(in.coefficients());
+
+        Tensor d = logp.sub(old).clamp(new ScalarOptional(s(-20)), new ScalarOptional(s(20)));
+        Tensor rho = d.exp();
+        Tensor rhoC = rho.clamp(new ScalarOptional(s(1 - cfg.clipLow())), new ScalarOptional(s(1 + cfg.clipHigh())));
+        Tensor negA = a.neg();
+        Tensor pg = torch.maximum(negA.mul(rho), negA.mul(rhoC));
+        if (cfg.dualClip() > 1) {
+            Tensor capped = torch.minimum(pg, negA.mul(s(cfg.dualClip())));
+            pg = capped.where(a.lt(s(0.0)), pg);
+        }
+        Tensor l = w.mul(pg).sub(h.mul(s(cfg.entropyCoef())));
+        if (cfg.klBeta() > 0) {
+            Tensor x = flat(in.refLogProbs()).sub(logp);
+            Tensor kl = x.exp().sub(x).sub(s(1.0));
+            l = l.add(kl.mul(s(cfg.klBeta())));
+        }
+        return new Tensor[] {c.mul(l).sum(), logp, h, l};
     }
 
     private static Tensor flat(Tensor t) {

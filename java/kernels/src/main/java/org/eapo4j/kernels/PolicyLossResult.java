@@ -11,6 +11,7 @@ import org.bytedeco.pytorch.Tensor;
  * calling thread, which closes it when the scope closes; with no scope open the caller owns it and closes it.
  * Closing frees the per-token tensors and a fresh gradient, and releases the handle of a buffer or in-place gradient
  * (the logits and the gradient buffer passed in are never freed). Closing is idempotent.
+ * {@code gradLogits} is null from {@link FusedLinearHead#policyLoss}, which delivers the gradients itself.
  *
  * @param loss         the batch loss L = sum_t c_t * l_t
  * @param clippedFlags uint8 per token, bit 1 = the clipped surrogate was selected, bit 2 = the dual clip was active
@@ -23,7 +24,7 @@ public record PolicyLossResult(double loss, Tensor tokenLoss, Tensor logProbs, T
         tokenLoss.close();
         logProbs.close();
         entropy.close();
-        gradLogits.close();
+        if (gradLogits != null) gradLogits.close();
         clippedFlags.close();
     }
 }
