@@ -11,19 +11,23 @@ import org.eapo4j.tensors.HostTensors;
 /**
  * The independent reference for the kernel tests: SPEC.md written as a LibTorch composite expression in float64
  * (log_softmax, gather, softmax, the clipped surrogate, k3 KL, entropy) and differentiated by autograd.
+ * {@code kl} is k3 = exp(ref - logp) - (ref - logp) - 1 of the float64 log-probs, whenever reference log-probs are
+ * given (whatever klBeta), null otherwise.
  * It shares no code with the kernels; the logits are first rounded to their own dtype, so a bf16 input is compared
  * with the exact math on the same bf16 values.
  */
 final class AutogradReference {
     final double loss;
-    final double[] logp, entropy, tokenLoss, grad;
+    final double[] logp, entropy, tokenLoss, grad, kl;
 
-    private AutogradReference(double loss, double[] logp, double[] entropy, double[] tokenLoss, double[] grad) {
+    private AutogradReference(double loss, double[] logp, double[] entropy, double[] tokenLoss, double[] grad,
+                              double[] kl) {
         this.loss = loss;
         this.logp = logp;
         this.entropy = entropy;
         this.tokenLoss = tokenLoss;
         this.grad = grad;
+        this.kl = kl;
     }
 
     static Scalar s(double v) {
@@ -49,7 +53,7 @@ final class AutogradReference {
             Tensor y = targets.reshape(-1).unsqueeze(1);
             Tensor logp = lsm.gather(1, y).squeeze(1);
             Tensor entropy = entropy(zs, lsm);
-            return new AutogradReference(Double.NaN, doubles(logp), doubles(entropy), null, null);
+            return new AutogradReference(Double.NaN, doubles(logp), doubles(entropy), null, null, null);
         }
     }
 
@@ -69,7 +73,12 @@ final class AutogradReference {
             Tensor[] t = lossTerms(z, targets, in, cfg);
             t[0].backward();
             double loss = t[0].item_double();
-            return new AutogradReference(loss, doubles(t[1]), doubles(t[2]), doubles(t[3]), doubles(z.grad()));
+            double[] klValues = null;
+            if (in.refLogProbs() != null) {   // k3 of the detached log-probs: what the kernel reports per token
+                Tensor x = flat(in.refLogProbs()).sub(t[1].detach());
+                klValues = doubles(x.exp().sub(x).sub(s(1.0)));
+            }
+            return new AutogradReference(loss, doubles(t[1]), doubles(t[2]), doubles(t[3]), doubles(z.grad()), klValues);
         }
     }
 

@@ -121,8 +121,9 @@ public final class FusedLinearHead {
         Tensor tokenLoss = HostTensors.emptyLike(lead, ScalarType.Float, hidden);
         Tensor logp = HostTensors.emptyLike(lead, ScalarType.Float, hidden);
         Tensor entropy = HostTensors.emptyLike(lead, ScalarType.Float, hidden);
+        Tensor kl = HostTensors.emptyLike(lead, ScalarType.Float, hidden);
         Tensor flags = HostTensors.emptyLike(lead, ScalarType.Byte, hidden);
-        if (s.rows() == 0) return new PolicyLossResult(0.0, tokenLoss, logp, entropy, null, flags, 0.0);
+        if (s.rows() == 0) return new PolicyLossResult(0.0, tokenLoss, logp, entropy, kl, null, flags, 0.0);
 
         Tensor bias = opts.bias();
         boolean needH = hidden.requires_grad(), needW = weight.requires_grad();
@@ -140,7 +141,7 @@ public final class FusedLinearHead {
             Tensor b = bias == null ? null : bias.detach();
             Tensor y = targets.reshape(-1), old = flat(in.oldLogProbs()), ref = useRef ? flat(in.refLogProbs()) : null;
             Tensor adv = flat(in.advantages()), wts = flat(in.weights()), coef = flat(in.coefficients());
-            Tensor outLoss = tokenLoss.view(-1), outLogp = logp.view(-1), outEnt = entropy.view(-1);
+            Tensor outLoss = tokenLoss.view(-1), outLogp = logp.view(-1), outEnt = entropy.view(-1), outKl = kl.view(-1);
             Tensor outFlags = flags.view(-1);
             float[] c = HostTensors.toFloats(coef);
 
@@ -167,6 +168,7 @@ public final class FusedLinearHead {
                     outLoss.narrow(0, r0, rows).copy_(r.tokenLoss());
                     outLogp.narrow(0, r0, rows).copy_(r.logProbs());
                     outEnt.narrow(0, r0, rows).copy_(r.entropy());
+                    outKl.narrow(0, r0, rows).copy_(r.klPerToken());
                     outFlags.narrow(0, r0, rows).copy_(r.clippedFlags());
                 }
                 // z now holds G = dL/dlogits of these rows.
@@ -179,7 +181,7 @@ public final class FusedLinearHead {
                 if (dB != null) dB.add_(z.sum(new long[] {0}, false, new ScalarTypeOptional(ScalarType.Float)));
             }
         } catch (RuntimeException e) {
-            for (Tensor t : new Tensor[] {dH, dW, dB, tokenLoss, logp, entropy, flags}) if (t != null) t.close();
+            for (Tensor t : new Tensor[] {dH, dW, dB, tokenLoss, logp, entropy, kl, flags}) if (t != null) t.close();
             throw e;
         }
         try (PointerScope scope = new PointerScope()) {
@@ -194,7 +196,7 @@ public final class FusedLinearHead {
             if (dB != null) dB.close();
         }
         double clipFraction = active == 0 ? 0.0 : (double) clipped / active;
-        return new PolicyLossResult(loss, tokenLoss, logp, entropy, null, flags, clipFraction);
+        return new PolicyLossResult(loss, tokenLoss, logp, entropy, kl, null, flags, clipFraction);
     }
 
     /** {@link #tokenStats(Tensor, Tensor, Tensor, double, Options)} with the defaults. */

@@ -14,16 +14,21 @@ import org.bytedeco.pytorch.Tensor;
  * {@code gradLogits} is null from {@link FusedLinearHead#policyLoss}, which delivers the gradients itself.
  *
  * @param loss         the batch loss L = sum_t c_t * l_t
+ * @param klPerToken   fp32 per token, the k3 KL estimate exp(ref - logp) - (ref - logp) - 1 of SPEC.md from the
+ *                     kernel's own log-prob, whenever {@code refLogProbs} was given (also with {@code klBeta = 0}, so
+ *                     a reference can be monitored without being in the loss); all zeros without a reference, and 0
+ *                     on rows with c_t = 0. Average it over the live tokens for the usual "mean KL" metric.
  * @param clippedFlags uint8 per token, bit 1 = the clipped surrogate was selected, bit 2 = the dual clip was active
  * @param clipFraction share of tokens with c_t != 0 whose surrogate was clipped (bit 1 or 2)
  */
-public record PolicyLossResult(double loss, Tensor tokenLoss, Tensor logProbs, Tensor entropy, Tensor gradLogits,
-                               Tensor clippedFlags, double clipFraction) implements AutoCloseable {
+public record PolicyLossResult(double loss, Tensor tokenLoss, Tensor logProbs, Tensor entropy, Tensor klPerToken,
+                               Tensor gradLogits, Tensor clippedFlags, double clipFraction) implements AutoCloseable {
     @Override
     public void close() {
         tokenLoss.close();
         logProbs.close();
         entropy.close();
+        klPerToken.close();
         if (gradLogits != null) gradLogits.close();
         clippedFlags.close();
     }
