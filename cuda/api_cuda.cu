@@ -77,8 +77,9 @@ PolicyLossParams policy_loss_params(const eapo_policy_loss_args& a) {
     static_cast<eapo_policy_loss_args&>(p) = a;
     p.n_rows = a.rows_outer * a.rows_inner;
     p.inv_tau = 1.0f / a.temperature;
-    p.use_kl = a.ref_logp != nullptr && a.kl_beta > 0.0f ? 1 : 0;  // SPEC: only when beta > 0
-    if (!p.use_kl) p.ref_logp = nullptr;
+    p.use_kl = a.ref_logp != nullptr && a.kl_beta > 0.0f ? 1 : 0;  // SPEC: in the loss only when beta > 0
+    p.has_ref = a.ref_logp != nullptr && (p.use_kl || a.kl != nullptr) ? 1 : 0;  // k3 also reported when beta = 0
+    if (!p.has_ref) p.ref_logp = nullptr;
     p.batch_loss = nullptr;  // host memory: written here after the reduction, never by a kernel
     p.row_loss = nullptr;    // set once the scratch buffer exists
     return p;
@@ -154,10 +155,11 @@ int eapo_policy_loss_cuda(const eapo_policy_loss_args* args, void* stream, char*
     EAPO_CHECK(check_device_pointer(a.advantages, "advantages", err, err_len));
     EAPO_CHECK(check_device_pointer(a.weights, "weights", err, err_len));
     EAPO_CHECK(check_device_pointer(a.coefs, "coefs", err, err_len));
-    if (p.use_kl) EAPO_CHECK(check_device_pointer(a.ref_logp, "ref_logp", err, err_len));
+    if (p.has_ref) EAPO_CHECK(check_device_pointer(a.ref_logp, "ref_logp", err, err_len));
     EAPO_CHECK(check_ptr_opt(a.token_loss, "token_loss", err, err_len));
     EAPO_CHECK(check_ptr_opt(a.logp, "logp", err, err_len));
     EAPO_CHECK(check_ptr_opt(a.entropy, "entropy", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.kl, "kl", err, err_len));
     EAPO_CHECK(check_ptr_opt(a.flags, "flags", err, err_len));
     EAPO_CHECK(check_ptr_opt(a.grad, "grad", err, err_len));
 

@@ -21,7 +21,8 @@ struct TokenStatsParams : eapo_token_stats_args {
 struct PolicyLossParams : eapo_policy_loss_args {
     int64_t n_rows;
     float inv_tau;
-    int use_kl;        // ref_logp != NULL and kl_beta > 0 (ref_logp is NULL otherwise)
+    int use_kl;        // ref_logp != NULL and kl_beta > 0: the KL term is in the loss
+    int has_ref;       // ref_logp is read: use_kl, or the k3 output kl is wanted (ref_logp is NULL otherwise)
     double* row_loss;  // [n_rows] c_t * l_t for the deterministic batch-loss reduction, or NULL
 };
 

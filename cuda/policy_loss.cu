@@ -1,7 +1,7 @@
 // Fused weighted clipped-surrogate policy loss, forward + backward in one launch, CUDA (SPEC.md "Policy loss").
 // Per row r: the softmax statistics of z / tau (lse, entropy H), logp of the target, the token terms
-// (eapo_token_loss: clip, dual clip, k3 KL, entropy bonus), the outputs (token loss, logp, entropy, flags, c * l for
-// the batch loss) and the whole gradient row
+// (eapo_token_loss: clip, dual clip, k3 KL, entropy bonus), the outputs (token loss, logp, entropy, k3 KL, flags,
+// c * l for the batch loss) and the whole gradient row
 //   dL/dz_v = (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H))        (eapo_grad_elem, computed in
 //           = p_v * (a + b * log p_v) + t * 1[v = y]                                  its factored form)
 // written in the logits dtype, optionally in place over the logits. Rows with c == 0 get a zero gradient row and
@@ -212,6 +212,7 @@ __global__ void __launch_bounds__(kThreads, min_blocks(MODE, WIDE)) policy_loss_
                 if (p.token_loss) p.token_loss[r] = 0.0f;
                 if (p.logp) p.logp[r] = 0.0f;
                 if (p.entropy) p.entropy[r] = 0.0f;
+                if (p.kl) p.kl[r] = 0.0f;
                 if (p.flags) p.flags[r] = 0;
                 if (p.row_loss) p.row_loss[r] = 0.0;
             }
@@ -278,10 +279,10 @@ __global__ void __launch_bounds__(kThreads, min_blocks(MODE, WIDE)) policy_loss_
         if (tid == 0) {
             const float entropy = eapo_acc_entropy(acc);
             const float logp = eapo_acc_logp(acc, zy);
-            const int use_kl = p.use_kl;
-            eapo_token_terms t = eapo_token_loss(logp, entropy, p.old_logp[r], use_kl ? p.ref_logp[r] : 0.0f,
+            const int has_ref = p.has_ref;
+            eapo_token_terms t = eapo_token_loss(logp, entropy, p.old_logp[r], has_ref ? p.ref_logp[r] : 0.0f,
                                                  p.advantages[r], p.weights[r], p.clip_low, p.clip_high,
-                                                 p.dual_clip, use_kl, use_kl ? p.kl_beta : 0.0f, p.entropy_coef);
+                                                 p.dual_clip, has_ref, p.use_kl ? p.kl_beta : 0.0f, p.entropy_coef);
             consts.m = acc.m;
             consts.log_s = logf(acc.s);
             consts.f = eapo_grad_factors_of(t.g, p.entropy_coef, entropy, c * p.inv_tau);
@@ -289,6 +290,7 @@ __global__ void __launch_bounds__(kThreads, min_blocks(MODE, WIDE)) policy_loss_
                 if (p.token_loss) p.token_loss[r] = t.loss;
                 if (p.logp) p.logp[r] = logp;
                 if (p.entropy) p.entropy[r] = entropy;
+                if (p.kl) p.kl[r] = t.kl;
                 if (p.flags) p.flags[r] = t.flags;
                 if (p.row_loss) p.row_loss[r] = (double)c * (double)t.loss;
             }

@@ -106,12 +106,12 @@ struct Case {
     int dtype = EAPO_F32;
     float tau = 1.0f;
     ref_f64::LossConfig cfg{0.2f, 0.28f, 3.0f, 0.0f, 0.01f};
-    bool kl = false;
+    bool kl = false;                 // ref_logp given (the KL term is in the loss when cfg.kl_beta > 0)
     bool inplace = false;
     bool zero_rows = true;           // some rows with coef 0
     bool masked = true;              // -inf entries
     bool bad_values = false;         // a NaN row and a +inf row
-    bool null_outputs = false;       // token_loss / logp / entropy / flags / batch_loss NULL
+    bool null_outputs = false;       // token_loss / logp / entropy / kl / flags / batch_loss NULL
     bool no_grad = false;            // grad NULL (forward only)
     bool contiguous_grad = false;    // grad [N, V] contiguous while the logits are strided
     unsigned seed = 1;
@@ -199,7 +199,7 @@ double grad_rtol(int dt) { return dt == EAPO_F32 ? 2e-4 : dt == EAPO_BF16 ? 8e-3
 double grad_floor(int dt) { return dt == EAPO_F16 ? 1.2e-7 : 0.0; }  // fp16 subnormal spacing
 
 struct Outputs {
-    std::vector<float> logp, ent, tl;
+    std::vector<float> logp, ent, tl, kl;
     std::vector<uint8_t> flags;
     std::vector<uint8_t> grad;  // raw, geometry of grad
     double loss = NAN;
@@ -218,6 +218,7 @@ void check_loss(const Case& cs, const Data& d, const Outputs& o, const Outputs* 
         if (zero) {
             rl.loss = 0;
             rl.g = 0;
+            rl.kl = 0;
             rl.flags = 0;
         } else {
             want_total += (double)d.c[r] * rl.loss;
@@ -239,10 +240,12 @@ void check_loss(const Case& cs, const Data& d, const Outputs& o, const Outputs* 
             if (!close(o.logp[r], wl, kStatTol, kStatTol)) rowfail("logp", o.logp[r], wl);
             if (!close(o.ent[r], we, kStatTol, kStatTol)) rowfail("entropy", o.ent[r], we);
             if (!close(o.tl[r], rl.loss, kStatTol, kStatTol)) rowfail("token_loss", o.tl[r], rl.loss);
+            if (!close(o.kl[r], rl.kl, kStatTol, kStatTol)) rowfail("kl", o.kl[r], rl.kl);  // 0 without ref_logp
             if (!d.bad_row[r] && o.flags[r] != rl.flags) rowfail("flags", o.flags[r], rl.flags);
             if (cpu && !d.bad_row[r]) {
                 if (!close(o.logp[r], cpu->logp[r], kStatTol, kStatTol)) rowfail("logp vs cpu", o.logp[r], cpu->logp[r]);
                 if (!close(o.tl[r], cpu->tl[r], kStatTol, kStatTol)) rowfail("token_loss vs cpu", o.tl[r], cpu->tl[r]);
+                if (!close(o.kl[r], cpu->kl[r], kStatTol, kStatTol)) rowfail("kl vs cpu", o.kl[r], cpu->kl[r]);
                 if (o.flags[r] != cpu->flags[r]) rowfail("flags vs cpu", o.flags[r], cpu->flags[r]);
             }
         }
@@ -365,6 +368,7 @@ Outputs run_cpu(const Case& cs, const Data& d, std::vector<uint8_t>& grad_host, 
     o.logp.assign(N, -1);
     o.ent.assign(N, -1);
     o.tl.assign(N, -1);
+    o.kl.assign(N, -1);
     o.flags.assign(N, 255);
     char err[256] = {0};
     const size_t es = esize(cs.dtype);
@@ -380,6 +384,7 @@ Outputs run_cpu(const Case& cs, const Data& d, std::vector<uint8_t>& grad_host, 
     a.token_loss = o.tl.data();
     a.logp = o.logp.data();
     a.entropy = o.ent.data();
+    a.kl = o.kl.data();
     a.flags = o.flags.data();
     a.grad = gp;
     a.grad_stride_outer = g_so;
@@ -436,7 +441,7 @@ void run_case(const Case& cs) {
 
     // Device copies.
     DevBuf dl(d.logits.size()), dy(N * 8), dold(N * 4), dref(N * 4), dadv(N * 4), dw(N * 4), dc(N * 4);
-    DevBuf dlp(N * 4), den(N * 4), dtl(N * 4), dfl(N), dg(cs.inplace ? 1 : grad_init.size());
+    DevBuf dlp(N * 4), den(N * 4), dtl(N * 4), dkl(N * 4), dfl(N), dg(cs.inplace ? 1 : grad_init.size());
     dl.up(d.logits.data(), d.logits.size());
     dy.up(d.y.data(), N * 8);
     dold.up(d.old_lp.data(), N * 4);
@@ -483,6 +488,7 @@ void run_case(const Case& cs) {
         CK(cudaMemset(dlp.p, 0xff, N * 4));
         CK(cudaMemset(den.p, 0xff, N * 4));
         CK(cudaMemset(dtl.p, 0xff, N * 4));
+        CK(cudaMemset(dkl.p, 0xff, N * 4));
         CK(cudaMemset(dfl.p, 0xff, N));
         void* gp = cs.no_grad ? nullptr : cs.inplace ? (void*)logits_dev : (void*)(dg.as<char>() + g_base * es);
         Outputs o;
@@ -493,6 +499,7 @@ void run_case(const Case& cs) {
         a.token_loss = nul ? nullptr : dtl.as<float>();
         a.logp = nul ? nullptr : dlp.as<float>();
         a.entropy = nul ? nullptr : den.as<float>();
+        a.kl = nul ? nullptr : dkl.as<float>();
         a.flags = nul ? nullptr : dfl.as<uint8_t>();
         a.grad = gp;
         int st = eapo_policy_loss_cuda(&a, stream, err, sizeof err);
@@ -508,10 +515,12 @@ void run_case(const Case& cs) {
         o.logp.resize(N);
         o.ent.resize(N);
         o.tl.resize(N);
+        o.kl.resize(N);
         o.flags.resize(N);
         dlp.down(o.logp.data(), N * 4);
         den.down(o.ent.data(), N * 4);
         dtl.down(o.tl.data(), N * 4);
+        dkl.down(o.kl.data(), N * 4);
         dfl.down(o.flags.data(), N);
         o.grad.resize(grad_init.size());
         if (cs.inplace) dl.down(o.grad.data(), o.grad.size());
@@ -592,6 +601,11 @@ void check_api_errors(bool have_device) {
         fail("policy_loss_cuda(rows_inner = 0) should be EINVAL");
     if (pl_with([](eapo_policy_loss_args& a) { a.kl_beta = -1.0f; }) != EAPO_EINVAL)
         fail("policy_loss_cuda(kl_beta = -1) should be EINVAL, as on the CPU");
+    float kl_out[2] = {0, 0};
+    if (pl_with([&](eapo_policy_loss_args& a) { a.kl = &f; }) != EAPO_EINVAL)
+        fail("policy_loss_cuda(kl overlapping the inputs) should be EINVAL, as on the CPU");
+    if (pl_with([&](eapo_policy_loss_args& a) { a.kl = kl_out; a.token_loss = kl_out; }) != EAPO_EINVAL)
+        fail("policy_loss_cuda(kl == token_loss) should be EINVAL, as on the CPU");
     // Host pointers where device pointers belong: EINVAL (with a device) or ENODEV (without), never a crash.
     st = ts_with([](eapo_token_stats_args&) {});
     if (st != (have_device ? EAPO_EINVAL : EAPO_ENODEV))
@@ -677,14 +691,14 @@ std::vector<Case> cases(bool small) {
           c.pad_inner = 1; c.base_off = 3; c.contiguous_grad = true; }
         { Case& c = add("f32-cluster-sized", 1, 3, 40000, EAPO_F32, 1.0f, 5); c.bad_values = true; }
         { Case& c = add("null-outputs", 1, 3, 2000, EAPO_BF16, 1.0f, 6); c.null_outputs = true; }
-        { Case& c = add("no-grad", 1, 3, 2000, EAPO_F16, 1.0f, 7); c.no_grad = true; }
+        { Case& c = add("no-grad-kl-monitor", 1, 3, 2000, EAPO_F16, 1.0f, 7); c.no_grad = true; c.kl = true; }
         return v;
     }
     add("1x1", 1, 1, 1, EAPO_F32, 1.0f, 1);
     add("3x7", 1, 3, 7, EAPO_F32, 0.7f, 2);
     add("64x1000-f32", 1, 64, 1000, EAPO_F32, 1.0f, 3);
     add("64x1000-bf16", 1, 64, 1000, EAPO_BF16, 1.0f, 3);
-    add("64x1000-f16", 1, 64, 1000, EAPO_F16, 0.8f, 3);
+    { Case& c = add("64x1000-f16-kl-monitor", 1, 64, 1000, EAPO_F16, 0.8f, 3); c.kl = true; }  // beta = 0
     { Case& c = add("9x32000-bf16-kl", 1, 9, 32000, EAPO_BF16, 1.3f, 4); c.kl = true; c.cfg.kl_beta = 0.04f; }
     add("9x32000-f32", 1, 9, 32000, EAPO_F32, 1.0f, 4);
     add("2x151936-f32", 1, 2, 151936, EAPO_F32, 1.0f, 5);
@@ -703,7 +717,8 @@ std::vector<Case> cases(bool small) {
     { Case& c = add("nan-inf-rows", 1, 6, 1000, EAPO_F32, 1.0f, 12); c.bad_values = true; }
     { Case& c = add("nan-inf-rows-bf16-151936", 1, 4, 151936, EAPO_BF16, 1.0f, 12); c.bad_values = true; }
     { Case& c = add("null-outputs", 1, 16, 5000, EAPO_BF16, 1.0f, 13); c.null_outputs = true; }
-    { Case& c = add("no-grad", 1, 16, 5000, EAPO_F32, 1.0f, 14); c.no_grad = true; }
+    { Case& c = add("no-grad-kl", 1, 16, 5000, EAPO_F32, 1.0f, 14);
+      c.no_grad = true; c.kl = true; c.cfg.kl_beta = 0.3f; }
     { Case& c = add("no-dual-clip-no-entropy", 1, 16, 5000, EAPO_F32, 1.0f, 15);
       c.cfg.dual_clip = 0.0f; c.cfg.entropy_coef = 0.0f; }
     return v;

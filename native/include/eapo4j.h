@@ -66,10 +66,14 @@ typedef struct eapo_token_stats_args {
  * Policy loss forward + backward in one call (SPEC.md "Policy loss").
  * Inputs: old_logp, advantages, weights, coefs are [N] fp32; ref_logp is [N] fp32 or NULL. The hyper-parameters:
  * dual_clip <= 1 disables the dual clip; kl_beta = 0 or ref_logp = NULL disables the KL term; entropy_coef is eta.
- * Outputs, each may be NULL: batch_loss (1 double, host memory, sum_t c_t l_t), token_loss, logp, entropy ([N] fp32),
- * flags ([N] uint8, EAPO_FLAG_*), grad ([N, V] in the logits dtype with the same row geometry as given by
- * grad_stride_outer / grad_stride_inner; may alias the logits exactly for an in-place gradient).
- * Rows with coef == 0 are skipped: zero gradient row, token_loss = logp = entropy = 0, flags = 0.
+ * Outputs, each may be NULL: batch_loss (1 double, host memory, sum_t c_t l_t), token_loss, logp, entropy, kl
+ * ([N] fp32), flags ([N] uint8, EAPO_FLAG_*), grad ([N, V] in the logits dtype with the same row geometry as given by
+ * grad_stride_outer / grad_stride_inner; may alias the logits exactly for an in-place gradient). No other output may
+ * share memory with an input or another output (checked for the [N] arrays; EAPO_EINVAL).
+ * kl is the per-token k3 = exp(ref - logp) - (ref - logp) - 1 of SPEC.md, written whenever ref_logp is given, also
+ * with kl_beta = 0 (monitoring a reference without training against it; it is then not part of the loss); all zeros
+ * when ref_logp is NULL. ref_logp is read only when kl_beta > 0 or kl is requested.
+ * Rows with coef == 0 are skipped: zero gradient row, token_loss = logp = entropy = kl = 0, flags = 0.
  */
 typedef struct eapo_policy_loss_args {
     const void* logits;
@@ -92,6 +96,7 @@ typedef struct eapo_policy_loss_args {
     float* token_loss;
     float* logp;
     float* entropy;
+    float* kl;
     uint8_t* flags;
     void* grad;
     int64_t grad_stride_outer, grad_stride_inner;

@@ -84,16 +84,18 @@ EAPO_HD float eapo_acc_entropy(eapo_softmax_acc a) {
 typedef struct eapo_token_terms {
     float loss;     /* l = w * pg + beta * kl - eta * H */
     float g;        /* dl/dlogp, the part that multiplies (1[v = y] - p_v) */
+    float kl;       /* k3 = exp(ref - logp) - (ref - logp) - 1 when has_ref, else 0 (reported even when beta = 0) */
     uint8_t flags;  /* EAPO_FLAG_* */
 } eapo_token_terms;
 
 /*
- * logp, entropy of the token under the current policy; old, ref (ignored unless use_kl), adv, weight as in SPEC.md.
- * dual_clip <= 1 disables the dual clip.
+ * logp, entropy of the token under the current policy; old, ref (ignored unless has_ref), adv, weight as in SPEC.md.
+ * dual_clip <= 1 disables the dual clip. The k3 value is evaluated whenever has_ref (one exp, for monitoring); it
+ * enters the loss and g only when kl_beta > 0, so a huge k3 with beta = 0 never turns the loss into 0 * inf.
  */
 EAPO_HD eapo_token_terms eapo_token_loss(float logp, float entropy, float old_logp, float ref_logp,
                                          float adv, float weight, float clip_low, float clip_high,
-                                         float dual_clip, int use_kl, float kl_beta, float entropy_coef) {
+                                         float dual_clip, int has_ref, float kl_beta, float entropy_coef) {
     eapo_token_terms r;
     float d = logp - old_logp;
     d = d < -20.0f ? -20.0f : (d > 20.0f ? 20.0f : d);
@@ -116,15 +118,19 @@ EAPO_HD eapo_token_terms eapo_token_loss(float logp, float entropy, float old_lo
         }
     }
     float dpg = (unclipped && !dual_active) ? -adv * rho : 0.0f;
-    float kl = 0.0f, dkl = 0.0f;
-    if (use_kl) {
+    float kl = 0.0f, kl_loss = 0.0f, kl_g = 0.0f;
+    if (has_ref) {
         float x = ref_logp - logp;
         float ex = expf(x);
         kl = ex - x - 1.0f;
-        dkl = 1.0f - ex;
+        if (kl_beta > 0.0f) {
+            kl_loss = kl_beta * kl;
+            kl_g = kl_beta * (1.0f - ex);  /* beta * dkl/dlogp */
+        }
     }
-    r.loss = weight * pg + kl_beta * kl - entropy_coef * entropy;
-    r.g = weight * dpg + kl_beta * dkl;
+    r.kl = kl;
+    r.loss = weight * pg + kl_loss - entropy_coef * entropy;
+    r.g = weight * dpg + kl_g;
     return r;
 }
 

@@ -47,8 +47,65 @@ inline int check_args(const eapo_token_stats_args* a, char* err, int err_len) {
     return EAPO_OK;
 }
 
-// The policy loss's geometry, per-token inputs, hyper-parameters and gradient strides (pointers not yet checked for
-// their memory kind).
+// A byte range [begin, end) of one argument; empty (begin == end) when the pointer is NULL.
+struct ArgSpan {
+    const char* name;
+    uintptr_t begin, end;
+};
+
+inline ArgSpan arg_span(const char* name, const void* p, uint64_t bytes) {
+    const uintptr_t b = (uintptr_t)p;
+    return {name, b, p == nullptr ? b : b + (uintptr_t)bytes};
+}
+
+// First to one past the last element of the rows of a geometry (a bounding range: the gaps between padded rows are
+// counted in). 0 when it would not fit in 63 bits, which no real allocation does; the range is then left out.
+inline uint64_t rows_span_bytes(int64_t rows_outer, int64_t rows_inner, int64_t stride_outer, int64_t stride_inner,
+                                int64_t vocab, int dtype) {
+    const uint64_t lim = (uint64_t)INT64_MAX / 4;
+    const uint64_t so = (uint64_t)stride_outer, si = (uint64_t)stride_inner;
+    const uint64_t ro = (uint64_t)(rows_outer - 1), ri = (uint64_t)(rows_inner - 1);
+    if ((ro != 0 && so > lim / ro) || (ri != 0 && si > lim / ri) || (uint64_t)vocab > lim) return 0;
+    const uint64_t last = ro * so + ri * si + (uint64_t)vocab;
+    if (last > lim) return 0;
+    return last * (dtype == EAPO_F32 ? 4u : 2u);
+}
+
+// No [N] output (token_loss, logp, entropy, kl, flags) shares memory with an input or another output: the kernels
+// read the inputs of a row while they write its outputs, so an overlap gives wrong values, not an error.
+// The gradient is compared with the [N] arrays only (it may alias the logits exactly for an in-place gradient).
+inline int check_disjoint_outputs(const eapo_policy_loss_args& a, char* err, int err_len) {
+    const int64_t n = a.rows_outer * a.rows_inner;
+    if (n == 0 || (uint64_t)n > (uint64_t)INT64_MAX / 8) return EAPO_OK;
+    const uint64_t f4 = (uint64_t)n * 4;
+    const ArgSpan outs[] = {arg_span("token_loss", a.token_loss, f4), arg_span("logp", a.logp, f4),
+                            arg_span("entropy", a.entropy, f4),       arg_span("kl", a.kl, f4),
+                            arg_span("flags", a.flags, (uint64_t)n)};
+    const ArgSpan ins[] = {
+        arg_span("logits", a.logits, rows_span_bytes(a.rows_outer, a.rows_inner, a.stride_outer, a.stride_inner,
+                                                     a.vocab, a.dtype)),
+        arg_span("grad", a.grad, rows_span_bytes(a.rows_outer, a.rows_inner, a.grad_stride_outer,
+                                                 a.grad_stride_inner, a.vocab, a.dtype)),
+        arg_span("targets", a.targets, (uint64_t)n * 8), arg_span("old_logp", a.old_logp, f4),
+        arg_span("ref_logp", a.ref_logp, f4),            arg_span("advantages", a.advantages, f4),
+        arg_span("weights", a.weights, f4),              arg_span("coefs", a.coefs, f4)};
+    auto overlap = [](const ArgSpan& x, const ArgSpan& y) { return x.begin < y.end && y.begin < x.end; };
+    const int n_outs = (int)(sizeof outs / sizeof outs[0]), n_ins = (int)(sizeof ins / sizeof ins[0]);
+    for (int i = 0; i < n_outs; ++i) {
+        for (int j = 0; j < n_ins; ++j)
+            if (overlap(outs[i], ins[j]))
+                return set_error(err, err_len, EAPO_EINVAL, "output %s overlaps %s: outputs must not share memory",
+                                 outs[i].name, ins[j].name);
+        for (int j = i + 1; j < n_outs; ++j)
+            if (overlap(outs[i], outs[j]))
+                return set_error(err, err_len, EAPO_EINVAL, "output %s overlaps output %s", outs[i].name,
+                                 outs[j].name);
+    }
+    return EAPO_OK;
+}
+
+// The policy loss's geometry, per-token inputs, hyper-parameters, gradient strides and that no [N] output overlaps
+// another argument (pointers not yet checked for their memory kind).
 inline int check_args(const eapo_policy_loss_args* a, char* err, int err_len) {
     if (a == nullptr) return set_error(err, err_len, EAPO_EINVAL, "args is NULL");
     int st = check_geometry(*a, err, err_len);
@@ -60,7 +117,7 @@ inline int check_args(const eapo_policy_loss_args* a, char* err, int err_len) {
     if (!(a->kl_beta >= 0.0f)) return set_error(err, err_len, EAPO_EINVAL, "kl_beta must be >= 0");
     if (a->grad != nullptr && (a->grad_stride_outer < 0 || a->grad_stride_inner < 0))
         return set_error(err, err_len, EAPO_EINVAL, "negative grad stride");
-    return EAPO_OK;
+    return check_disjoint_outputs(*a, err, err_len);
 }
 
 }  // namespace eapo4j

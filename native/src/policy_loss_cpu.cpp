@@ -44,7 +44,8 @@ double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t e
     const RowGeometry geom{a.rows_inner, a.stride_outer, a.stride_inner};
     const RowGeometry grad_geom{a.rows_inner, a.grad_stride_outer, a.grad_stride_inner};
     const float inv_tau = 1.0f / a.temperature;
-    const int use_kl = a.ref_logp != nullptr && a.kl_beta > 0.0f;  // SPEC: only when beta > 0
+    const int use_kl = a.ref_logp != nullptr && a.kl_beta > 0.0f;  // SPEC: in the loss only when beta > 0
+    const int has_ref = a.ref_logp != nullptr && (use_kl || a.kl != nullptr);  // k3 also reported when beta = 0
     const size_t esize = dtype_size(a.dtype);
     double loss_sum = 0.0;
     for (int64_t r = begin; r < end; ++r) {
@@ -55,6 +56,7 @@ double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t e
             if (a.token_loss) a.token_loss[r] = 0.0f;
             if (a.logp) a.logp[r] = 0.0f;
             if (a.entropy) a.entropy[r] = 0.0f;
+            if (a.kl) a.kl[r] = 0.0f;
             if (a.flags) a.flags[r] = 0;
             if (grad_row) zero_row(grad_row, a.dtype, a.vocab);
             continue;
@@ -63,12 +65,13 @@ double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t e
         const float entropy = eapo_acc_entropy(acc);
         const int64_t y = a.targets[r];
         const float logp = eapo_acc_logp(acc, load_scalar(row, a.dtype, y) * inv_tau);
-        eapo_token_terms t = eapo_token_loss(logp, entropy, a.old_logp[r], use_kl ? a.ref_logp[r] : 0.0f,
+        eapo_token_terms t = eapo_token_loss(logp, entropy, a.old_logp[r], has_ref ? a.ref_logp[r] : 0.0f,
                                              a.advantages[r], a.weights[r], a.clip_low, a.clip_high, a.dual_clip,
-                                             use_kl, use_kl ? a.kl_beta : 0.0f, a.entropy_coef);
+                                             has_ref, use_kl ? a.kl_beta : 0.0f, a.entropy_coef);
         if (a.token_loss) a.token_loss[r] = t.loss;
         if (a.logp) a.logp[r] = logp;
         if (a.entropy) a.entropy[r] = entropy;
+        if (a.kl) a.kl[r] = t.kl;
         if (a.flags) a.flags[r] = t.flags;
         loss_sum += (double)c * (double)t.loss;
         if (grad_row) {

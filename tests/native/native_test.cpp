@@ -26,7 +26,11 @@ ref_f64::RowStats reference_row(const std::vector<float>& z, int64_t off, int64_
     return ref_f64::row_stats([&](int64_t v) { return (double)z[off + v]; }, V, y, tau);
 }
 
-void check_shape(int64_t N, int64_t V, float tau, unsigned seed) {
+// The KL mode of one policy-loss call: no reference, a reference in the loss (beta > 0), or a reference only
+// monitored (beta = 0: the k3 output is still written, the loss has no KL term).
+enum class KlMode { kNone, kInLoss, kMonitorOnly };
+
+void check_shape(int64_t N, int64_t V, float tau, unsigned seed, KlMode kl_mode) {
     std::mt19937 rng(seed);
     std::normal_distribution<float> nd(0.f, 3.f);
     std::vector<float> z(N * V);
@@ -62,12 +66,16 @@ void check_shape(int64_t N, int64_t V, float tau, unsigned seed) {
     }
 
     // Policy loss: A, old chosen so both clip sides and the unclipped region are exercised.
-    std::vector<float> old(N), adv(N), w(N, 1.0f), c(N, 1.0f / N), tl(N), lp2(N), e2(N), g(N * V);
+    std::vector<float> old(N), ref(N), adv(N), w(N, 1.0f), c(N, 1.0f / N), tl(N), lp2(N), e2(N), g(N * V);
+    std::vector<float> kl(N, -1.0f);  // -1: a row the kernel did not write shows up
     std::vector<uint8_t> flags(N);
     for (int64_t r = 0; r < N; ++r) {
         old[r] = logp[r] + (float)((int)(r % 3) - 1) * 0.5f;
+        ref[r] = logp[r] + (float)((int)(r % 4) - 2) * 0.7f;  // ref - logp in {-1.4, -0.7, 0, 0.7}
         adv[r] = (r % 2) ? 1.0f : -0.7f;
+        if (kl_mode != KlMode::kNone && N > 2 && r % 5 == 3) c[r] = 0.0f;  // masked rows: kl must be 0
     }
+    const bool has_ref = kl_mode != KlMode::kNone;
     double loss = 0;
     eapo_policy_loss_args pl = {};
     pl.logits = z.data();
@@ -82,6 +90,9 @@ void check_shape(int64_t N, int64_t V, float tau, unsigned seed) {
     pl.advantages = adv.data();
     pl.weights = w.data();
     pl.coefs = c.data();
+    pl.ref_logp = has_ref ? ref.data() : nullptr;
+    pl.kl_beta = kl_mode == KlMode::kInLoss ? 0.05f : 0.0f;
+    pl.kl = kl.data();
     pl.temperature = tau;
     pl.clip_low = 0.2f;
     pl.clip_high = 0.28f;
@@ -103,12 +114,23 @@ void check_shape(int64_t N, int64_t V, float tau, unsigned seed) {
     }
     const ref_f64::LossConfig rcfg{pl.clip_low, pl.clip_high, pl.dual_clip, pl.kl_beta, pl.entropy_coef};
     double want_loss = 0;
+    auto refv = [&](int64_t r) { return has_ref ? (double)ref[r] : 0.0; };
     for (int64_t r = 0; r < N; ++r) {
-        ref_f64::RowStats ref = reference_row(z, r * V, V, y[r], tau);
-        ref_f64::TokenTerms t = ref_f64::token_terms(rcfg, ref.logp, ref.entropy, old[r], false, 0.0, adv[r], w[r]);
+        ref_f64::RowStats rs = reference_row(z, r * V, V, y[r], tau);
+        ref_f64::TokenTerms t = ref_f64::token_terms(rcfg, rs.logp, rs.entropy, old[r], has_ref, refv(r), adv[r],
+                                                     w[r]);
+        if (c[r] == 0.0f) {  // skipped row: zero outputs, zero gradient
+            for (int64_t v = 0; v < V; ++v) expect_close("grad (masked row)", g[r * V + v], 0.0, 0.0);
+            expect_close("kl (masked row)", kl[r], 0.0, 0.0);
+            expect_close("token_loss (masked row)", tl[r], 0.0, 0.0);
+            continue;
+        }
         want_loss += c[r] * t.loss;
+        // k3 from the float64 log-prob; 0 without a reference. Its error is dominated by the fp32 logp error times
+        // |1 - exp(ref - logp)| (< 4 here), hence the absolute tolerance.
+        expect_close("kl", kl[r], has_ref ? ref_f64::k3(rs.logp, ref[r]) : 0.0, 1e-4);
         for (int64_t v = 0; v < V; ++v) {
-            double want = ref_f64::grad_elem(c[r], tau, rcfg.entropy_coef, ref, t.g, z[r * V + v], v == y[r]);
+            double want = ref_f64::grad_elem(c[r], tau, rcfg.entropy_coef, rs, t.g, z[r * V + v], v == y[r]);
             expect_close("grad", g[r * V + v], want, 1e-5);
         }
         expect_close("token_loss", tl[r], t.loss, 2e-5);
@@ -155,16 +177,77 @@ void check_factored_gradient() {
     }
 }
 
+// An output that shares memory with an input or another output is refused with EAPO_EINVAL before any row runs.
+void check_aliased_outputs_refused() {
+    const int64_t N = 4, V = 8;
+    std::vector<float> z(N * V, 0.5f), old(N, -2.0f), ref(N, -2.0f), adv(N, 1.0f), w(N, 1.0f), c(N, 0.25f);
+    std::vector<float> tl(N), kl(N), spare(2 * N);
+    std::vector<int64_t> y(N, 1);
+    auto args = [&]() {
+        eapo_policy_loss_args a = {};
+        a.logits = z.data();
+        a.dtype = EAPO_F32;
+        a.rows_outer = 1;
+        a.rows_inner = N;
+        a.stride_outer = N * V;
+        a.stride_inner = V;
+        a.vocab = V;
+        a.targets = y.data();
+        a.old_logp = old.data();
+        a.ref_logp = ref.data();
+        a.advantages = adv.data();
+        a.weights = w.data();
+        a.coefs = c.data();
+        a.temperature = 1.0f;
+        a.token_loss = tl.data();
+        a.kl = kl.data();
+        return a;
+    };
+    char err[256];
+    struct Bad {
+        const char* what;
+        void (*set)(eapo_policy_loss_args&, float* spare);
+    };
+    const Bad bad[] = {
+        {"kl == ref_logp", [](eapo_policy_loss_args& a, float*) { a.kl = const_cast<float*>(a.ref_logp); }},
+        {"kl == token_loss", [](eapo_policy_loss_args& a, float*) { a.kl = a.token_loss; }},
+        {"kl inside the logits", [](eapo_policy_loss_args& a, float*) {
+             a.kl = const_cast<float*>(static_cast<const float*>(a.logits)) + 3; }},
+        {"kl half over entropy", [](eapo_policy_loss_args& a, float* sp) { a.entropy = sp; a.kl = sp + 2; }},
+        {"logp == old_logp", [](eapo_policy_loss_args& a, float*) { a.logp = const_cast<float*>(a.old_logp); }},
+    };
+    for (const Bad& b : bad) {
+        eapo_policy_loss_args a = args();
+        b.set(a, spare.data());
+        kl.assign(N, -1.0f);
+        const int st = eapo_policy_loss_cpu(&a, err, sizeof err);
+        if (st != EAPO_EINVAL || kl[0] != -1.0f) {
+            std::printf("FAIL aliased outputs (%s): status %d, kl[0] %g\n", b.what, st, kl[0]);
+            ++failures;
+        }
+    }
+    eapo_policy_loss_args ok = args();
+    ok.entropy = spare.data();
+    ok.logp = spare.data() + N;  // adjacent, not overlapping
+    if (eapo_policy_loss_cpu(&ok, err, sizeof err) != EAPO_OK) {
+        std::printf("FAIL adjacent outputs refused: %s\n", err);
+        ++failures;
+    }
+}
+
 }  // namespace
 
 int main() {
     std::printf("simd level: %s, threads: %d, cuda compiled: %d, cuda devices: %d\n", eapo_cpu_simd_level(),
                 eapo_cpu_get_num_threads(), eapo_cuda_compiled(), eapo_cuda_device_count());
-    check_shape(1, 1, 1.0f, 1);
-    check_shape(3, 7, 0.7f, 2);
-    check_shape(64, 1000, 1.0f, 3);
-    check_shape(9, 32000, 1.3f, 4);
-    check_shape(2, 151936, 1.0f, 5);
+    check_shape(1, 1, 1.0f, 1, KlMode::kNone);
+    check_shape(3, 7, 0.7f, 2, KlMode::kInLoss);
+    check_shape(64, 1000, 1.0f, 3, KlMode::kNone);
+    check_shape(64, 1000, 1.0f, 3, KlMode::kInLoss);
+    check_shape(64, 1000, 0.8f, 3, KlMode::kMonitorOnly);
+    check_shape(9, 32000, 1.3f, 4, KlMode::kInLoss);
+    check_shape(2, 151936, 1.0f, 5, KlMode::kNone);
+    check_aliased_outputs_refused();
     check_factored_gradient();
     std::printf("%s: %d failures\n", failures ? "FAILED" : "OK", failures);
     return failures ? 1 : 0;

@@ -45,12 +45,18 @@ struct LossConfig {
     float clip_low = 0.2f, clip_high = 0.2f, dual_clip = 0.0f, kl_beta = 0.0f, entropy_coef = 0.0f;
 };
 
-// SPEC.md "Policy loss" of one token: l, g = dl/dlogp and the EAPO_FLAG_* bits. has_ref: a reference log-prob is
-// given (the KL term then counts when kl_beta > 0).
+// SPEC.md "Policy loss" of one token: l, g = dl/dlogp, the k3 KL and the EAPO_FLAG_* bits. has_ref: a reference
+// log-prob is given (the KL term then counts when kl_beta > 0; kl is reported whenever has_ref, 0 otherwise).
 struct TokenTerms {
-    double loss, g;
+    double loss, g, kl;
     int flags;
 };
+
+// k3 = exp(ref - logp) - (ref - logp) - 1 (SPEC.md), >= 0.
+inline double k3(double logp, double ref_logp) {
+    const double x = ref_logp - logp;
+    return std::exp(x) - x - 1;
+}
 
 inline TokenTerms token_terms(const LossConfig& cfg, double logp, double entropy, double old_logp, bool has_ref,
                               double ref_logp, double advantage, double weight) {
@@ -68,13 +74,13 @@ inline TokenTerms token_terms(const LossConfig& cfg, double logp, double entropy
         flags |= EAPO_FLAG_DUAL_CLIPPED;
     }
     const double dpg = (unclipped && !dual) ? -A * rho : 0.0;
-    double kl = 0, dkl = 0;
+    const double kl = has_ref ? k3(logp, ref_logp) : 0.0;
+    double kl_loss = 0, kl_g = 0;
     if (has_ref && cfg.kl_beta > 0.0f) {
-        const double x = ref_logp - logp;
-        kl = std::exp(x) - x - 1;
-        dkl = 1 - std::exp(x);
+        kl_loss = cfg.kl_beta * kl;
+        kl_g = cfg.kl_beta * (1 - std::exp(ref_logp - logp));  // beta * dk3/dlogp
     }
-    return {weight * pg + cfg.kl_beta * kl - cfg.entropy_coef * entropy, weight * dpg + cfg.kl_beta * dkl, flags};
+    return {weight * pg + kl_loss - cfg.entropy_coef * entropy, weight * dpg + kl_g, kl, flags};
 }
 
 // dL/dz_v = (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H)) from log p_v; a masked entry (p_v = 0)

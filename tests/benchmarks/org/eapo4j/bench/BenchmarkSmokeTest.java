@@ -64,6 +64,43 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    void fusedLinearHeadBenchmarkRuns() throws RunnerException {
+        check(FusedLinearHeadBenchmark.class, 3);  // at D = 896 (its default): the set-up also checks the sides agree
+    }
+
+    @Test
+    void fusedLinearHeadMemoryProbeMeasuresEverySide() throws Exception {
+        String out = captured(() -> FusedLinearHeadMemoryProbe.main(new String[] {"64", "32", "1000", "BFloat16", "2"}));
+        for (String side : FusedLinearHeadMemoryProbe.SIDES) assertTrue(out.contains("MEMPROBE " + side + " "), out);
+    }
+
+    @Test
+    void fusedLinearHeadSectionIsSplicedIntoTheDocument() {
+        String section = FusedLinearHeadReport.BEGIN + "\nnew\n" + FusedLinearHeadReport.END;
+        String doc = FusedLinearHeadReport.splice("# Title\n", section);
+        assertTrue(doc.startsWith("# Title\n\n" + FusedLinearHeadReport.BEGIN), doc);
+        String again = FusedLinearHeadReport.splice(doc.replace("new", "old") + "tail\n", section);
+        assertEquals("# Title\n\n" + section + "\ntail\n", again);
+        assertEquals(section, FusedLinearHeadReport.section(again));
+    }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    private static String captured(Body body) throws Exception {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(buf, true, "UTF-8"));
+        try {
+            body.run();
+        } finally {
+            System.setOut(old);
+        }
+        return buf.toString("UTF-8");
+    }
+
+    @Test
     void memoryProbeMeasuresEverySide() throws Exception {
         // In-process on a tiny shape: each side must report (or say why it cannot, e.g. no /proc in a sandbox).
         java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();

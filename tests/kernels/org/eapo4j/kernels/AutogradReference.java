@@ -11,19 +11,23 @@ import org.eapo4j.tensors.HostTensors;
 /**
  * The independent reference for the kernel tests: SPEC.md written as a LibTorch composite expression in float64
  * (log_softmax, gather, softmax, the clipped surrogate, k3 KL, entropy) and differentiated by autograd.
+ * {@code kl} is k3 = exp(ref - logp) - (ref - logp) - 1 of the float64 log-probs, whenever reference log-probs are
+ * given (whatever klBeta), null otherwise.
  * It shares no code with the kernels; the logits are first rounded to their own dtype, so a bf16 input is compared
  * with the exact math on the same bf16 values.
  */
 final class AutogradReference {
     final double loss;
-    final double[] logp, entropy, tokenLoss, grad;
+    final double[] logp, entropy, tokenLoss, grad, kl;
 
-    private AutogradReference(double loss, double[] logp, double[] entropy, double[] tokenLoss, double[] grad) {
+    private AutogradReference(double loss, double[] logp, double[] entropy, double[] tokenLoss, double[] grad,
+                              double[] kl) {
         this.loss = loss;
         this.logp = logp;
         this.entropy = entropy;
         this.tokenLoss = tokenLoss;
         this.grad = grad;
+        this.kl = kl;
     }
 
     static Scalar s(double v) {
@@ -49,7 +53,7 @@ final class AutogradReference {
             Tensor y = targets.reshape(-1).unsqueeze(1);
             Tensor logp = lsm.gather(1, y).squeeze(1);
             Tensor entropy = entropy(zs, lsm);
-            return new AutogradReference(Double.NaN, doubles(logp), doubles(entropy), null, null);
+            return new AutogradReference(Double.NaN, doubles(logp), doubles(entropy), null, null, null);
         }
     }
 
@@ -66,33 +70,46 @@ final class AutogradReference {
             long v = logits.size(logits.dim() - 1);
             Tensor z = logits.detach().to(ScalarType.Double).reshape(-1, v).contiguous().clone();
             z.set_requires_grad(true);
-            Tensor zs = z.div(s(cfg.temperature()));
-            Tensor lsm = zs.log_softmax(1);
-            Tensor logp = lsm.gather(1, targets.reshape(-1).unsqueeze(1)).squeeze(1);
-            Tensor h = entropy(zs, lsm);
-            Tensor old = flat(in.oldLogProbs()), a = flat(in.advantages()), w = flat(in.weights());
-            Tensor c = flat(in.coefficients());
-
-            Tensor d = logp.sub(old).clamp(new ScalarOptional(s(-20)), new ScalarOptional(s(20)));
-            Tensor rho = d.exp();
-            Tensor rhoC = rho.clamp(new ScalarOptional(s(1 - cfg.clipLow())), new ScalarOptional(s(1 + cfg.clipHigh())));
-            Tensor negA = a.neg();
-            Tensor pg = torch.maximum(negA.mul(rho), negA.mul(rhoC));
-            if (cfg.dualClip() > 1) {
-                Tensor capped = torch.minimum(pg, negA.mul(s(cfg.dualClip())));
-                pg = capped.where(a.lt(s(0.0)), pg);
+            Tensor[] t = lossTerms(z, targets, in, cfg);
+            t[0].backward();
+            double loss = t[0].item_double();
+            double[] klValues = null;
+            if (in.refLogProbs() != null) {   // k3 of the detached log-probs: what the kernel reports per token
+                Tensor x = flat(in.refLogProbs()).sub(t[1].detach());
+                klValues = doubles(x.exp().sub(x).sub(s(1.0)));
             }
-            Tensor l = w.mul(pg).sub(h.mul(s(cfg.entropyCoef())));
-            if (cfg.klBeta() > 0) {
-                Tensor x = flat(in.refLogProbs()).sub(logp);
-                Tensor kl = x.exp().sub(x).sub(s(1.0));
-                l = l.add(kl.mul(s(cfg.klBeta())));
-            }
-            Tensor total = c.mul(l).sum();
-            total.backward();
-            double loss = total.item_double();
-            return new AutogradReference(loss, doubles(logp), doubles(h), doubles(l), doubles(z.grad()));
+            return new AutogradReference(loss, doubles(t[1]), doubles(t[2]), doubles(t[3]), doubles(z.grad()), klValues);
         }
+    }
+
+    /**
+     * SPEC.md's loss on float64 [N, V] logits {@code z} that may be anywhere in an autograd graph (the fused-head
+     * tests put a float64 linear head before it): {total (0-dim), logp, entropy, per-token loss}, all in the graph.
+     */
+    static Tensor[] lossTerms(Tensor z, Tensor targets, PolicyLossInputs in, PolicyLossConfig cfg) {
+        Tensor zs = z.div(s(cfg.temperature()));
+        Tensor lsm = zs.log_softmax(1);
+        Tensor logp = lsm.gather(1, targets.reshape(-1).unsqueeze(1)).squeeze(1);
+        Tensor h = entropy(zs, lsm);
+        Tensor old = flat(in.oldLogProbs()), a = flat(in.advantages()), w = flat(in.weights());
+        Tensor c = flat(in.coefficients());
+
+        Tensor d = logp.sub(old).clamp(new ScalarOptional(s(-20)), new ScalarOptional(s(20)));
+        Tensor rho = d.exp();
+        Tensor rhoC = rho.clamp(new ScalarOptional(s(1 - cfg.clipLow())), new ScalarOptional(s(1 + cfg.clipHigh())));
+        Tensor negA = a.neg();
+        Tensor pg = torch.maximum(negA.mul(rho), negA.mul(rhoC));
+        if (cfg.dualClip() > 1) {
+            Tensor capped = torch.minimum(pg, negA.mul(s(cfg.dualClip())));
+            pg = capped.where(a.lt(s(0.0)), pg);
+        }
+        Tensor l = w.mul(pg).sub(h.mul(s(cfg.entropyCoef())));
+        if (cfg.klBeta() > 0) {
+            Tensor x = flat(in.refLogProbs()).sub(logp);
+            Tensor kl = x.exp().sub(x).sub(s(1.0));
+            l = l.add(kl.mul(s(cfg.klBeta())));
+        }
+        return new Tensor[] {c.mul(l).sum(), logp, h, l};
     }
 
     private static Tensor flat(Tensor t) {

@@ -59,6 +59,8 @@ class FusedKernelsCudaTest {
                         2e-5 * maxAbs(want), 2 * storageRtol(dt));
                 assertEquals(cpu.loss(), gpu.loss(), 1e-5 * (1 + Math.abs(cpu.loss())));
                 assertEquals(cpu.clipFraction(), gpu.clipFraction(), 1e-12);
+                assertClose("klPerToken " + dt, AutogradReference.doubles(gpu.klPerToken()),
+                        AutogradReference.doubles(cpu.klPerToken()), 5e-5, 2e-5);
                 TokenStats a = FusedKernels.tokenStats(logits, y, 0.8);
                 TokenStats b = FusedKernels.tokenStats(logits.to(cuda, dt), y.to(cuda, ScalarType.Long), 0.8);
                 assertClose("logp " + dt, AutogradReference.doubles(b.logProbs()), AutogradReference.doubles(a.logProbs()),

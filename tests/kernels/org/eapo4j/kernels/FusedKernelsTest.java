@@ -86,11 +86,16 @@ class FusedKernelsTest {
             double[] c = values(in.coefficients());
             double[] logp = values(got.logProbs()), ent = values(got.entropy()), tl = values(got.tokenLoss());
             double[] refLogp = ref.logp.clone(), refEnt = ref.entropy.clone(), refTl = ref.tokenLoss.clone();
+            // k3 from the float64 log-probs whenever a reference is given (also with klBeta = 0); zeros without one.
+            double[] refKl = ref.kl == null ? new double[c.length] : ref.kl.clone();
             for (int i = 0; i < c.length; i++)
-                if (c[i] == 0) refLogp[i] = refEnt[i] = refTl[i] = 0;  // skipped rows report zeros
+                if (c[i] == 0) refLogp[i] = refEnt[i] = refTl[i] = refKl[i] = 0;  // skipped rows report zeros
             assertClose("logp", logp, refLogp, 5e-5, 2e-5);
             assertClose("entropy", ent, refEnt, 5e-5, 2e-5);
             assertClose("tokenLoss", tl, refTl, 5e-5, 5e-5);
+            assertArrayEquals(TensorChecks.shape(got.logProbs()), TensorChecks.shape(got.klPerToken()), "kl shape");
+            assertEquals(ScalarType.Float, TensorChecks.dtype(got.klPerToken()), "kl dtype");
+            assertClose("klPerToken", values(got.klPerToken()), refKl, 5e-5, 2e-5);
             double[] g = values(got.gradLogits());
             assertClose("dL/dlogits", g, ref.grad, 2e-5 * maxAbs(ref.grad) + 1e-12, storageRtol(dtype));
         }

@@ -47,8 +47,8 @@ class KernelScopeTest {
     }
 
     private static boolean freed(PolicyLossResult r) {
-        return r.tokenLoss().isNull() && r.logProbs().isNull() && r.entropy().isNull() && r.gradLogits().isNull()
-                && r.clippedFlags().isNull();
+        return r.tokenLoss().isNull() && r.logProbs().isNull() && r.entropy().isNull() && r.klPerToken().isNull()
+                && r.gradLogits().isNull() && r.clippedFlags().isNull();
     }
 
     @Test

@@ -89,6 +89,11 @@ class CudaRawKernelsTest {
                 tl, lp, en, tl + 15, grad, 400, 100, 0), "tokenLoss", "flags");
         expectOverlap(() -> CudaRawKernels.policyLoss(A, EapoNative.EAPO_F32, g, y, old, old, adv, w, c, CFG, false,
                 tl, old, en, fl, grad, 400, 100, 0), "logpOut", "oldLogp");
+        long ref = A + 40960, kl = A + 45056;
+        expectOverlap(() -> CudaRawKernels.policyLoss(A, EapoNative.EAPO_F32, g, y, old, ref, adv, w, c, CFG, false,
+                tl, lp, en, ref + 4, fl, grad, 400, 100, 0), "klOut", "refLogp");
+        expectOverlap(() -> CudaRawKernels.policyLoss(A, EapoNative.EAPO_F32, g, y, old, ref, adv, w, c, CFG, false,
+                kl + 12, lp, en, kl, fl, grad, 400, 100, 0), "tokenLoss", "klOut");
         // inputs may share memory (read only); an in-place gradient passes validation and reaches the native layer
         IllegalStateException ok = assertThrows(IllegalStateException.class, () -> CudaRawKernels.policyLoss(A,
                 EapoNative.EAPO_F32, g, y, old, old, adv, adv, c, CFG, false, tl, lp, en, fl, A, 400, 100, 0));
@@ -185,10 +190,11 @@ class CudaRawKernelsTest {
             }
         }
         long[] y = new long[n];
-        float[] old = new float[n], adv = new float[n], w = new float[n], c = new float[n];
+        float[] old = new float[n], ref = new float[n], adv = new float[n], w = new float[n], c = new float[n];
         for (int r = 0; r < n; r++) {
             y[r] = 2 + rnd.nextInt(v - 2);
             old[r] = -9f + 0.5f * (r % 5);
+            ref[r] = old[r] + 0.25f * ((r % 3) - 1);  // k3 is reported with klBeta = 0 (CFG): monitoring only
             adv[r] = (r % 2 == 0) ? 1f : -0.7f;
             w[r] = 1f;
             c[r] = (r % 7 == 3) ? 0f : 1f / n;
@@ -196,7 +202,7 @@ class CudaRawKernelsTest {
         Geometry g = Geometry.contiguous(n, v);
 
         // CPU reference through the same library.
-        float[] cpuLogp = new float[n], cpuEnt = new float[n], cpuTl = new float[n];
+        float[] cpuLogp = new float[n], cpuEnt = new float[n], cpuTl = new float[n], cpuKl = new float[n];
         float[] cpuGrad;
         double cpuLoss;
         try (Pointer zp = dtype == EapoNative.EAPO_F32 ? new FloatPointer(z) : new ShortPointer(zh);
@@ -204,13 +210,14 @@ class CudaRawKernelsTest {
              FloatPointer ap = new FloatPointer(adv); FloatPointer wp = new FloatPointer(w);
              FloatPointer cp = new FloatPointer(c); FloatPointer lp = new FloatPointer(n);
              FloatPointer ep = new FloatPointer(n); FloatPointer tp = new FloatPointer(n);
+             FloatPointer rp = new FloatPointer(ref); FloatPointer kp = new FloatPointer(n);
              BytePointer fp = new BytePointer(n);
              Pointer gp = dtype == EapoNative.EAPO_F32 ? new FloatPointer((long) n * v) : new ShortPointer((long) n * v);
              DoublePointer loss = new DoublePointer(1);
              EapoNative.PolicyLossArgs args = new EapoNative.PolicyLossArgs()) {
             args.logits(zp.address()).dtype(dtype).rows_outer(1).rows_inner(n).stride_outer((long) n * v)
                     .stride_inner(v).vocab(v).targets(yp.address()).old_logp(op.address()).advantages(ap.address())
-                    .weights(wp.address()).coefs(cp.address());
+                    .weights(wp.address()).coefs(cp.address()).ref_logp(rp.address()).kl(kp.address());
             args.temperature(CFG.temperature()).clip_low(CFG.clipLow()).clip_high(CFG.clipHigh())
                     .dual_clip(CFG.dualClip()).kl_beta(0f).entropy_coef(CFG.entropyCoef());
             args.batch_loss(loss.address()).token_loss(tp.address()).logp(lp.address()).entropy(ep.address())
@@ -221,6 +228,7 @@ class CudaRawKernelsTest {
             lp.get(cpuLogp);
             ep.get(cpuEnt);
             tp.get(cpuTl);
+            kp.get(cpuKl);
             cpuGrad = new float[n * v];
             if (dtype == EapoNative.EAPO_F32) {
                 ((FloatPointer) gp).get(cpuGrad);
@@ -238,6 +246,8 @@ class CudaRawKernelsTest {
              CudaMemory.Buffer dc = CudaMemory.Buffer.of(c); CudaMemory.Buffer dlp = CudaMemory.Buffer.allocate(4L * n);
              CudaMemory.Buffer den = CudaMemory.Buffer.allocate(4L * n);
              CudaMemory.Buffer dtl = CudaMemory.Buffer.allocate(4L * n);
+             CudaMemory.Buffer dref = CudaMemory.Buffer.of(ref);
+             CudaMemory.Buffer dkl = CudaMemory.Buffer.allocate(4L * n);
              CudaMemory.Buffer dfl = CudaMemory.Buffer.allocate(n);
              CudaMemory.Buffer dg = CudaMemory.Buffer.allocate((long) n * v * CudaRawKernels.elementSize(dtype))) {
             CudaRawKernels.tokenStats(dz.address(), dtype, g, dy.address(), CFG.temperature(), dlp.address(),
@@ -250,13 +260,17 @@ class CudaRawKernelsTest {
                 assertEquals(cpuLogp[r], lp[r], 1e-4 * (1 + Math.abs(cpuLogp[r])), "logp row " + r);
                 assertEquals(cpuEnt[r], en[r], 1e-4 * (1 + Math.abs(cpuEnt[r])), "entropy row " + r);
             }
-            double loss = CudaRawKernels.policyLoss(dz.address(), dtype, g, dy.address(), dold.address(), 0,
-                    dadv.address(), dw.address(), dc.address(), CFG, true, dtl.address(), dlp.address(),
-                    den.address(), dfl.address(), dg.address(), (long) n * v, v, stream.address());
+            double loss = CudaRawKernels.policyLoss(dz.address(), dtype, g, dy.address(), dold.address(),
+                    dref.address(), dadv.address(), dw.address(), dc.address(), CFG, true, dtl.address(),
+                    dlp.address(), den.address(), dkl.address(), dfl.address(), dg.address(), (long) n * v, v,
+                    stream.address());
             assertEquals(cpuLoss, loss, 1e-5 * (1 + Math.abs(cpuLoss)), "batch loss");
             float[] tl = dtl.downloadFloats(n);
             for (int r = 0; r < n; r++)
                 assertEquals(cpuTl[r], tl[r], 1e-4 * (1 + Math.abs(cpuTl[r])), "token loss row " + r);
+            float[] kl = dkl.downloadFloats(n);
+            for (int r = 0; r < n; r++)
+                assertEquals(cpuKl[r], kl[r], 1e-4 * (1 + Math.abs(cpuKl[r])), "k3 KL row " + r);
             float[] grad = new float[n * v];
             if (dtype == EapoNative.EAPO_F32) {
                 grad = dg.downloadFloats(n * v);

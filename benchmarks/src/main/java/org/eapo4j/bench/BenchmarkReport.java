@@ -140,7 +140,10 @@ public final class BenchmarkReport {
         String loadEnd = loadAverage();
         Duration took = Duration.between(start, Instant.now());
         Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.writeString(out, render(start, took, loadStart, loadEnd), StandardCharsets.UTF_8);
+        // The fused-head section has its own command (FusedLinearHeadReport): keep it as it was.
+        String kept = Files.exists(out) ? FusedLinearHeadReport.section(Files.readString(out, StandardCharsets.UTF_8)) : "";
+        String doc = render(start, took, loadStart, loadEnd);
+        Files.writeString(out, kept.isEmpty() ? doc : FusedLinearHeadReport.splice(doc, kept), StandardCharsets.UTF_8);
         System.out.println("wrote " + out.toAbsolutePath() + " in " + took.toMinutes() + " min");
     }
 

@@ -31,8 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * forward written as plain LibTorch calls ({@link PlainLibTorchDecoder}) on the same parameters in the same run.
  * Models: stories260K, and a random Qwen2-0.5B-shaped model with 2 layers (its 151936 x 896 tied head dominates).
  * The trial set-up checks that both sides produce the same tokens. Run:
- * {@code mvn -q -B -DskipTests test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test
- * -Dexec.args="-cp %classpath org.openjdk.jmh.Main HfGenerateBenchmark"}.
+ * {@code benchmarks/jmh.sh HfGenerateBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -50,20 +50,8 @@ final class TorchComposite {
         try (PointerScope scope = new PointerScope()) {
             Tensor z = logits.detach();  // a leaf on the same storage: no copy
             z.set_requires_grad(true);
-            Tensor zs = z.div(new Scalar(cfg.temperature()));
-            Tensor lsm = zs.log_softmax(1);
-            Tensor logp = lsm.gather(1, targets.unsqueeze(1)).squeeze(1).to(ScalarType.Float);
-            Tensor p = zs.softmax(1);
-            Tensor h = p.mul(lsm).sum(new long[] {1}, false, null).neg().to(ScalarType.Float);
-            Tensor d = logp.sub(in.oldLogProbs()).clamp(new ScalarOptional(new Scalar(-20.0)),
-                    new ScalarOptional(new Scalar(20.0)));
-            Tensor rho = d.exp();
-            Tensor rhoC = rho.clamp(new ScalarOptional(new Scalar(1 - cfg.clipLow())),
-                    new ScalarOptional(new Scalar(1 + cfg.clipHigh())));
-            Tensor negA = in.advantages().neg();
-            Tensor pg = torch.maximum(negA.mul(rho), negA.mul(rhoC));
-            Tensor l = in.weights().mul(pg).sub(h.mul(new Scalar(cfg.entropyCoef())));
-            Tensor total = in.coefficients().mul(l).sum();
+            Tensor[] t = loss(z, targets, in, cfg);
+            Tensor total = t[0], l = t[1];
             total.backward();
             double loss = total.item_double();
             Tensor grad = z.grad().detach();  // grad() is a reference into the leaf: take an owning handle
@@ -72,5 +60,26 @@ final class TorchComposite {
             tokenLoss.retainReference();
             return new LossAndGrad(loss, tokenLoss, grad);
         }
+    }
+
+    /**
+     * The composite loss on [N, V] logits {@code z} anywhere in an autograd graph (the fused-head benchmark puts the
+     * LM head before it): {total (0-dim), per-token loss (fp32)}, both in the graph; the caller runs backward.
+     */
+    static Tensor[] loss(Tensor z, Tensor targets, PolicyLossInputs in, PolicyLossConfig cfg) {
+        Tensor zs = z.div(new Scalar(cfg.temperature()));
+        Tensor lsm = zs.log_softmax(1);
+        Tensor logp = lsm.gather(1, targets.unsqueeze(1)).squeeze(1).to(ScalarType.Float);
+        Tensor p = zs.softmax(1);
+        Tensor h = p.mul(lsm).sum(new long[] {1}, false, null).neg().to(ScalarType.Float);
+        Tensor d = logp.sub(in.oldLogProbs()).clamp(new ScalarOptional(new Scalar(-20.0)),
+                new ScalarOptional(new Scalar(20.0)));
+        Tensor rho = d.exp();
+        Tensor rhoC = rho.clamp(new ScalarOptional(new Scalar(1 - cfg.clipLow())),
+                new ScalarOptional(new Scalar(1 + cfg.clipHigh())));
+        Tensor negA = in.advantages().neg();
+        Tensor pg = torch.maximum(negA.mul(rho), negA.mul(rhoC));
+        Tensor l = in.weights().mul(pg).sub(h.mul(new Scalar(cfg.entropyCoef())));
+        return new Tensor[] {in.coefficients().mul(l).sum(), l};
     }
 }

@@ -79,7 +79,8 @@ public final class FusedKernels {
 
     /**
      * The fused policy loss, forward and backward. dL/dlogits goes to a new tensor, or over the logits when
-     * {@link PolicyLossConfig#gradInPlace()} is set.
+     * {@link PolicyLossConfig#gradInPlace()} is set. With {@code refLogProbs} given, the per-token k3 KL comes back in
+     * {@link PolicyLossResult#klPerToken()} (also when {@code klBeta} is 0; zeros without a reference).
      */
     public static PolicyLossResult policyLoss(Tensor logits, Tensor targets, PolicyLossInputs in, PolicyLossConfig cfg) {
         return policyLoss(logits, targets, in, cfg, null);
@@ -101,8 +102,9 @@ public final class FusedKernels {
                                               Tensor gradBuffer) {
         PolicyLossResult r = computePolicyLoss(logits, targets, in, cfg, gradBuffer);
         if (gradBuffer == null && !cfg.gradInPlace())
-            return KernelScope.adopt(r, r.tokenLoss(), r.logProbs(), r.entropy(), r.clippedFlags(), r.gradLogits());
-        return KernelScope.adopt(r, r.tokenLoss(), r.logProbs(), r.entropy(), r.clippedFlags());
+            return KernelScope.adopt(r, r.tokenLoss(), r.logProbs(), r.entropy(), r.klPerToken(), r.clippedFlags(),
+                    r.gradLogits());
+        return KernelScope.adopt(r, r.tokenLoss(), r.logProbs(), r.entropy(), r.klPerToken(), r.clippedFlags());
     }
 
     private static PolicyLossResult computePolicyLoss(Tensor logits, Tensor targets, PolicyLossInputs in,
@@ -135,7 +137,7 @@ public final class FusedKernels {
                 throw new IllegalArgumentException("gradBuffer rows overlap in memory: it must have distinct rows");
         }
         TensorChecks.requireGradientDisjoint(logits, targets, in, cfg.gradInPlace(), gradBuffer);
-        TensorChecks.requireOutputsFit(layout, 13, cfg.gradInPlace() || gradBuffer != null ? 0 : layout.vocab());
+        TensorChecks.requireOutputsFit(layout, 17, cfg.gradInPlace() || gradBuffer != null ? 0 : layout.vocab());
         TensorChecks.requireTargetsInRange(targets, layout.vocab());
         TensorChecks.requireFinite("oldLogProbs", in.oldLogProbs());
         TensorChecks.requireFinite("advantages", in.advantages());
@@ -153,8 +155,9 @@ public final class FusedKernels {
         Tensor tokenLoss = emptyFloat(lead, logits);
         Tensor logp = emptyFloat(lead, logits);
         Tensor entropy = emptyFloat(lead, logits);
+        Tensor kl = emptyFloat(lead, logits);  // the kernel writes k3, or zeros without a reference
         Tensor flags = HostTensors.emptyLike(lead, ScalarType.Byte, logits);
-        if (layout.rows() == 0) return new PolicyLossResult(0.0, tokenLoss, logp, entropy, grad, flags, 0.0);
+        if (layout.rows() == 0) return new PolicyLossResult(0.0, tokenLoss, logp, entropy, kl, grad, flags, 0.0);
 
         List<Tensor> temps = new ArrayList<>();
         try (EapoNative.PolicyLossArgs args = new EapoNative.PolicyLossArgs();
@@ -174,18 +177,18 @@ public final class FusedKernels {
                     .clip_high((float) cfg.clipHigh()).dual_clip((float) cfg.dualClip()).kl_beta((float) cfg.klBeta())
                     .entropy_coef((float) cfg.entropyCoef());
             args.batch_loss(loss.address()).token_loss(address(tokenLoss)).logp(address(logp))
-                    .entropy(address(entropy)).flags(address(flags)).grad(address(grad))
+                    .entropy(address(entropy)).kl(address(kl)).flags(address(flags)).grad(address(grad))
                     .grad_stride_outer(gradLayout.strideOuter()).grad_stride_inner(gradLayout.strideInner());
             byte[] err = new byte[ERR_LEN];
             int status = dev < 0
                     ? EapoNative.eapo_policy_loss_cpu(args, err, ERR_LEN)
                     : EapoNative.eapo_policy_loss_cuda(args, TorchCudaStreams.current(dev), err, ERR_LEN);
             if (status != EapoNative.EAPO_OK) {
-                new PolicyLossResult(0, tokenLoss, logp, entropy, grad, flags, 0).close();
+                new PolicyLossResult(0, tokenLoss, logp, entropy, kl, grad, flags, 0).close();
                 throw nativeFailure("policyLoss", status, err);
             }
             double clipFraction = clipFraction(flags, c);
-            return new PolicyLossResult(loss.get(), tokenLoss, logp, entropy, grad, flags, clipFraction);
+            return new PolicyLossResult(loss.get(), tokenLoss, logp, entropy, kl, grad, flags, clipFraction);
         } finally {
             for (Tensor t : temps) t.close();
         }

@@ -11,19 +11,25 @@ import org.bytedeco.pytorch.Tensor;
  * calling thread, which closes it when the scope closes; with no scope open the caller owns it and closes it.
  * Closing frees the per-token tensors and a fresh gradient, and releases the handle of a buffer or in-place gradient
  * (the logits and the gradient buffer passed in are never freed). Closing is idempotent.
+ * {@code gradLogits} is null from {@link FusedLinearHead#policyLoss}, which delivers the gradients itself.
  *
  * @param loss         the batch loss L = sum_t c_t * l_t
+ * @param klPerToken   fp32 per token, the k3 KL estimate exp(ref - logp) - (ref - logp) - 1 of SPEC.md from the
+ *                     kernel's own log-prob, whenever {@code refLogProbs} was given (also with {@code klBeta = 0}, so
+ *                     a reference can be monitored without being in the loss); all zeros without a reference, and 0
+ *                     on rows with c_t = 0. Average it over the live tokens for the usual "mean KL" metric.
  * @param clippedFlags uint8 per token, bit 1 = the clipped surrogate was selected, bit 2 = the dual clip was active
  * @param clipFraction share of tokens with c_t != 0 whose surrogate was clipped (bit 1 or 2)
  */
-public record PolicyLossResult(double loss, Tensor tokenLoss, Tensor logProbs, Tensor entropy, Tensor gradLogits,
-                               Tensor clippedFlags, double clipFraction) implements AutoCloseable {
+public record PolicyLossResult(double loss, Tensor tokenLoss, Tensor logProbs, Tensor entropy, Tensor klPerToken,
+                               Tensor gradLogits, Tensor clippedFlags, double clipFraction) implements AutoCloseable {
     @Override
     public void close() {
         tokenLoss.close();
         logProbs.close();
         entropy.close();
-        gradLogits.close();
+        klPerToken.close();
+        if (gradLogits != null) gradLogits.close();
         clippedFlags.close();
     }
 }

@@ -110,6 +110,8 @@ public final class EapoNative {
         public native PolicyLossArgs logp(@Cast("float*") long v);
         public native @Cast("float*") long entropy();
         public native PolicyLossArgs entropy(@Cast("float*") long v);
+        public native @Cast("float*") long kl();
+        public native PolicyLossArgs kl(@Cast("float*") long v);
         public native @Cast("uint8_t*") long flags();
         public native PolicyLossArgs flags(@Cast("uint8_t*") long v);
         public native @Cast("void*") long grad();

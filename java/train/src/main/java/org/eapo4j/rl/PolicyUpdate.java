@@ -103,16 +103,8 @@ public final class PolicyUpdate {
             double kl = 0, ent;
             try (PolicyLossResult res = FusedKernels.policyLoss(logits, y, in, cfg.loss())) {
                 logits.backward(res.gradLogits(), new BoolOptional(), false, new TensorArrayRefOptional());
-                float[] lp = HostTensors.toFloats(res.logProbs());
                 ent = sub.maskedMean(HostTensors.toFloats(res.entropy()));
-                if (ref != null) {
-                    float[] k3 = new float[lp.length];
-                    for (int i = 0; i < lp.length; i++) {
-                        double x = ref[i] - lp[i];
-                        k3[i] = (float) (Math.exp(x) - x - 1);
-                    }
-                    kl = sub.maskedMean(k3);
-                }
+                if (ref != null) kl = sub.maskedMean(HostTensors.toFloats(res.klPerToken()));   // the kernel's k3
                 double gradNorm = opt.clipGradNorm(cfg.maxGradNorm());
                 opt.step(cfg.lr());
                 return new Minibatch(res.loss(), res.clipFraction(), kl, ent, gradNorm, sub.maskedMean(old));

@@ -114,20 +114,36 @@ public final class CudaRawKernels {
     }
 
     /**
+     * As {@link #policyLoss(long, int, Geometry, long, long, long, long, long, long, LossConfig, boolean, long, long,
+     * long, long, long, long, long, long, long)} without the per-token KL output.
+     */
+    public static double policyLoss(long logits, int dtype, Geometry geometry, long targets, long oldLogp,
+                                    long refLogp, long advantages, long weights, long coefs, LossConfig config,
+                                    boolean computeLoss, long tokenLoss, long logpOut, long entropyOut, long flags,
+                                    long grad, long gradStrideOuter, long gradStrideInner, long stream) {
+        return policyLoss(logits, dtype, geometry, targets, oldLogp, refLogp, advantages, weights, coefs, config,
+                computeLoss, tokenLoss, logpOut, entropyOut, 0L, flags, grad, gradStrideOuter, gradStrideInner,
+                stream);
+    }
+
+    /**
      * Policy loss forward + backward in one launch (SPEC.md "Policy loss").
      *
      * @param refLogp      device address of [N] fp32 reference log-probs, or 0 (no KL term)
      * @param computeLoss  when true, the batch loss sum_t c_t l_t is reduced on the device, the stream is
      *                     synchronised and the loss returned; when false the call stays asynchronous and returns NaN
      * @param tokenLoss    [N] fp32 or 0; likewise {@code logpOut}, {@code entropyOut}; {@code flags} [N] uint8 or 0
+     * @param klOut        [N] fp32 or 0: the per-token k3 KL exp(ref - logp) - (ref - logp) - 1, written whenever
+     *                     {@code refLogp} is given (also with klBeta = 0, when it is not in the loss); zeros when
+     *                     {@code refLogp} is 0, and 0 on rows with coef 0
      * @param grad         device address of dL/dlogits in the logits dtype, or 0 for forward only; may equal
      *                     {@code logits} with the same geometry for an in-place gradient
      * @return the batch loss, or NaN when {@code computeLoss} is false
      */
     public static double policyLoss(long logits, int dtype, Geometry geometry, long targets, long oldLogp,
                                     long refLogp, long advantages, long weights, long coefs, LossConfig config,
-                                    boolean computeLoss, long tokenLoss, long logpOut, long entropyOut, long flags,
-                                    long grad, long gradStrideOuter, long gradStrideInner, long stream) {
+                                    boolean computeLoss, long tokenLoss, long logpOut, long entropyOut, long klOut,
+                                    long flags, long grad, long gradStrideOuter, long gradStrideInner, long stream) {
         requireGeometry(geometry);
         int esize = elementSize(dtype);
         requireAddress("logits", logits, esize);
@@ -141,6 +157,7 @@ public final class CudaRawKernels {
         requireOptional("tokenLoss", tokenLoss, 4);
         requireOptional("logpOut", logpOut, 4);
         requireOptional("entropyOut", entropyOut, 4);
+        requireOptional("klOut", klOut, 4);
         requireOptional("flags", flags, 1);
         if (grad != 0) {
             requireOptional("grad", grad, esize);
@@ -156,7 +173,7 @@ public final class CudaRawKernels {
                 throw new IllegalArgumentException("an in-place gradient (grad == logits) needs the logits strides");
         }
         requireDisjointBuffers(logits, esize, geometry, targets, oldLogp, refLogp, advantages, weights, coefs, tokenLoss,
-                logpOut, entropyOut, flags, grad, gradStrideOuter, gradStrideInner);
+                logpOut, entropyOut, klOut, flags, grad, gradStrideOuter, gradStrideInner);
         try (EapoNative.PolicyLossArgs args = new EapoNative.PolicyLossArgs();
              DoublePointer loss = new DoublePointer(1)) {
             args.logits(logits).dtype(dtype).rows_outer(geometry.rowsOuter()).rows_inner(geometry.rowsInner())
@@ -166,7 +183,7 @@ public final class CudaRawKernels {
             args.temperature(config.temperature()).clip_low(config.clipLow()).clip_high(config.clipHigh())
                     .dual_clip(config.dualClip()).kl_beta(config.klBeta()).entropy_coef(config.entropyCoef());
             args.batch_loss(computeLoss ? loss.address() : 0).token_loss(tokenLoss).logp(logpOut)
-                    .entropy(entropyOut).flags(flags).grad(grad).grad_stride_outer(gradStrideOuter)
+                    .entropy(entropyOut).kl(klOut).flags(flags).grad(grad).grad_stride_outer(gradStrideOuter)
                     .grad_stride_inner(gradStrideInner);
             loss.put(Double.NaN);
             byte[] err = new byte[512];
@@ -189,7 +206,7 @@ public final class CudaRawKernels {
     /** No output overlaps an input or another output; the in-place gradient (grad == logits) is compared with the rest. */
     private static void requireDisjointBuffers(long logits, int esize, Geometry g, long targets, long oldLogp,
                                                long refLogp, long advantages, long weights, long coefs, long tokenLoss,
-                                               long logpOut, long entropyOut, long flags, long grad,
+                                               long logpOut, long entropyOut, long klOut, long flags, long grad,
                                                long gradStrideOuter, long gradStrideInner) {
         long n = g.rows();
         long perToken = DeviceRanges.bytes("per-token buffers", n, 4);
@@ -199,7 +216,8 @@ public final class CudaRawKernels {
                 .input("advantages", advantages, perToken).input("weights", weights, perToken)
                 .input("coefs", coefs, perToken)
                 .output("tokenLoss", tokenLoss, perToken).output("logpOut", logpOut, perToken)
-                .output("entropyOut", entropyOut, perToken).output("flags", flags, n)
+                .output("entropyOut", entropyOut, perToken).output("klOut", klOut, perToken)
+                .output("flags", flags, n)
                 .output("grad", grad, DeviceRanges.bytes("grad", g, gradStrideOuter, gradStrideInner, esize));
         // In place (grad == logits, same strides, checked above) the grad range is the logits range: the one allowed
         // overlap, so the logits are then left out of the inputs; grad is still checked against everything else.
