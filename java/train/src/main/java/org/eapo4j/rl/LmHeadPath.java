@@ -86,7 +86,8 @@ public enum LmHeadPath {
 
     /** The result's tensors outlive the enclosing scope. */
     private static PolicyLossResult keep(PolicyLossResult r) {
-        for (Tensor t : new Tensor[] {r.tokenLoss(), r.logProbs(), r.entropy(), r.gradLogits(), r.clippedFlags()})
+        for (Tensor t : new Tensor[] {r.tokenLoss(), r.logProbs(), r.entropy(), r.klPerToken(), r.gradLogits(),
+                r.clippedFlags()})
             if (t != null) t.retainReference();
         return r;
     }
