@@ -29,8 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
  * aggregation with masked truncated completions over two epochs.
  */
 class DataParallelTest {
-    /** Parameters: absolute, relative to the tensor's largest magnitude (fp32 sums in another order, then AdamW). */
-    static final double PARAM_TOL = 1e-4;
+    /**
+     * Parameters: relative to each tensor's largest magnitude (fp32 sums in another order, then AdamW); observed at
+     * most 5.4e-6 on this machine.
+     */
+    static final double PARAM_TOL = 2e-5;
     /** Metrics: relative (absolute below 1). */
     static final double METRIC_TOL = 1e-4;
     private static final Set<String> TIMINGS = Set.of("step_time_s", "gen_time_s", "reward_time_s",
@@ -79,15 +82,23 @@ class DataParallelTest {
                 float[] a = p1.get(k), b = p20.get(k), c = p21.get(k);
                 double scale = 1e-3;
                 for (float x : a) scale = Math.max(scale, Math.abs(x));
+                boolean keyBias = k.endsWith(".qkv.bias");
+                int d = a.length / 3;
                 for (int i = 0; i < a.length; i++) {
                     // the ranks apply the same update to the same all-reduced gradient: bit for bit equal
                     assertEquals(b[i], c[i], 0, run + ": rank 0 vs rank 1, " + k + "[" + i + "]");
+                    if (keyBias && i >= d && i < 2 * d) {
+                        // the key bias's true gradient is 0 (softmax is shift invariant): AdamW moves it by the sign
+                        // of float noise, at most lr per step
+                        assertEquals(a[i], b[i], lrSum(configs().get(run)), run + ": " + k + "[" + i + "] (key bias)");
+                        continue;
+                    }
                     worst = Math.max(worst, Math.abs(a[i] - b[i]) / scale);
                     assertEquals(a[i], b[i], PARAM_TOL * scale, run + ": 1 vs 2 ranks, " + k + "[" + i + "]");
                 }
             }
             System.out.printf("run %s: largest parameter difference 1 vs 2 ranks %.3g (relative to the tensor's "
-                    + "largest magnitude)%n", run, worst);
+                    + "largest magnitude, key bias aside)%n", run, worst);
             assertFalse(Files.exists(dir.resolve(run + "-world2").resolve(RunFolder.METRICS + ".rank1")));
             List<Map<String, Object>> m1 = MetricsLog.read(dir.resolve(run + "-world1").resolve(RunFolder.METRICS));
             List<Map<String, Object>> m2 = MetricsLog.read(dir.resolve(run + "-world2").resolve(RunFolder.METRICS));
@@ -97,6 +108,11 @@ class DataParallelTest {
                     && MetricsLog.num(r, "allreduce_time_s") > 0), "a 2-rank step spends time in all-reduce");
         }
         assertTrue(one.contains("[rank 0]") && !one.contains("[rank 1]"), one);
+    }
+
+    /** The largest total AdamW step of any element: the warm-up's and the RL learning rates, summed. */
+    private static double lrSum(RlConfig c) {
+        return c.sftWarmupSteps * c.sftWarmupLr + c.steps * c.learningRate * c.numIterations * c.minibatches;
     }
 
     private static void assertSameLine(String where, Map<String, Object> a, Map<String, Object> b) {
