@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.eapo4j.dist.DistEnv;
-import org.eapo4j.train.CheckpointCodec;
+import org.eapo4j.train.Trainer;
 import org.eapo4j.train.MetricsLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +45,7 @@ class NprocCliTest {
         assertEquals(2, rl);
         assertTrue(r.out().contains("[rank 0] output folder: ") && r.out().contains("(2 processes)"), r.out());
         assertFalse(r.out().contains("[rank 1] output folder"), "only rank 0 prints its progress:\n" + r.out());
-        CheckpointCodec.read(out.resolve("checkpoint.bin"));
+        Trainer.load(out.resolve("checkpoint.bin")).close();
     }
 
     @Test
@@ -53,7 +53,7 @@ class NprocCliTest {
         String[][] cases = {
             {"--nproc", "0"}, {"--nproc", "2", "--lr", "-1"}, {"--nproc", "3", "--prompts", "2"},
         };
-        String[] says = {"--nproc (nproc): must be in 1..256", "--lr (learning_rate)", "3 processes need at least 3"};
+        String[] says = {"--nproc: must be in 1..256", "--lr (learning_rate)", "3 processes need at least 3"};
         for (int i = 0; i < cases.length; i++) {
             List<String> args = new ArrayList<>(List.of(cases[i]));
             args.addAll(List.of("--out", tmp.resolve("never" + i).toString()));
@@ -124,7 +124,8 @@ class NprocCliTest {
                 w.onExit().get(10, TimeUnit.SECONDS);
                 assertFalse(w.isAlive(), "worker " + w.pid() + " outlived the launcher");
             }
-            CheckpointCodec.read(out.resolve("checkpoint.bin"));   // the last checkpoint stays valid
+            Trainer.load(out.resolve("checkpoint.bin")).close();   // the last checkpoint stays valid
+            System.out.printf("%s worker: the launcher exited %.1f s after the fault%n", hang ? "hung" : "killed", s);
             synchronized (text) {
                 return new Failure(launcher.exitValue(), text + "(launcher exited " + String.format("%.1f", s)
                         + " s after the fault)\n");
