@@ -263,8 +263,9 @@ public final class Trainer implements AutoCloseable {
         if (reference != null) more.addAll(reference.namedParameters().values());
         try {
             dp.join(DistState.of(cfg, tok, train.size(), heldout.size(), warmupStep, warmupDone, rlStep), trained, more);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException e) {   // e.g. the ranks disagree: leave nothing behind, as any failed factory
             close();
+            if (dp.isMaster()) folder.discardIfCreated();
             throw e;
         }
     }
