@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.eapo4j.data.DataFormatException;
+import org.eapo4j.dist.DistException;
 import org.eapo4j.train.CheckpointException;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.ResumePolicy;
@@ -43,6 +44,9 @@ final class CliErrors {
             msg = flagged(c, flags);
         } else if (ex instanceof DataFormatException || ex instanceof CheckpointException) {
             rc = BAD_INPUT;
+            msg = ex.getMessage();
+        } else if (ex instanceof DistException) {   // a rank died, hung or disagreed: the message names it
+            rc = FAILED;
             msg = ex.getMessage();
         } else if (ex instanceof TrainingDivergedException) {
             rc = FAILED;
