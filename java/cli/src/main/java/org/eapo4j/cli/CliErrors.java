@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.eapo4j.data.DataFormatException;
+import org.eapo4j.dist.DistException;
 import org.eapo4j.train.CheckpointException;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.ResumePolicy;
@@ -45,6 +46,9 @@ final class CliErrors {
             rc = BAD_INPUT;
             msg = ex.getMessage();
         } else if (ex instanceof org.eapo4j.reward.RewardException) {
+            rc = FAILED;
+            msg = ex.getMessage();
+        } else if (ex instanceof DistException) {   // a rank died, hung or disagreed: the message names it
             rc = FAILED;
             msg = ex.getMessage();
         } else if (ex instanceof TrainingDivergedException) {

@@ -25,6 +25,7 @@ public final class Main implements Runnable {
 
     /** Runs one command line and returns its exit code (the launcher exits with it). */
     public static int execute(String... args) {
+        TrainLauncher.rawArgs = args.clone();   // train --nproc hands them to its workers
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         boolean debug = rest.remove("--debug");
         while (rest.remove("--debug")) {

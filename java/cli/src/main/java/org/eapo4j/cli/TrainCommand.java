@@ -1,9 +1,11 @@
 package org.eapo4j.cli;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.eapo4j.dist.DistContext;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlConfig;
 import org.eapo4j.train.RunFolder;
@@ -29,6 +31,9 @@ public final class TrainCommand implements Callable<Integer> {
             + "instead of the built-in model; the fine-tuned model is saved under <out>/hf-model") Path model;
     @Option(names = "--task", description = "with --model: the embedded task, stories (default) or medqa")
     String task;
+    @Option(names = "--nproc", description = "data-parallel worker processes on this machine (default 1); each rolls "
+            + "out its share of the prompt groups, gradients are all-reduced (see docs/TRAINING.md, Several processes)")
+    Integer nproc;
 
     @Override
     public Integer call() {
@@ -39,6 +44,9 @@ public final class TrainCommand implements Callable<Integer> {
             if (initFrom != null)
                 throw new ConfigException("init_from", "--init-from is a built-in-model checkpoint; with --model the "
                         + "run starts from the model folder");
+            if (nproc != null && nproc > 1)
+                throw new ConfigException("nproc", "--nproc runs the built-in-model trainer on several processes; a "
+                        + "--model run (RlTrainer) uses one process so far");
             ModelTraining.run(model, task == null ? "stories" : task, opts, resume != null ? resume : out,
                     !noProgress && System.console() != null, System.out);
             return 0;
@@ -48,6 +56,22 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume != null && initFrom != null)
             throw new ConfigException("init_from", "--resume continues a run; --init-from starts a new one: give one of them");
         Path existing = resume != null ? resume : out != null && new RunFolder(out).hasCheckpoint() ? out : null;
+        if (nproc != null) {
+            RlConfig cfg = existing == null ? opts.build() : null;   // bad flags fail here, before any worker starts
+            TrainLauncher.check(nproc, cfg);
+            if (nproc > 1) {
+                Path dir = existing != null || out != null ? null
+                        : RunLoop.defaultOut(cfg.weighting.replace(':', '_').replace(',', '_'));   // one for all ranks
+                return TrainLauncher.launch(nproc, dir);
+            }
+        }
+        try (DistContext dist = TrainLauncher.openContext()) {
+            return run(existing, dist, TrainLauncher.consoleOf(dist));
+        }
+    }
+
+    /** The run as this process's rank of {@code dist} (one process: the whole run); {@code con} its console. */
+    private int run(Path existing, DistContext dist, PrintStream con) {
         Trainer t;
         if (existing != null) {
             if (!new RunFolder(existing).hasCheckpoint())
@@ -55,12 +79,12 @@ public final class TrainCommand implements Callable<Integer> {
             if (initFrom != null)
                 throw new ConfigException("init_from", "--out " + existing + " holds a run already; --init-from starts a "
                         + "new one: give another --out");
-            t = Trainer.resume(existing, opts::applyOver);
-            System.out.println("resuming " + existing + " at RL step " + t.currentStep());
-            t.resumeChanges().forEach(c -> System.out.println("  changed on resume: "
+            t = Trainer.resume(existing, opts::applyOver, dist);
+            con.println("resuming " + existing + " at RL step " + t.currentStep());
+            t.resumeChanges().forEach(c -> con.println("  changed on resume: "
                     + TrainOptions.FLAGS.getOrDefault(c.field(), c.field()) + " " + c.from() + " -> " + c.to()));
             if (t.finished()) {
-                System.out.printf("run %s is already finished (%d of %d RL steps); raise --steps to continue it%n",
+                con.printf("run %s is already finished (%d of %d RL steps); raise --steps to continue it%n",
                         existing, t.currentStep(), t.config().steps);
                 t.close();
                 return 0;
@@ -68,14 +92,16 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             RlConfig cfg = opts.build();
             Path dir = out != null ? out : RunLoop.defaultOut(cfg.weighting.replace(':', '_').replace(',', '_'));
-            t = initFrom != null ? Trainer.fromWarmup(cfg, dir, initFrom) : Trainer.open(cfg, dir);
+            t = initFrom != null ? Trainer.fromWarmup(cfg, dir, initFrom, dist) : Trainer.open(cfg, dir, dist);
         }
-        t.warnings().forEach(w -> System.err.println("eapo4j: warning: " + w));
-        System.out.println("output folder: " + t.outDir().toAbsolutePath());
+        if (dist.isMaster()) t.warnings().forEach(w -> System.err.println("eapo4j: warning: " + w));
+        con.println("output folder: " + t.outDir().toAbsolutePath()
+                + (dist.isDistributed() ? " (" + dist.worldSize() + " processes)" : ""));
         long t0 = System.nanoTime();
         try (t) {
-            Map<String, Object> s = new RunLoop(t, !noProgress && System.console() != null ? TerminalProgress.FACTORY
-                    : null, System.out, 10).run();
+            Map<String, Object> s = new RunLoop(t, !noProgress && System.console() != null && dist.isMaster()
+                    ? TerminalProgress.FACTORY : null, con, 10).run();
+            if (!dist.isMaster()) return 0;
             System.out.printf("done in %.0f s: metrics %s, plots *.png, checkpoint %s%n",
                     (System.nanoTime() - t0) / 1e9, t.metricsPath(), t.checkpointPath());
             printSummary(s);

@@ -35,6 +35,7 @@ public final class TrainOptions {
             {"eval_samples", "--eval-samples"}, {"train_eval_questions", "--train-eval-questions"},
             {"save_steps", "--checkpoint-every"}, {"d_model", "--d-model"}, {"layers", "--layers"},
             {"heads", "--heads"}, {"d_ff", "--d-ff"}, {"max_len", "--max-len"}, {"threads", "--threads"},
+            {"nproc", "--nproc"},
         };
         for (String[] p : pairs) FLAGS.put(p[0], p[1]);
     }

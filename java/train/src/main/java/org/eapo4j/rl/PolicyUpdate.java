@@ -40,28 +40,60 @@ public final class PolicyUpdate {
 
     private PolicyUpdate() {}
 
+    /** As {@link #run(CausalLM, AdamW, SequenceBatch, float[], float[], double[], double[], UpdateConfig,
+     * SplittableRandom, Collectives)} for one process. */
+    public static Stats run(CausalLM model, AdamW opt, SequenceBatch batch, float[] oldLogp, float[] refLogp,
+                            double[] advantages, double[] weights, UpdateConfig cfg, SplittableRandom rng) {
+        return run(model, opt, batch, oldLogp, refLogp, advantages, weights, cfg, rng, Collectives.NONE);
+    }
+
     /**
+     * The update of this rank's rows of the step's global batch (the ranks' rows in rank order; {@code batch} alone
+     * for {@link Collectives#NONE}). Every rank draws the same permutation of the GLOBAL rows from {@code rng}, so
+     * minibatch k holds the same rows whatever the number of ranks; each rank computes its rows of it (possibly
+     * none) with coefficients over the minibatch's global row and token counts, the gradients are summed over the
+     * ranks before the norm is clipped, and every statistic is a global one.
+     *
      * @param oldLogp    [rows * tr] log-probs of the rollout policy (from its token-statistics pass)
      * @param refLogp    [rows * tr] log-probs of the reference policy, or null
      * @param advantages per row
      * @param weights    per row (lambda_pos / lambda_neg / 0)
      */
     public static Stats run(CausalLM model, AdamW opt, SequenceBatch batch, float[] oldLogp, float[] refLogp,
-                            double[] advantages, double[] weights, UpdateConfig cfg, SplittableRandom rng) {
+                            double[] advantages, double[] weights, UpdateConfig cfg, SplittableRandom rng,
+                            Collectives comm) {
         if (oldLogp == null) throw new IllegalArgumentException("oldLogp is null");
+        if (comm == null) throw new IllegalArgumentException("comm is null");
+        // every rank's row token counts (and its tr): minibatch counts and L_max without further communication
+        double[] mine = new double[batch.rows + 1];
+        mine[0] = batch.tr;
+        for (int i = 0; i < batch.rows; i++) mine[i + 1] = rowTokens(batch, i);
+        double[][] all = comm.gather(mine);
+        int offset = 0, globalRows = 0, globalTr = 1;
+        for (int r = 0; r < all.length; r++) {
+            if (r < comm.rank()) offset += all[r].length - 1;
+            globalRows += all[r].length - 1;
+            globalTr = Math.max(globalTr, (int) all[r][0]);
+        }
+        double[] tokens = new double[globalRows];
+        for (int r = 0, k = 0; r < all.length; r++)
+            for (int i = 1; i < all[r].length; i++) tokens[k++] = all[r][i];
+        long lMax = Math.max(cfg.maxLength(), globalTr);
         double loss = 0, clip = 0, kl = 0, ent = 0, gn = 0;
         int steps = 0;
         float[] adv = batch.broadcast(advantages), w = batch.broadcast(weights);
         for (int e = 0; e < cfg.epochs(); e++) {
-            int[] perm = permutation(batch.rows, rng);
-            int mbs = Math.min(cfg.minibatches(), batch.rows);
+            int[] perm = permutation(globalRows, rng);
+            int mbs = Math.min(cfg.minibatches(), globalRows);
             for (int mb = 0; mb < mbs; mb++) {
-                int from = mb * batch.rows / mbs, to = (mb + 1) * batch.rows / mbs;
-                int[] rows = Arrays.copyOfRange(perm, from, to);
+                int from = mb * globalRows / mbs, to = (mb + 1) * globalRows / mbs;
+                int[] rows = localRows(perm, from, to, offset, batch.rows);
+                double mbTokens = 0;
+                for (int k = from; k < to; k++) mbTokens += tokens[perm[k]];
                 SequenceBatch sub = batch.subset(rows);
                 Minibatch r = step(model, opt, sub, gather(oldLogp, rows, batch.tr),
                         refLogp == null ? null : gather(refLogp, rows, batch.tr), gather(adv, rows, batch.tr),
-                        gather(w, rows, batch.tr), cfg);
+                        gather(w, rows, batch.tr), cfg, comm, new Counts(to - from, mbTokens, lMax));
                 loss += r.loss();
                 clip += r.clipFraction();
                 kl += r.kl();
@@ -73,43 +105,96 @@ public final class PolicyUpdate {
         return new Stats(loss / steps, clip / steps, kl / steps, ent / steps, gn / steps, steps);
     }
 
+    /** Global counts of one minibatch: rows, mask tokens and L_max. */
+    private record Counts(int rows, double tokens, long lMax) {}
+
+    /** The local indices of the global rows perm[from..to) that lie in [offset, offset + n), in perm order. */
+    private static int[] localRows(int[] perm, int from, int to, int offset, int n) {
+        int c = 0;
+        for (int k = from; k < to; k++) if (perm[k] >= offset && perm[k] < offset + n) c++;
+        int[] out = new int[c];
+        c = 0;
+        for (int k = from; k < to; k++) if (perm[k] >= offset && perm[k] < offset + n) out[c++] = perm[k] - offset;
+        return out;
+    }
+
+    private static double rowTokens(SequenceBatch b, int row) {
+        double s = 0;
+        for (int j = 0; j < b.tr; j++) s += b.mask[row * b.tr + j];
+        return s;
+    }
+
     /** One teacher-forcing step on {@code batch} (prompts + reference answers) at learning rate {@code lr}. */
     public static SupervisedStats supervised(CausalLM model, AdamW opt, SequenceBatch batch, double lr,
                                              double maxGradNorm) {
+        return supervised(model, opt, batch, lr, maxGradNorm, Collectives.NONE);
+    }
+
+    /**
+     * As {@link #supervised(CausalLM, AdamW, SequenceBatch, double, double)} where {@code batch} is this rank's rows
+     * of a batch spread over ranks: the token-mean runs over every rank's tokens and the gradients are summed.
+     */
+    public static SupervisedStats supervised(CausalLM model, AdamW opt, SequenceBatch batch, double lr,
+                                             double maxGradNorm, Collectives comm) {
         UpdateConfig cfg = new UpdateConfig(PolicyLossConfig.DEFAULT, LossAggregation.TOKEN_MEAN, 1, 1, lr,
                 maxGradNorm, batch.tr);
+        double[] g = comm.sum(new double[] {batch.rows, batch.maskSum()});
         float[] ones = new float[batch.rows * batch.tr];
         Arrays.fill(ones, 1f);
-        Minibatch r = step(model, opt, batch, null, null, ones, ones, cfg);
+        Minibatch r = step(model, opt, batch, null, null, ones, ones, cfg, comm,
+                new Counts((int) g[0], g[1], batch.tr));
         return new SupervisedStats(-r.meanOldLogp(), r.gradNorm());
     }
 
-    /** One minibatch; {@code old == null} means on-policy: old = the current log-probs (ratio 1). */
+    /**
+     * One minibatch step; {@code old == null} means on-policy: old = the current log-probs (ratio 1). A rank with no
+     * rows of the minibatch still joins the gradient sum (with zeros) and the statistics.
+     */
     private static Minibatch step(CausalLM model, AdamW opt, SequenceBatch sub, float[] old, float[] ref,
-                                  float[] adv, float[] w, UpdateConfig cfg) {
+                                  float[] adv, float[] w, UpdateConfig cfg, Collectives comm, Counts counts) {
         try (PointerScope scope = new PointerScope()) {
             opt.zeroGrad();
-            Tensor logits = sub.responseLogits(model);
-            Tensor y = sub.targetTensor();
-            if (old == null) {
-                try (Tensor detached = logits.detach();
-                     TokenStats st = FusedKernels.tokenStats(detached, y, cfg.loss().temperature())) {
-                    old = HostTensors.toFloats(st.logProbs());
+            // local sums: loss, clipped tokens, tokens with c != 0, sum m*H, sum m*k3, sum m*old, sum m
+            double[] s = new double[7];
+            if (sub.rows > 0) {
+                Tensor logits = sub.responseLogits(model);
+                Tensor y = sub.targetTensor();
+                if (old == null) {
+                    try (Tensor detached = logits.detach();
+                         TokenStats st = FusedKernels.tokenStats(detached, y, cfg.loss().temperature())) {
+                        old = HostTensors.toFloats(st.logProbs());
+                    }
+                }
+                float[] c = GlobalCoefficients.of(cfg.aggregation(), sub.mask, sub.rows, sub.tr, counts.lMax(),
+                        counts.rows(), counts.tokens());
+                PolicyLossInputs in = new PolicyLossInputs(sub.perToken(old), ref == null ? null : sub.perToken(ref),
+                        sub.perToken(adv), sub.perToken(w), sub.perToken(c));
+                try (PolicyLossResult res = FusedKernels.policyLoss(logits, y, in, cfg.loss())) {
+                    logits.backward(res.gradLogits(), new BoolOptional(), false, new TensorArrayRefOptional());
+                    int nonzero = 0;
+                    for (float x : c) if (x != 0f) nonzero++;
+                    s[0] = res.loss();
+                    s[1] = Math.round(res.clipFraction() * nonzero);
+                    s[2] = nonzero;
+                    double[] h = sub.maskedSums(HostTensors.toFloats(res.entropy()));
+                    s[3] = h[0];
+                    s[6] = h[1];
+                    if (ref != null) s[4] = sub.maskedSums(HostTensors.toFloats(res.klPerToken()))[0];   // the kernel's k3
+                    s[5] = sub.maskedSums(old)[0];
                 }
             }
-            float[] c = cfg.aggregation().coefficients(sub.mask, sub.rows, sub.tr, Math.max(cfg.maxLength(), sub.tr));
-            PolicyLossInputs in = new PolicyLossInputs(sub.perToken(old), ref == null ? null : sub.perToken(ref),
-                    sub.perToken(adv), sub.perToken(w), sub.perToken(c));
-            double kl = 0, ent;
-            try (PolicyLossResult res = FusedKernels.policyLoss(logits, y, in, cfg.loss())) {
-                logits.backward(res.gradLogits(), new BoolOptional(), false, new TensorArrayRefOptional());
-                ent = sub.maskedMean(HostTensors.toFloats(res.entropy()));
-                if (ref != null) kl = sub.maskedMean(HostTensors.toFloats(res.klPerToken()));   // the kernel's k3
-                double gradNorm = opt.clipGradNorm(cfg.maxGradNorm());
-                opt.step(cfg.lr());
-                return new Minibatch(res.loss(), res.clipFraction(), kl, ent, gradNorm, sub.maskedMean(old));
-            }
+            comm.sumGradients();
+            double[] g = comm.sum(s);
+            double gradNorm = opt.clipGradNorm(cfg.maxGradNorm());   // of the summed, i.e. global, gradient
+            opt.step(cfg.lr());
+            return new Minibatch(g[0], g[2] == 0 ? 0 : g[1] / g[2], ratio(g[4], g[6]), ratio(g[3], g[6]), gradNorm,
+                    ratio(g[5], g[6]));
         }
+    }
+
+    /** s / n, 0 for no tokens (as {@link SequenceBatch#maskedMean}). */
+    private static double ratio(double s, double n) {
+        return n == 0 ? 0 : s / n;
     }
 
     /** A uniform random permutation of 0..n-1 (Fisher-Yates), drawn from rng. */

@@ -150,12 +150,21 @@ public final class SequenceBatch {
 
     /** Mask-weighted mean of a per-token array. */
     public double maskedMean(float[] perToken) {
+        double[] s = maskedSums(perToken);
+        return s[1] == 0 ? 0 : s[0] / s[1];
+    }
+
+    /**
+     * {sum(mask * perToken), sum(mask)}: the parts of {@link #maskedMean} that add up over data-parallel ranks (the
+     * global mean is the ratio of the summed parts).
+     */
+    public double[] maskedSums(float[] perToken) {
         double s = 0, n = 0;
         for (int i = 0; i < mask.length; i++) {
             s += mask[i] * perToken[i];
             n += mask[i];
         }
-        return n == 0 ? 0 : s / n;
+        return new double[] {s, n};
     }
 
     /** As {@link #tokenStats(TransformerLM, double)} through the {@link CausalLM} interface. */

@@ -387,7 +387,7 @@ public final class RlTrainer implements AutoCloseable {
         for (int[] resp : rb.generation().responses()) len += resp.length;
         double h0 = schedule instanceof EapoWeighting e ? e.h0() : Double.NaN;
         Map<String, Object> m = StepMetrics.rl(step, sc, len / rb.size(), ht, h0, w, st,
-                new StepMetrics.Times(t0, tGen, tScore, tOld, tUpdate));
+                new StepMetrics.Times(t0, tGen, tScore, tOld, tUpdate, 0));   // one process: no collectives
         log.write(m);
         return m;
     }

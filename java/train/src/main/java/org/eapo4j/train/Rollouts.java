@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import org.eapo4j.dist.GroupShard;
 import org.eapo4j.model.Generation;
 import org.eapo4j.model.Sampler;
 import org.eapo4j.model.SamplingConfig;
@@ -11,8 +12,9 @@ import org.eapo4j.rl.PolicyUpdate;
 
 /**
  * Rollout of an RL step: draws the step's prompts from the pool (a permutation seeded by (seed, step)) and samples
- * G completions of each through the {@link CompletionGenerator} seam, with a generator stream seeded by
- * (seed, step), so a step's rollouts are a function of the policy, the seed and the step only.
+ * G completions of each through the {@link CompletionGenerator} seam, one call per prompt group with a stream seeded
+ * by (seed, step, group), so a step's rollouts are a function of the policy, the seed and the step only, and a
+ * data-parallel rank can roll out its own groups ({@link #sample(int, GroupShard)}) of the same global batch.
  *
  * @param <R> the data record type
  */
@@ -46,21 +48,49 @@ public final class Rollouts<R> {
         this.seed = seed;
     }
 
-    /** The prompts of RL step {@code step} (1-based) and their G completions each. */
+    /** The prompts of RL step {@code step} (1-based) and their G completions each: every group of the step. */
     public RolloutBatch<R> sample(int step) {
+        return sample(step, GroupShard.contiguous(promptsPerStep, 1, 0));
+    }
+
+    /** Prompt groups of one step (the configured prompts per step, capped by the pool). */
+    public int groupsPerStep() {
+        return promptsPerStep;
+    }
+
+    /**
+     * The groups of RL step {@code step} that {@code shard} owns, in ascending group order. Group g is the prompt at
+     * position g of the step's permutation of the pool and samples its G completions in one generator call with
+     * its own stream {@link GroupShard#forGroup(long, long, long, int)}(seed, step, S_SAMPLE, g): a function of
+     * (seed, step, group) only, so the union over ranks is the same batch for any number of ranks.
+     */
+    public RolloutBatch<R> sample(int step, GroupShard shard) {
+        if (shard.totalGroups() != promptsPerStep)
+            throw new IllegalArgumentException("shard has " + shard.totalGroups() + " groups, the step "
+                    + promptsPerStep);
         int[] order = PolicyUpdate.permutation(pool.size(), Sampler.rng(seed, step, S_PROMPTS));
+        int[] groups = shard.groups();
         List<R> records = new ArrayList<>();
         List<String> texts = new ArrayList<>();
-        int[][] prompts = new int[promptsPerStep * groupSize][];
-        for (int q = 0; q < promptsPerStep; q++) {
-            R r = pool.get(order[q]);
+        int n = groups.length * groupSize;
+        int[][] prompts = new int[n][], responses = new int[n][];
+        boolean[] terminated = new boolean[n];
+        for (int q = 0; q < groups.length; q++) {
+            R r = pool.get(order[groups[q]]);
             String text = promptText.apply(r);
             records.add(r);
             texts.add(text);
             int[] p = encode.apply(text);
-            for (int j = 0; j < groupSize; j++) prompts[q * groupSize + j] = p;
+            int[][] group = new int[groupSize][];
+            for (int j = 0; j < groupSize; j++) group[j] = p;
+            Generation out = generator.generate(group, sampling,
+                    GroupShard.forGroup(seed, step, S_SAMPLE, groups[q]));
+            for (int j = 0; j < groupSize; j++) {
+                prompts[q * groupSize + j] = p;
+                responses[q * groupSize + j] = out.responses()[j];
+                terminated[q * groupSize + j] = out.terminated()[j];
+            }
         }
-        Generation out = generator.generate(prompts, sampling, Sampler.rng(seed, step, S_SAMPLE));
-        return new RolloutBatch<>(records, texts, prompts, out, groupSize);
+        return new RolloutBatch<>(records, texts, prompts, new Generation(prompts, responses, terminated), groupSize);
     }
 }

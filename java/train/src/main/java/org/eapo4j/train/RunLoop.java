@@ -9,7 +9,9 @@ import java.util.Map;
 
 /**
  * Drives a {@link Trainer} to the end of its run: evaluation of the untrained policy, the warm-up, evaluation of the
- * warm-up policy, the RL steps with periodic evaluation, checkpoints and plots, and a summary.json. Re-entrant: on
+ * warm-up policy, the RL steps with periodic evaluation, checkpoints and plots, and a summary.json. In a
+ * data-parallel run every rank drives its trainer through the same loop; each rank runs the (identical) evaluations
+ * itself, so no rank waits on another outside the steps' collectives, and only rank 0 writes files. Re-entrant: on
  * a resumed trainer it picks up where the checkpoint left off. {@link TrainerCallback}s see every warm-up step, RL
  * step, evaluation and checkpoint.
  */
@@ -36,6 +38,7 @@ public final class RunLoop {
 
     public Map<String, Object> run() {
         RlConfig cfg = t.config();
+        boolean master = t.dataParallel().isMaster();   // data parallel: only rank 0 writes plots and the summary
         long t0 = System.nanoTime();
         if (!t.warmupDone()) {
             Map<String, Object> init = evaluate("init");
@@ -87,7 +90,7 @@ public final class RunLoop {
                             num(e, "train_reward_mean"));
                     if (pb != null) System.err.print("\r");
                     out.println(line);
-                    Plots.runPlots(t.metricsPath(), t.outDir());
+                    if (master) Plots.runPlots(t.metricsPath(), t.outDir());
                 }
                 if ((cfg.saveSteps > 0 && step % cfg.saveSteps == 0) || last) {
                     t.saveCheckpoint();
@@ -99,6 +102,7 @@ public final class RunLoop {
             t.saveCheckpoint();
             checkpointed();
         }
+        if (!master) return Map.of("rank", t.dataParallel().context().rank(), "rl_steps", t.currentStep());
         Plots.runPlots(t.metricsPath(), t.outDir());
         Map<String, Object> summary = summary((System.nanoTime() - t0) / 1e9);
         t.folder().writeSummary(summary);
@@ -112,6 +116,7 @@ public final class RunLoop {
     }
 
     private void checkpointed() {
+        if (!t.dataParallel().isMaster()) return;   // only rank 0 wrote one
         for (TrainerCallback cb : callbacks) cb.onCheckpoint(t.checkpointPath());
     }
 
@@ -126,6 +131,7 @@ public final class RunLoop {
         s.put("weighting", t.config().weighting);
         s.put("seed", t.config().seed);
         s.put("rl_steps", t.currentStep());
+        s.put("processes", t.dataParallel().worldSize());
         s.put("wall_time_s_this_session", wallSeconds);
         Map<String, Object> init = null, warm = null, last = null, lastRl = null;
         for (Map<String, Object> r : rows) {

@@ -12,8 +12,11 @@ import org.eapo4j.rl.WeightingSchedule;
  * a non-EAPO weighting) are left out of the record.
  */
 final class StepMetrics {
-    /** Wall-clock marks of one RL step, System.nanoTime(). */
-    record Times(long start, long generated, long scored, long oldPass, long updated) {}
+    /**
+     * Wall-clock marks of one RL step, System.nanoTime(), and the seconds spent in collectives during it (inside the
+     * phases above: 0 for one process but a few array copies).
+     */
+    record Times(long start, long generated, long scored, long oldPass, long updated, double commSeconds) {}
 
     private StepMetrics() {}
 
@@ -57,6 +60,7 @@ final class StepMetrics {
         m.put("reward_time_s", (t.scored() - t.generated()) / 1e9);   // grading and advantages
         m.put("old_pass_time_s", (t.oldPass() - t.scored()) / 1e9);   // old-policy (and reference) token statistics
         m.put("update_time_s", (t.updated() - t.oldPass()) / 1e9);    // epochs x minibatches of loss + backward + AdamW
+        m.put("allreduce_time_s", t.commSeconds());   // data parallel: gradient and statistics collectives, any phase
         m.put("step_time_s", (System.nanoTime() - t.start()) / 1e9);
         m.values().removeIf(v -> v instanceof Double d && d.isNaN());
         return m;

@@ -10,11 +10,13 @@ import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.eapo4j.data.KeyPointReward;
 import org.eapo4j.data.QaDataset;
 import org.eapo4j.data.QaItem;
 import org.eapo4j.data.WordTokenizer;
+import org.eapo4j.dist.DistContext;
 import org.eapo4j.kernels.FusedKernels;
 import org.eapo4j.model.AdamW;
 import org.eapo4j.model.CausalLM;
@@ -72,6 +74,7 @@ public final class Trainer implements AutoCloseable {
     private boolean warmupDone;
     private List<ResumePolicy.Change> resumeChanges = List.of();
     private Consumer<String> console = s -> {};
+    private DataParallel dp = DataParallel.single();   // dist: set by the factories that take a DistContext
 
     private Trainer(RlConfig cfg, Path outDir, WordTokenizer tok) {
         cfg.validate();
@@ -111,9 +114,20 @@ public final class Trainer implements AutoCloseable {
      * allows).
      */
     public static Trainer open(RlConfig cfg, Path outDir) {
-        if (new RunFolder(outDir).hasCheckpoint()) return resume(outDir, cfg);
+        return open(cfg, outDir, DistContext.single());
+    }
+
+    /**
+     * As {@link #open(RlConfig, Path)}, as one rank of a data-parallel run (see {@link DataParallel}): only rank 0
+     * writes into {@code outDir}; the ranks' settings and start points are checked equal and rank 0's parameters
+     * broadcast before this returns.
+     */
+    public static Trainer open(RlConfig cfg, Path outDir, DistContext dist) {
+        if (new RunFolder(outDir).hasCheckpoint()) return resume(outDir, stored -> cfg, dist);
         Trainer t = new Trainer(cfg, outDir, null);
+        t.attach(dist);
         t.startFresh();
+        t.joinRanks();
         return t;
     }
 
@@ -139,6 +153,15 @@ public final class Trainer implements AutoCloseable {
      * CLI's flags applied over them.
      */
     public static Trainer resume(Path outDir, java.util.function.UnaryOperator<RlConfig> request) {
+        return resume(outDir, request, DistContext.single());
+    }
+
+    /**
+     * As {@link #resume(Path, java.util.function.UnaryOperator)}, as one rank of a data-parallel run: every rank reads
+     * the checkpoint (the folder must be visible to all, e.g. one machine or a shared file system), only rank 0
+     * writes. The checkpoint holds no per-rank state, so a run may resume with another number of ranks.
+     */
+    public static Trainer resume(Path outDir, java.util.function.UnaryOperator<RlConfig> request, DistContext dist) {
         RunFolder f = new RunFolder(outDir);
         CheckpointCodec.Loaded ck = CheckpointCodec.read(f.checkpoint());
         RlConfig cfg = ck.state().config();
@@ -150,11 +173,15 @@ public final class Trainer implements AutoCloseable {
             cfg = requested.copy();
         }
         Trainer t = new Trainer(cfg, outDir, builtinTokenizer(ck));
+        t.attach(dist);
         t.restore(ck);
         t.resumeChanges = changes;
-        t.folder.prepare();
-        t.log = t.folder.resumedLog(t.warmupStep, t.rlStep);
-        if (!changes.isEmpty()) t.folder.writeConfig(cfg);
+        if (t.dp.isMaster()) {
+            t.folder.prepare();
+            t.log = t.folder.resumedLog(t.warmupStep, t.rlStep);
+            if (!changes.isEmpty()) t.folder.writeConfig(cfg);
+        }
+        t.joinRanks();
         return t;
     }
 
@@ -163,13 +190,20 @@ public final class Trainer implements AutoCloseable {
      * of its own. The comparison grid uses this so that every weighting of a seed starts from the same policy.
      */
     public static Trainer fromWarmup(RlConfig cfg, Path outDir, Path warmupCheckpoint) {
+        return fromWarmup(cfg, outDir, warmupCheckpoint, DistContext.single());
+    }
+
+    /** As {@link #fromWarmup(RlConfig, Path, Path)}, as one rank of a data-parallel run. */
+    public static Trainer fromWarmup(RlConfig cfg, Path outDir, Path warmupCheckpoint, DistContext dist) {
         CheckpointCodec.Loaded ck = CheckpointCodec.read(warmupCheckpoint);
         Trainer t = new Trainer(cfg, outDir, builtinTokenizer(ck));
+        t.attach(dist);
         CheckpointCodec.restoreTensors(ck, t.policy, null);
         t.warmupDone = true;
         t.warmupStep = ck.state().warmupStep();
         if (cfg.beta > 0) t.reference = t.policy.frozenCopy();
         t.startFresh();
+        t.joinRanks();
         return t;
     }
 
@@ -208,6 +242,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Creates the run folder, writes config.json and a new metrics log; on failure removes what it created. */
     private void startFresh() {
+        if (!dp.isMaster()) return;   // dist: only rank 0 writes
         try {
             folder.prepare();
             folder.writeConfig(cfg);
@@ -216,6 +251,36 @@ public final class Trainer implements AutoCloseable {
             folder.discardIfCreated();
             throw e;
         }
+    }
+
+    // ---------------------------------------------------------------- data parallel (dist hooks)
+
+    /** Uses {@code dist} for this trainer's steps; refuses more ranks than prompt groups per step. */
+    private void attach(DistContext dist) {
+        if (dist.worldSize() > rollouts.groupsPerStep())
+            throw new ConfigException("prompts_per_step", "a run on " + dist.worldSize() + " processes needs at least "
+                    + dist.worldSize() + " prompts per step (a prompt group never spans processes), got "
+                    + rollouts.groupsPerStep());
+        dp = new DataParallel(dist);
+    }
+
+    /** The start-up check and broadcast of {@link DataParallel#join} (a no-op for one process). */
+    private void joinRanks() {
+        List<Tensor> trained = new ArrayList<>(policy.namedParameters().values()), more = new ArrayList<>();
+        more.addAll(opt.stateTensors().values());
+        if (reference != null) more.addAll(reference.namedParameters().values());
+        try {
+            dp.join(DistState.of(cfg, tok, train.size(), heldout.size(), warmupStep, warmupDone, rlStep), trained, more);
+        } catch (RuntimeException e) {   // e.g. the ranks disagree: leave nothing behind, as any failed factory
+            close();
+            if (dp.isMaster()) folder.discardIfCreated();
+            throw e;
+        }
+    }
+
+    /** This trainer's place in a data-parallel run ({@link DataParallel#single()} for one process). */
+    public DataParallel dataParallel() {
+        return dp;
     }
 
     /** Evaluates the current policy on {@code data} (first {@code questions} items, 0 = all), G answers each. */
@@ -315,9 +380,11 @@ public final class Trainer implements AutoCloseable {
             int room = cfg.maxLen - prompts[i].length;   // the position table ends at max_len
             answers[i] = a.length > room ? java.util.Arrays.copyOf(a, room) : a;
         }
-        SequenceBatch batch = new SequenceBatch(prompts, answers, WordTokenizer.PAD_ID);
+        int[] mine = dp.rowRange(n);   // dist: this rank's rows of the warm-up batch
+        SequenceBatch batch = new SequenceBatch(java.util.Arrays.copyOfRange(prompts, mine[0], mine[1]),
+                java.util.Arrays.copyOfRange(answers, mine[0], mine[1]), WordTokenizer.PAD_ID);
         PolicyUpdate.SupervisedStats s = PolicyUpdate.supervised(policy, opt, batch, cfg.sftWarmupLr * warmupLrScale(),
-                cfg.maxGradNorm);
+                cfg.maxGradNorm, dp);
         warmupStep++;
         requireFinite("warm-up step " + warmupStep, "cross-entropy", s.crossEntropy(), "sft_warmup_lr");
         Map<String, Object> m = StepMetrics.warmup(warmupStep, s, t0);
@@ -346,14 +413,16 @@ public final class Trainer implements AutoCloseable {
         if (!warmupDone) throw new IllegalStateException("warm-up not finished");
         long t0 = System.nanoTime();
         int step = rlStep + 1;
-        RolloutBatch<QaItem> rb = rollouts.sample(step);
+        dp.takeCommSeconds();
+        RolloutBatch<QaItem> rb = rollouts.sample(step, dp.shard(rollouts.groupsPerStep()));   // dist: my groups
         long tGen = System.nanoTime();
-        ScoredBatch sc = scoring.score(rb);
+        Scoring.Sharded scored = scoring.score(rb, dp);   // dist: advantages over the global batch
+        ScoredBatch sc = scored.local();
         long tScore = System.nanoTime();
 
         SequenceBatch batch = new SequenceBatch(rb.prompts(), rb.generation().responses(), WordTokenizer.PAD_ID);
         float[][] oldStats = batch.tokenStats(policy, cfg.temperature);   // old-policy pass: log-probs and H
-        double ht = batch.maskedMean(oldStats[1]);                        // H_t over every rollout, masked or not
+        double ht = dp.maskedMean(batch, oldStats[1]);   // H_t over every rollout (all ranks'), masked or not
         requireFinite("RL step " + step, "rollout entropy", ht, "learning_rate");
         float[] refLogp = reference == null ? null : batch.tokenStats(reference, cfg.temperature)[0];
         WeightingSchedule.Weights w = schedule.next(ht);
@@ -362,16 +431,14 @@ public final class Trainer implements AutoCloseable {
         long tOld = System.nanoTime();
 
         PolicyUpdate.Stats st = PolicyUpdate.run(policy, opt, batch.withRowsMasked(sc.lossMasked()), oldStats[0],
-                refLogp, sc.advantages(), weights, cfg.updateConfig(), Sampler.rng(cfg.seed, step, S_MINIBATCH));
+                refLogp, sc.advantages(), weights, cfg.updateConfig(), Sampler.rng(cfg.seed, step, S_MINIBATCH), dp);
         requireFinite("RL step " + step, "gradient norm", st.gradNorm(), "learning_rate");
         rlStep = step;
         long tUpdate = System.nanoTime();
 
-        double len = 0;
-        for (int[] r : rb.generation().responses()) len += r.length;
         double h0 = schedule instanceof EapoWeighting e ? e.h0() : Double.NaN;
-        Map<String, Object> m = StepMetrics.rl(step, sc, len / rb.size(), ht, h0, w, st,
-                new StepMetrics.Times(t0, tGen, tScore, tOld, tUpdate));
+        Map<String, Object> m = StepMetrics.rl(step, scored.global(), scored.meanResponseLength(), ht, h0, w, st,
+                new StepMetrics.Times(t0, tGen, tScore, tOld, tUpdate, dp.takeCommSeconds()));
         if (log != null) log.write(m);
         return m;
     }
@@ -423,6 +490,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     public void saveCheckpoint(Path file) {
+        if (!dp.isMaster()) return;   // dist: only rank 0 writes
         CheckpointCodec.State s = new CheckpointCodec.State(cfg, tok.vocabulary(), warmupStep, warmupDone, rlStep,
                 opt.stepCount(), schedule.state());
         CheckpointCodec.write(file, s, schedule, policy, opt, reference);
@@ -445,6 +513,7 @@ public final class Trainer implements AutoCloseable {
     public void close() {
         if (log != null) log.close();
         log = null;
+        dp.close();
     }
 
     public Path metricsPath() {

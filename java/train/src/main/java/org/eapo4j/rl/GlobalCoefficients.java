@@ -1,0 +1,41 @@
+package org.eapo4j.rl;
+
+import org.eapo4j.kernels.LossAggregation;
+
+/**
+ * Aggregation coefficients c_t of one rank's rows of a minibatch that spans several ranks: the formula of
+ * {@link LossAggregation#coefficients(float[], int, int, long)} with the minibatch's GLOBAL row count B and token
+ * count in the denominators (token-mean divides by every rank's tokens), so that the ranks' losses add up to the
+ * loss one process computes over the whole minibatch. With the local counts it gives exactly LossAggregation's
+ * values (same arithmetic, bit for bit).
+ */
+final class GlobalCoefficients {
+    private GlobalCoefficients() {}
+
+    /**
+     * @param mask         [b * t] this rank's response mask (0 / 1)
+     * @param globalRows   B: rows of the minibatch over all ranks
+     * @param globalTokens sum of the mask over all ranks' rows of the minibatch
+     * @param lMax         L_max of seq-mean-token-sum-norm
+     */
+    static float[] of(LossAggregation agg, float[] mask, int b, int t, long lMax, int globalRows, double globalTokens) {
+        if (globalRows < b) throw new IllegalArgumentException("globalRows " + globalRows + " < local rows " + b);
+        float[] c = new float[b * t];
+        for (int i = 0; i < b; i++) {
+            double len = 0;
+            for (int j = 0; j < t; j++) len += mask[i * t + j];
+            for (int j = 0; j < t; j++) {
+                float m = mask[i * t + j];
+                if (m == 0f) continue;
+                double denom = switch (agg) {
+                    case TOKEN_MEAN -> globalTokens;
+                    case SEQ_MEAN_TOKEN_MEAN -> (double) globalRows * len;
+                    case SEQ_MEAN_TOKEN_SUM -> globalRows;
+                    case SEQ_MEAN_TOKEN_SUM_NORM -> (double) globalRows * lMax;
+                };
+                c[i * t + j] = (float) (m / denom);
+            }
+        }
+        return c;
+    }
+}
