@@ -35,7 +35,7 @@ public final class TrainOptions {
             {"eval_samples", "--eval-samples"}, {"train_eval_questions", "--train-eval-questions"},
             {"save_steps", "--checkpoint-every"}, {"d_model", "--d-model"}, {"layers", "--layers"},
             {"heads", "--heads"}, {"d_ff", "--d-ff"}, {"max_len", "--max-len"}, {"threads", "--threads"},
-            {"nproc", "--nproc"},
+            {"nproc", "--nproc"}, {"lm_head", "--lm-head"}, {"task", "--task"}, {"model", "--model"},
         };
         for (String[] p : pairs) FLAGS.put(p[0], p[1]);
     }
@@ -98,6 +98,8 @@ public final class TrainOptions {
     @Option(names = "--d-ff") Integer dFf;
     @Option(names = "--max-len", description = "longest prompt + answer of the built-in model") Integer maxLen;
     @Option(names = "--threads", description = "LibTorch CPU threads, 0 = default") Integer threads;
+    @Option(names = "--lm-head", description = "full (the [N, V] logits, default) or fused (the fused linear head: "
+            + "logits in chunks, never all at once)") String lmHead;
 
     /** The defaults, with the --config file's values and then the given flags applied; validated. */
     public RlConfig build() {
@@ -162,6 +164,7 @@ public final class TrainOptions {
         if (dFf != null) c.dFf = dFf;
         if (maxLen != null) c.maxLen = maxLen;
         if (threads != null) c.threads = threads;
+        if (lmHead != null) c.lmHead = lmHead;
         return c.validate();
     }
 }

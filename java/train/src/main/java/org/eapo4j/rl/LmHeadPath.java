@@ -47,6 +47,7 @@ public enum LmHeadPath {
 
     /** Log-probs and entropies of the response tokens, no gradient: [rows * tr] each. */
     public float[][] tokenStats(CausalLM model, SequenceBatch batch, double temperature) {
+        if (this == FULL_LOGITS) return batch.tokenStats(model, temperature);
         try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
             Tensor y = batch.targetTensor();
             TokenStats st = this == FUSED_HEAD

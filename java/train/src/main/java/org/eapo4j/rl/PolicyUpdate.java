@@ -157,11 +157,13 @@ public final class PolicyUpdate {
             // local sums: loss, clipped tokens, tokens with c != 0, sum m*H, sum m*k3, sum m*old, sum m
             double[] s = new double[7];
             if (sub.rows > 0) {
-                Tensor logits = sub.responseLogits(model);
+                boolean fused = cfg.head() == LmHeadPath.FUSED_HEAD;
+                Tensor logits = fused ? null : sub.responseLogits(model);
                 Tensor y = sub.targetTensor();
                 if (old == null) {
-                    try (Tensor detached = logits.detach();
-                         TokenStats st = FusedKernels.tokenStats(detached, y, cfg.loss().temperature())) {
+                    if (fused) old = cfg.head().tokenStats(model, sub, cfg.loss().temperature())[0];
+                    else try (Tensor detached = logits.detach();
+                              TokenStats st = FusedKernels.tokenStats(detached, y, cfg.loss().temperature())) {
                         old = HostTensors.toFloats(st.logProbs());
                     }
                 }
@@ -169,8 +171,10 @@ public final class PolicyUpdate {
                         counts.rows(), counts.tokens());
                 PolicyLossInputs in = new PolicyLossInputs(sub.perToken(old), ref == null ? null : sub.perToken(ref),
                         sub.perToken(adv), sub.perToken(w), sub.perToken(c));
-                try (PolicyLossResult res = FusedKernels.policyLoss(logits, y, in, cfg.loss())) {
-                    logits.backward(res.gradLogits(), new BoolOptional(), false, new TensorArrayRefOptional());
+                // fused: the head's chunks run the loss and hand the gradients to autograd themselves
+                try (PolicyLossResult res = fused ? cfg.head().policyLossAndBackward(model, sub, in, cfg.loss())
+                        : FusedKernels.policyLoss(logits, y, in, cfg.loss())) {
+                    if (!fused) logits.backward(res.gradLogits(), new BoolOptional(), false, new TensorArrayRefOptional());
                     int nonzero = 0;
                     for (float x : c) if (x != 0f) nonzero++;
                     s[0] = res.loss();

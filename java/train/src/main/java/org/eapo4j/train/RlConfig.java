@@ -32,6 +32,7 @@ import org.eapo4j.kernels.LossAggregation;
 import org.eapo4j.kernels.PolicyLossConfig;
 import org.eapo4j.model.SamplingConfig;
 import org.eapo4j.rl.EapoWeighting;
+import org.eapo4j.rl.LmHeadPath;
 import org.eapo4j.rl.RewardScaling;
 import org.eapo4j.rl.UpdateConfig;
 import org.eapo4j.rl.Weightings;
@@ -95,6 +96,8 @@ public final class RlConfig {
     public String scaleRewards = "group";
     /** Completions that hit max_completion_length without the end token get no loss. */
     public boolean maskTruncatedCompletions = false;
+    /** How the response tokens reach the loss: full (the [N, V] logits) or fused (the fused linear head). */
+    public String lmHead = "full";
     /** RL draws its questions from the first rl_questions train questions (0 = all). */
     public int rlQuestions = 40;
 
@@ -284,7 +287,12 @@ public final class RlConfig {
 
     public UpdateConfig updateConfig() {
         return new UpdateConfig(lossConfig(), LossAggregation.fromName(lossType), numIterations, minibatches,
-                learningRate, maxGradNorm, maxCompletionLength);
+                learningRate, maxGradNorm, maxCompletionLength, headPath());
+    }
+
+    /** {@code lm_head} as the update's head path. */
+    public LmHeadPath headPath() {
+        return "fused".equals(lmHead) ? LmHeadPath.FUSED_HEAD : LmHeadPath.FULL_LOGITS;
     }
 
     public SamplingConfig sampling() {
@@ -375,6 +383,8 @@ public final class RlConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("scale_rewards", e.getMessage());
         }
+        if (!"full".equals(lmHead) && !"fused".equals(lmHead))
+            throw new ConfigException("lm_head", "must be full or fused, got " + lmHead);
         range("rl_questions", rlQuestions, 0, Integer.MAX_VALUE);
         // weighting
         finite("eapo_alpha", eapoAlpha);

@@ -368,10 +368,10 @@ public final class RlTrainer implements AutoCloseable {
 
         SequenceBatch batch = new SequenceBatch(rb.prompts(), rb.generation().responses(),
                 Math.toIntExact(tok.padId()));
-        float[][] oldStats = batch.tokenStats(policy, cfg.temperature);
+        float[][] oldStats = cfg.headPath().tokenStats(policy, batch, cfg.temperature);
         double ht = batch.maskedMean(oldStats[1]);
         requireFinite("RL step " + step, "rollout entropy", ht, "learning_rate");
-        float[] refLogp = reference == null ? null : batch.tokenStats(reference, cfg.temperature)[0];
+        float[] refLogp = reference == null ? null : cfg.headPath().tokenStats(reference, batch, cfg.temperature)[0];
         WeightingSchedule.Weights w = schedule.next(ht);
         double[] weights = Advantages.weights(sc.signs(), w.lambdaPos(), w.lambdaNeg());
         for (int i = 0; i < weights.length; i++) if (sc.lossMasked()[i]) weights[i] = 0;

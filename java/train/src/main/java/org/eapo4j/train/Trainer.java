@@ -421,10 +421,10 @@ public final class Trainer implements AutoCloseable {
         long tScore = System.nanoTime();
 
         SequenceBatch batch = new SequenceBatch(rb.prompts(), rb.generation().responses(), WordTokenizer.PAD_ID);
-        float[][] oldStats = batch.tokenStats(policy, cfg.temperature);   // old-policy pass: log-probs and H
+        float[][] oldStats = cfg.headPath().tokenStats(policy, batch, cfg.temperature);   // old-policy pass: log-probs and H
         double ht = dp.maskedMean(batch, oldStats[1]);   // H_t over every rollout (all ranks'), masked or not
         requireFinite("RL step " + step, "rollout entropy", ht, "learning_rate");
-        float[] refLogp = reference == null ? null : batch.tokenStats(reference, cfg.temperature)[0];
+        float[] refLogp = reference == null ? null : cfg.headPath().tokenStats(reference, batch, cfg.temperature)[0];
         WeightingSchedule.Weights w = schedule.next(ht);
         double[] weights = Advantages.weights(sc.signs(), w.lambdaPos(), w.lambdaNeg());
         for (int i = 0; i < weights.length; i++) if (sc.lossMasked()[i]) weights[i] = 0;
