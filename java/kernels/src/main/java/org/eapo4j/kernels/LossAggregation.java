@@ -57,9 +57,19 @@ public enum LossAggregation {
 
     /** The same on a row-major [B, T] array. */
     public float[] coefficients(float[] mask, int b, int t, long lMax) {
-        float[] c = new float[b * t];
         double total = 0;
         for (float v : mask) total += v;
+        return coefficients(mask, b, t, lMax, b, total);
+    }
+
+    /**
+     * The same for {@code b} rows that are part of a larger batch of {@code batchRows} rows and {@code batchTokens}
+     * mask tokens (e.g. one rank's share of a minibatch spread over several processes): the denominators use the
+     * whole batch's counts, so the parts' losses add up to the whole batch's loss.
+     */
+    public float[] coefficients(float[] mask, int b, int t, long lMax, int batchRows, double batchTokens) {
+        if (batchRows < b) throw new IllegalArgumentException("batchRows " + batchRows + " < rows " + b);
+        float[] c = new float[b * t];
         for (int i = 0; i < b; i++) {
             double len = 0;
             for (int j = 0; j < t; j++) len += mask[i * t + j];
@@ -67,10 +77,10 @@ public enum LossAggregation {
                 float m = mask[i * t + j];
                 if (m == 0f) continue;
                 double denom = switch (this) {
-                    case TOKEN_MEAN -> total;
-                    case SEQ_MEAN_TOKEN_MEAN -> (double) b * len;
-                    case SEQ_MEAN_TOKEN_SUM -> b;
-                    case SEQ_MEAN_TOKEN_SUM_NORM -> (double) b * lMax;
+                    case TOKEN_MEAN -> batchTokens;
+                    case SEQ_MEAN_TOKEN_MEAN -> (double) batchRows * len;
+                    case SEQ_MEAN_TOKEN_SUM -> batchRows;
+                    case SEQ_MEAN_TOKEN_SUM_NORM -> (double) batchRows * lMax;
                 };
                 c[i * t + j] = (float) (m / denom);
             }

@@ -19,23 +19,6 @@ final class GlobalCoefficients {
      * @param lMax         L_max of seq-mean-token-sum-norm
      */
     static float[] of(LossAggregation agg, float[] mask, int b, int t, long lMax, int globalRows, double globalTokens) {
-        if (globalRows < b) throw new IllegalArgumentException("globalRows " + globalRows + " < local rows " + b);
-        float[] c = new float[b * t];
-        for (int i = 0; i < b; i++) {
-            double len = 0;
-            for (int j = 0; j < t; j++) len += mask[i * t + j];
-            for (int j = 0; j < t; j++) {
-                float m = mask[i * t + j];
-                if (m == 0f) continue;
-                double denom = switch (agg) {
-                    case TOKEN_MEAN -> globalTokens;
-                    case SEQ_MEAN_TOKEN_MEAN -> (double) globalRows * len;
-                    case SEQ_MEAN_TOKEN_SUM -> globalRows;
-                    case SEQ_MEAN_TOKEN_SUM_NORM -> (double) globalRows * lMax;
-                };
-                c[i * t + j] = (float) (m / denom);
-            }
-        }
-        return c;
+        return agg.coefficients(mask, b, t, lMax, globalRows, globalTokens);
     }
 }
