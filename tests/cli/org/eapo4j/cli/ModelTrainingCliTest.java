@@ -44,6 +44,12 @@ class ModelTrainingCliTest {
         HostileCliTest.Result again = HostileCliTest.cli(more);
         assertEquals(0, again.rc(), again.err());
         assertTrue(again.out().contains("3 RL steps"), again.out());
+        // eval of the fine-tuned folder on the task's held-out openings: JSON with the reward and diversity figures
+        HostileCliTest.Result ev = HostileCliTest.cli("eval", "--model", out.resolve("hf-model").toString(), "--task",
+                "stories", "--questions", "2", "--samples", "2");
+        assertEquals(0, ev.rc(), ev.err());
+        for (String k : new String[] {"\"reward_mean\"", "\"best_of_g\"", "\"rewards/story\"", "\"distinct_2\""})
+            assertTrue(ev.out().contains(k), k + " in " + ev.out());
     }
 
     @Test
@@ -67,5 +73,8 @@ class ModelTrainingCliTest {
         r = HostileCliTest.cli("train", "--model", dir.resolve("missing").toString(), "--out", dir.resolve("c").toString());
         assertEquals(2, r.rc(), r.err());
         assertEquals(1, r.errLines().size(), r.err());
+        r = HostileCliTest.cli("eval", "--questions", "2");
+        assertEquals(2, r.rc(), r.err());
+        assertTrue(r.err().contains("--checkpoint") && r.errLines().size() == 1, r.err());
     }
 }

@@ -2,12 +2,21 @@ package org.eapo4j.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.eapo4j.data.PromptDataset;
+import org.eapo4j.data.PromptRecord;
 import org.eapo4j.data.QaDataset;
+import org.eapo4j.hf.HfModels;
+import org.eapo4j.hf.HfTokenizer;
+import org.eapo4j.model.CausalLM;
+import org.eapo4j.train.ConfigException;
+import org.eapo4j.train.RlTrainer;
 import org.eapo4j.train.RlConfig;
 import org.eapo4j.train.Trainer;
 import picocli.CommandLine.Command;
@@ -18,10 +27,13 @@ import picocli.CommandLine.Option;
 public final class EvalCommand implements Callable<Integer> {
     /** The RlConfig fields eval's flags set, for messages. */
     static final Map<String, String> FLAGS = Map.of("eval_samples", "--samples", "eval_questions", "--questions",
-            "temperature", "--temperature", "config", "--checkpoint", "out", "--checkpoint");
+            "temperature", "--temperature", "config", "--checkpoint", "out", "--checkpoint", "checkpoint", "--checkpoint", "task", "--task");
 
-    @Option(names = "--checkpoint", required = true, description = "checkpoint.bin of a run (or its folder)")
+    @Option(names = "--checkpoint", description = "checkpoint.bin of a built-in-model run (or its folder)")
     Path checkpoint;
+    @Option(names = "--model", description = "a Hugging Face model folder (e.g. <run>/hf-model of a --model run) "
+            + "instead of a checkpoint") Path model;
+    @Option(names = "--task", description = "with --model: stories (default) or medqa") String task;
     @Option(names = "--data", description = "JSONL file or embedded name (default: the run's held-out set)")
     String data;
     @Option(names = "--samples", defaultValue = "8", description = "answers per question (G)") int samples;
@@ -31,6 +43,11 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((checkpoint == null) == (model == null))
+            throw new ConfigException("checkpoint", "give --checkpoint (a built-in-model run) or --model (a Hugging "
+                    + "Face folder), one of them");
+        if (model != null) return evaluateModel();
+        if (task != null) throw new ConfigException("task", "--task goes with --model");
         Path file = Files.isDirectory(checkpoint) ? checkpoint.resolve(Trainer.CHECKPOINT) : checkpoint;
         try (Trainer t = Trainer.load(file)) {
             // eval's settings go through the same validation as training's
@@ -44,6 +61,26 @@ public final class EvalCommand implements Callable<Integer> {
             m.put("checkpoint", file.toString());
             m.put("data", d.source());
             m.put("rl_step", t.currentStep());
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
+        }
+        return 0;
+    }
+
+    /** --model: the task's held-out set (or --data in the task's format), the task's reward; JSON on stdout. */
+    private int evaluateModel() throws Exception {
+        ModelTraining.Task t = ModelTraining.Task.parse(task == null ? "stories" : task);
+        RlConfig c = t.defaults();
+        c.evalSamples = samples;
+        c.evalQuestions = questions;
+        if (temperature != null) c.temperature = temperature;
+        c.validate();
+        PromptDataset d = ModelTraining.load(data == null ? t.heldout : data, t);
+        List<PromptRecord> records = questions > 0 && questions < d.size() ? d.records().subList(0, questions) : d.records();
+        try (CausalLM policy = HfModels.load(model); HfTokenizer tok = HfTokenizer.load(model)) {
+            Map<String, Object> m = new LinkedHashMap<>(RlTrainer.evaluate(policy, tok, records, t.rewards(),
+                    t.stopIds(tok), samples, c.sampling(), seed));
+            m.put("model", model.toString());
+            m.put("data", d.source());
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
         }
         return 0;

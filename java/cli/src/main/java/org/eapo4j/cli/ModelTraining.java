@@ -8,6 +8,7 @@ import org.eapo4j.hf.HfModels;
 import org.eapo4j.hf.HfTokenizer;
 import org.eapo4j.model.CausalLM;
 import org.eapo4j.reward.KeyPointRewardFunction;
+import org.eapo4j.reward.Rewards;
 import org.eapo4j.reward.StoryReward;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlConfig;
@@ -40,6 +41,18 @@ final class ModelTraining {
         static Task parse(String name) {
             for (Task t : values()) if (t.name().equalsIgnoreCase(name)) return t;
             throw new ConfigException("task", "unknown task '" + name + "': stories or medqa");
+        }
+
+        /** The task's reward. */
+        Rewards rewards() {
+            return this == STORIES ? Rewards.builder().reward("story", 1.0, new StoryReward()).build()
+                    : Rewards.builder().reward("key_points", 1.0, new KeyPointRewardFunction()).build();
+        }
+
+        /** Ids that end a completion; llama2.c-style story models end a story by starting the next one (BOS). */
+        long[] stopIds(HfTokenizer tok) {
+            long bos = tok.bosId();
+            return this == STORIES && bos >= 0 ? new long[] {tok.eosIds()[0], bos} : tok.eosIds();
         }
 
         /** Defaults of a short run on a pretrained model: no warm-up, the task's own data. */
@@ -77,14 +90,9 @@ final class ModelTraining {
             RlTrainer.Builder b = RlTrainer.builder().policy(policy).tokenizer(tok).prompts(train).evalPrompts(heldout)
                     .config(cfg).outputDir(dir).log(console)
                     .progress(progress ? TerminalProgress.FACTORY : null);
-            if (task == Task.STORIES) {
-                b.reward("story", 1.0, new StoryReward());
-                // llama2.c-style story models end a story by starting the next one (BOS), not with EOS
-                long bos = tok.bosId();
-                b.stopTokenIds(bos >= 0 ? new long[] {tok.eosIds()[0], bos} : tok.eosIds());
-            } else {
-                b.reward("key_points", 1.0, new KeyPointRewardFunction());
-            }
+            if (task == Task.STORIES) b.reward("story", 1.0, new StoryReward());
+            else b.reward("key_points", 1.0, new KeyPointRewardFunction());
+            b.stopTokenIds(task.stopIds(tok));
             try (RlTrainer t = b.build()) {
                 t.warnings().forEach(w -> System.err.println("eapo4j: warning: " + w));
                 console.println("output folder: " + dir.toAbsolutePath());
@@ -98,7 +106,7 @@ final class ModelTraining {
         }
     }
 
-    private static PromptDataset load(String nameOrPath, Task task) {
+    static PromptDataset load(String nameOrPath, Task task) {
         java.nio.file.Path p = Path.of(nameOrPath);
         return java.nio.file.Files.exists(p) ? PromptDataset.fromJsonl(p, task.promptField)
                 : PromptDataset.fromResource(nameOrPath, task.promptField);

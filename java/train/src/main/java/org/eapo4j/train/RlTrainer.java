@@ -207,6 +207,38 @@ public final class RlTrainer implements AutoCloseable {
         return r;
     }
 
+    /**
+     * Evaluates {@code policy} on {@code records} without training: {@code samples} completions per prompt, scored by
+     * {@code rewards}; the metric names are those of an evaluation record of metrics.jsonl without the
+     * {@code heldout_} prefix (reward_mean, best_of_g, rewards/NAME, distinct_1, distinct_2, self_bleu, ...).
+     */
+    public static Map<String, Object> evaluate(CausalLM policy, Tokenizer tok, List<PromptRecord> records,
+                                               Rewards rewards, long[] stopIds, int samples,
+                                               org.eapo4j.model.SamplingConfig sampling, long seed) {
+        if (records.isEmpty()) throw new IllegalArgumentException("records: nothing to evaluate");
+        if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
+        if (stopIds == null || stopIds.length == 0) throw new IllegalArgumentException("stopIds: at least one id");
+        CausalLMGenerator gen = new CausalLMGenerator(policy, stopIds, tok.padId());
+        java.util.function.Function<String, int[]> enc = text -> {
+            long[] ids = tok.encode(text);
+            int[] r = new int[ids.length];
+            for (int i = 0; i < ids.length; i++) r[i] = Math.toIntExact(ids[i]);
+            return r;
+        };
+        java.util.function.Function<int[], String> dec = ids -> {
+            int n = ids.length;
+            if (n > 0) for (long s : stopIds) if (s == ids[n - 1]) { n--; break; }
+            long[] l = new long[n];
+            for (int i = 0; i < n; i++) l[i] = ids[i];
+            return tok.decode(l);
+        };
+        PromptEvaluation.Result r = new PromptEvaluation((p, sc, rng) -> gen.generate(toLongs(p), sc, rng), enc, dec,
+                rewards).evaluate(records, samples, sampling, Sampler.rng(seed, 0, S_EVAL));
+        Map<String, Object> m = new LinkedHashMap<>(r.metrics());
+        m.put("examples", r.samples());
+        return m;
+    }
+
     // ---------------------------------------------------------------- the run
 
     /** Opens (or resumes) the run folder and trains to {@code steps}; returns what the run did. */
