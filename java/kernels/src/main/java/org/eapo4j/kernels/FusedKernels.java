@@ -114,15 +114,8 @@ public final class FusedKernels {
         LogitsLayout layout = LogitsLayout.of("logits", logits);
         long[] lead = layout.leadingShape();
         int dev = layout.device();
-        TensorChecks.requirePerToken("targets", targets, ScalarType.Long, lead, dev);
-        TensorChecks.requirePerToken("oldLogProbs", in.oldLogProbs(), ScalarType.Float, lead, dev);
-        TensorChecks.requirePerToken("advantages", in.advantages(), ScalarType.Float, lead, dev);
-        TensorChecks.requirePerToken("weights", in.weights(), ScalarType.Float, lead, dev);
-        TensorChecks.requirePerToken("coefficients", in.coefficients(), ScalarType.Float, lead, dev);
+        TensorChecks.requireLossInputs(targets, in, cfg, lead, dev);
         boolean useRef = in.refLogProbs() != null;
-        if (useRef) TensorChecks.requirePerToken("refLogProbs", in.refLogProbs(), ScalarType.Float, lead, dev);
-        if (cfg.klBeta() > 0 && !useRef)
-            throw new IllegalArgumentException("klBeta > 0 needs refLogProbs (the reference policy's log-probs)");
         LogitsLayout gradLayout = layout;
         if (cfg.gradInPlace()) {
             if (gradBuffer != null) throw new IllegalArgumentException("gradBuffer must be null when gradInPlace is set");

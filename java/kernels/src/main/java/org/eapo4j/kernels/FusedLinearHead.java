@@ -101,15 +101,8 @@ public final class FusedLinearHead {
         LinearHeadShape s = LinearHeadShape.of(hidden, weight, opts.bias());
         long[] lead = s.leadingShape();
         int dev = s.device();
-        TensorChecks.requirePerToken("targets", targets, ScalarType.Long, lead, dev);
-        TensorChecks.requirePerToken("oldLogProbs", in.oldLogProbs(), ScalarType.Float, lead, dev);
-        TensorChecks.requirePerToken("advantages", in.advantages(), ScalarType.Float, lead, dev);
-        TensorChecks.requirePerToken("weights", in.weights(), ScalarType.Float, lead, dev);
-        TensorChecks.requirePerToken("coefficients", in.coefficients(), ScalarType.Float, lead, dev);
+        TensorChecks.requireLossInputs(targets, in, cfg, lead, dev);
         boolean useRef = in.refLogProbs() != null;
-        if (useRef) TensorChecks.requirePerToken("refLogProbs", in.refLogProbs(), ScalarType.Float, lead, dev);
-        if (cfg.klBeta() > 0 && !useRef)
-            throw new IllegalArgumentException("klBeta > 0 needs refLogProbs (the reference policy's log-probs)");
         // Everything that can fail is checked on the whole batch before the first chunk touches a gradient.
         TensorChecks.requireTargetsInRange(targets, s.vocab());
         TensorChecks.requireFinite("oldLogProbs", in.oldLogProbs());

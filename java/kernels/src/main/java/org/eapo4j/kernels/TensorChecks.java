@@ -50,6 +50,21 @@ final class TensorChecks {
     }
 
     /** A per-token tensor: the given dtype, exactly the leading shape of the logits, on the logits' device. */
+    /**
+     * The targets and per-token inputs of a policy-loss call: int64 targets and fp32 inputs of the leading shape
+     * {@code lead} on device {@code dev}; refLogProbs optional, but required when klBeta > 0.
+     */
+    static void requireLossInputs(Tensor targets, PolicyLossInputs in, PolicyLossConfig cfg, long[] lead, int dev) {
+        requirePerToken("targets", targets, ScalarType.Long, lead, dev);
+        requirePerToken("oldLogProbs", in.oldLogProbs(), ScalarType.Float, lead, dev);
+        requirePerToken("advantages", in.advantages(), ScalarType.Float, lead, dev);
+        requirePerToken("weights", in.weights(), ScalarType.Float, lead, dev);
+        requirePerToken("coefficients", in.coefficients(), ScalarType.Float, lead, dev);
+        if (in.refLogProbs() != null) requirePerToken("refLogProbs", in.refLogProbs(), ScalarType.Float, lead, dev);
+        else if (cfg.klBeta() > 0)
+            throw new IllegalArgumentException("klBeta > 0 needs refLogProbs (the reference policy's log-probs)");
+    }
+
     static void requirePerToken(String name, Tensor t, ScalarType dtype, long[] leading, int device) {
         requireDefined(name, t);
         if (dtype(t) != dtype)
