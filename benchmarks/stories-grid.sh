@@ -24,4 +24,4 @@ for s in $seeds; do
 done
 wait
 ./eapo4j report --runs "$out" --out docs/RESULTS_STORIES.md \
-    --title "EAPO and the fixed weightings on stories260K (story continuation)"
+    --title "EAPO and the fixed weightings on stories260K (story continuation)" --notes docs/results/stories-notes.md

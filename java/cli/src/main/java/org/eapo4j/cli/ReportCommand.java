@@ -16,10 +16,13 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "the markdown file to write (plots go beside it)")
     Path out;
     @Option(names = "--title", defaultValue = "Grid report") String title;
+    @Option(names = "--notes", description = "a markdown file appended to the report (the reading of the figures)")
+    Path notes;
 
     @Override
     public Integer call() throws Exception {
-        GridReport.main(new String[] {runs.toString(), out.toString(), title});
+        GridReport.main(notes == null ? new String[] {runs.toString(), out.toString(), title}
+                : new String[] {runs.toString(), out.toString(), title, notes.toString()});
         return 0;
     }
 }

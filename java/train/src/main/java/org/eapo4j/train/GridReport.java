@@ -44,16 +44,17 @@ public final class GridReport {
     private GridReport() {}
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 2) throw new IllegalArgumentException("usage: GridReport RUNS_DIR OUT.md [title]");
+        if (args.length < 2) throw new IllegalArgumentException("usage: GridReport RUNS_DIR OUT.md [title [NOTES.md]]");
         Path runs = Path.of(args[0]), out = Path.of(args[1]);
         String title = args.length > 2 ? args[2] : "Grid report";
+        String notes = args.length > 3 ? Files.readString(Path.of(args[3]), StandardCharsets.UTF_8) : "";
         List<Run> all = read(runs);
         if (all.isEmpty()) throw new IllegalArgumentException("RUNS_DIR: no finished <weighting>-s<seed> runs in " + runs);
         Files.createDirectories(out.toAbsolutePath().getParent());
         Path plots = out.toAbsolutePath().getParent().resolve(out.getFileName().toString().replace(".md", ""));
         Files.createDirectories(plots);
-        Files.writeString(out, render(title, runs, all, out.toAbsolutePath().getParent().relativize(plots)),
-                StandardCharsets.UTF_8);
+        Files.writeString(out, render(title, runs, all, out.toAbsolutePath().getParent().relativize(plots))
+                + (notes.isEmpty() ? "" : "\n" + notes), StandardCharsets.UTF_8);
         curves(all, plots.resolve("heldout_reward.png"));
         scatter(all, plots.resolve("diversity_vs_reward.png"));
         System.out.println("wrote " + out + " and plots in " + plots);
