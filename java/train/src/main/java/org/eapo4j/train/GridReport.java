@@ -27,7 +27,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * diversity of the G completions (distinct-1/2, self-BLEU), stability figures (across-seed std of the final reward,
  * the worst drop of the smoothed rollout reward, entropy collapse: H_t below {@value #COLLAPSE} H_0), a paired
  * comparison of EAPO against each fixed weighting over seeds (paired t-test on the final held-out reward), and two
- * plots (held-out reward over training with seed bands; distinct-2 against held-out reward per run).
+ * plots (held-out reward over training, min-max bars over seeds; distinct-2 against held-out reward per run).
  *
  * <p>Run folders are named {@code <weighting>-s<seed>} (what {@code docs/RESULTS_STORIES.md} documents).
  */
@@ -225,7 +225,7 @@ public final class GridReport {
     }
 
     static void curves(List<Run> all, Path png) {
-        XYChart c = new XYChartBuilder().width(900).height(500).title("held-out reward (mean over seeds, band = min..max)")
+        XYChart c = new XYChartBuilder().width(900).height(500).title("held-out reward (mean over seeds; bars: min to max)")
                 .xAxisTitle("RL step").yAxisTitle("held-out reward").build();
         for (Map.Entry<String, List<Run>> e : byWeighting(all).entrySet()) {
             TreeMap<Integer, double[]> at = new TreeMap<>();
