@@ -1,7 +1,6 @@
 package org.eapo4j.hf;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -9,8 +8,6 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.StringTensorDict;
-import org.bytedeco.pytorch.StringVector;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
@@ -22,6 +19,7 @@ import org.eapo4j.hf.HfLayers.Placement;
 import org.eapo4j.hf.HfLayers.RmsNorm;
 import org.eapo4j.model.CausalLM;
 import org.eapo4j.model.KvCache;
+import org.eapo4j.model.ModuleParameters;
 
 /**
  * A Llama / Mistral / Qwen2 / Qwen3 decoder on LibTorch modules, computing in its parameters' dtype (float32, bfloat16
@@ -176,14 +174,7 @@ public final class HfDecoder extends Module implements CausalLM {
 
     @Override
     public Map<String, Tensor> namedParameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        StringTensorDict d = named_parameters(true);
-        StringVector keys = d.keys();
-        for (long i = 0; i < keys.size(); i++) {
-            String k = keys.get(i).getString();
-            out.put(k, new Tensor(d.get(k)));
-        }
-        return out;
+        return ModuleParameters.named(this);
     }
 
     @Override

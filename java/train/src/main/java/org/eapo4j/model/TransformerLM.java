@@ -1,6 +1,5 @@
 package org.eapo4j.model;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -11,8 +10,6 @@ import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.StringTensorDict;
-import org.bytedeco.pytorch.StringVector;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
@@ -59,14 +56,7 @@ public final class TransformerLM extends Module implements CausalLM {
     /** Parameters by name, in registration order (handles onto the live tensors). */
     @Override
     public Map<String, Tensor> namedParameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        StringTensorDict d = named_parameters(true);
-        StringVector keys = d.keys();
-        for (long i = 0; i < keys.size(); i++) {
-            String k = keys.get(i).getString();
-            out.put(k, new Tensor(d.get(k)));   // an owned handle: get() refers into the dict
-        }
-        return out;
+        return ModuleParameters.named(this);
     }
 
     public TensorVector parameterVector() {
