@@ -26,7 +26,7 @@ import org.eapo4j.reward.RewardBreakdown;
 import org.eapo4j.reward.RewardFunction;
 import org.eapo4j.reward.Rewards;
 import org.eapo4j.reward.Sample;
-import org.eapo4j.rl.Advantages;
+import org.eapo4j.rl.Collectives;
 import org.eapo4j.rl.EapoWeighting;
 import org.eapo4j.rl.PolicyUpdate;
 import org.eapo4j.rl.SequenceBatch;
@@ -69,7 +69,7 @@ public final class RlTrainer implements AutoCloseable {
     /** The folder under the output folder where a Hugging Face policy is saved at the end of the run. */
     public static final String HF_MODEL_DIR = "hf-model";
     private static final List<String> REFERENCE_FIELDS = List.of("reference_answer", "completion");
-    private static final int S_WARMUP = 3, S_EVAL = 4, S_MINIBATCH = 5;   // RNG streams, as in Trainer
+    private static final int S_WARMUP = 3, S_EVAL = 4;   // RNG streams, as in Trainer (S_MINIBATCH: PolicyPass)
 
     private final RlConfig cfg;
     private final CausalLM policy;
@@ -368,7 +368,7 @@ public final class RlTrainer implements AutoCloseable {
         PolicyUpdate.SupervisedStats s = PolicyUpdate.supervised(policy, opt, batch, cfg.sftWarmupLr * scale,
                 cfg.maxGradNorm);
         warmupStep++;
-        requireFinite("warm-up step " + warmupStep, "cross-entropy", s.crossEntropy(), "sft_warmup_lr");
+        PolicyPass.requireFinite("warm-up step " + warmupStep, "cross-entropy", s.crossEntropy(), "sft_warmup_lr");
         Map<String, Object> m = StepMetrics.warmup(warmupStep, s, t0);
         log.write(m);
         return m;
@@ -400,34 +400,18 @@ public final class RlTrainer implements AutoCloseable {
 
         SequenceBatch batch = new SequenceBatch(rb.prompts(), rb.generation().responses(),
                 Math.toIntExact(tok.padId()));
-        float[][] oldStats = cfg.headPath().tokenStats(policy, batch, cfg.temperature);
-        double ht = batch.maskedMean(oldStats[1]);
-        requireFinite("RL step " + step, "rollout entropy", ht, "learning_rate");
-        float[] refLogp = reference == null ? null : cfg.headPath().tokenStats(reference, batch, cfg.temperature)[0];
-        WeightingSchedule.Weights w = schedule.next(ht);
-        double[] weights = Advantages.weights(sc.signs(), w.lambdaPos(), w.lambdaNeg());
-        for (int i = 0; i < weights.length; i++) if (sc.lossMasked()[i]) weights[i] = 0;
-        long tOld = System.nanoTime();
-
-        PolicyUpdate.Stats st = PolicyUpdate.run(policy, opt, batch.withRowsMasked(sc.lossMasked()), oldStats[0],
-                refLogp, sc.advantages(), weights, cfg.updateConfig(), Sampler.rng(cfg.seed, step, S_MINIBATCH));
-        requireFinite("RL step " + step, "gradient norm", st.gradNorm(), "learning_rate");
+        PolicyPass.Result pass = PolicyPass.run(cfg, policy, reference, opt, schedule, batch, sc, step,
+                Collectives.NONE);
         rlStep = step;
         long tUpdate = System.nanoTime();
 
         double len = 0;
         for (int[] resp : rb.generation().responses()) len += resp.length;
         double h0 = schedule instanceof EapoWeighting e ? e.h0() : Double.NaN;
-        Map<String, Object> m = StepMetrics.rl(step, sc, len / rb.size(), ht, h0, w, st,
-                new StepMetrics.Times(t0, tGen, tScore, tOld, tUpdate, 0));   // one process: no collectives
+        Map<String, Object> m = StepMetrics.rl(step, sc, len / rb.size(), pass.entropy(), h0, pass.weights(),
+                pass.stats(), new StepMetrics.Times(t0, tGen, tScore, pass.oldPassDone(), tUpdate, 0));   // one process
         log.write(m);
         return m;
-    }
-
-    private static void requireFinite(String where, String what, double v, String setting) {
-        if (!Double.isFinite(v))
-            throw new TrainingDivergedException(where + ": " + what + " is " + v + "; training diverged (try a "
-                    + "lower " + setting + ")");
     }
 
     /** Held-out (when given) and train-prompt evaluation of the current policy, logged with the given label. */

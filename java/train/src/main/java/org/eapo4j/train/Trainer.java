@@ -25,7 +25,6 @@ import org.eapo4j.model.ModelConfig;
 import org.eapo4j.model.Sampler;
 import org.eapo4j.model.SamplingConfig;
 import org.eapo4j.model.TransformerLM;
-import org.eapo4j.rl.Advantages;
 import org.eapo4j.rl.EapoWeighting;
 import org.eapo4j.rl.PolicyUpdate;
 import org.eapo4j.rl.SequenceBatch;
@@ -52,7 +51,7 @@ public final class Trainer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     // RNG streams of Sampler.rng(seed, step, stream); prompts and sampling are Rollouts' (1, 2)
-    private static final int S_WARMUP = 3, S_EVAL = 4, S_MINIBATCH = 5;
+    private static final int S_WARMUP = 3, S_EVAL = 4;   // S_MINIBATCH = 5 is PolicyPass's
 
     private final RlConfig cfg;
     private final RunFolder folder;
@@ -386,7 +385,7 @@ public final class Trainer implements AutoCloseable {
         PolicyUpdate.SupervisedStats s = PolicyUpdate.supervised(policy, opt, batch, cfg.sftWarmupLr * warmupLrScale(),
                 cfg.maxGradNorm, dp);
         warmupStep++;
-        requireFinite("warm-up step " + warmupStep, "cross-entropy", s.crossEntropy(), "sft_warmup_lr");
+        PolicyPass.requireFinite("warm-up step " + warmupStep, "cross-entropy", s.crossEntropy(), "sft_warmup_lr");
         Map<String, Object> m = StepMetrics.warmup(warmupStep, s, t0);
         if (log != null) log.write(m);
         return m;
@@ -421,33 +420,16 @@ public final class Trainer implements AutoCloseable {
         long tScore = System.nanoTime();
 
         SequenceBatch batch = new SequenceBatch(rb.prompts(), rb.generation().responses(), WordTokenizer.PAD_ID);
-        float[][] oldStats = cfg.headPath().tokenStats(policy, batch, cfg.temperature);   // old-policy pass: log-probs and H
-        double ht = dp.maskedMean(batch, oldStats[1]);   // H_t over every rollout (all ranks'), masked or not
-        requireFinite("RL step " + step, "rollout entropy", ht, "learning_rate");
-        float[] refLogp = reference == null ? null : cfg.headPath().tokenStats(reference, batch, cfg.temperature)[0];
-        WeightingSchedule.Weights w = schedule.next(ht);
-        double[] weights = Advantages.weights(sc.signs(), w.lambdaPos(), w.lambdaNeg());
-        for (int i = 0; i < weights.length; i++) if (sc.lossMasked()[i]) weights[i] = 0;
-        long tOld = System.nanoTime();
-
-        PolicyUpdate.Stats st = PolicyUpdate.run(policy, opt, batch.withRowsMasked(sc.lossMasked()), oldStats[0],
-                refLogp, sc.advantages(), weights, cfg.updateConfig(), Sampler.rng(cfg.seed, step, S_MINIBATCH), dp);
-        requireFinite("RL step " + step, "gradient norm", st.gradNorm(), "learning_rate");
+        PolicyPass.Result pass = PolicyPass.run(cfg, policy, reference, opt, schedule, batch, sc, step, dp);
         rlStep = step;
         long tUpdate = System.nanoTime();
 
         double h0 = schedule instanceof EapoWeighting e ? e.h0() : Double.NaN;
-        Map<String, Object> m = StepMetrics.rl(step, scored.global(), scored.meanResponseLength(), ht, h0, w, st,
-                new StepMetrics.Times(t0, tGen, tScore, tOld, tUpdate, dp.takeCommSeconds()));
+        Map<String, Object> m = StepMetrics.rl(step, scored.global(), scored.meanResponseLength(), pass.entropy(), h0,
+                pass.weights(), pass.stats(),
+                new StepMetrics.Times(t0, tGen, tScore, pass.oldPassDone(), tUpdate, dp.takeCommSeconds()));
         if (log != null) log.write(m);
         return m;
-    }
-
-    /** A NaN or infinite figure means the run diverged: stop with a message instead of training on garbage. */
-    private static void requireFinite(String where, String what, double v, String setting) {
-        if (!Double.isFinite(v))
-            throw new TrainingDivergedException(where + ": " + what + " is " + v + "; training diverged (try a "
-                    + "lower " + setting + ")");
     }
 
     public SamplingConfig sampling() {

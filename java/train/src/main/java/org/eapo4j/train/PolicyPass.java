@@ -1,0 +1,49 @@
+package org.eapo4j.train;
+
+import org.eapo4j.model.AdamW;
+import org.eapo4j.model.CausalLM;
+import org.eapo4j.model.Sampler;
+import org.eapo4j.rl.Advantages;
+import org.eapo4j.rl.Collectives;
+import org.eapo4j.rl.PolicyUpdate;
+import org.eapo4j.rl.SequenceBatch;
+import org.eapo4j.rl.WeightingSchedule;
+
+/**
+ * The part of an RL step between scoring and the metrics, the same for {@link Trainer} and {@link RlTrainer}: the
+ * old-policy pass (log-probs and the entropy H_t, the global mask-weighted mean over {@code comm}'s ranks), the
+ * reference pass, the weights of the schedule (zero for loss-masked rows), and the update.
+ */
+final class PolicyPass {
+    /** RNG stream of Sampler.rng(seed, step, stream) that orders a step's minibatches. */
+    static final int S_MINIBATCH = 5;
+
+    /** H_t, the schedule's weights, the update's statistics, and when the old-policy pass ended (System.nanoTime). */
+    record Result(double entropy, WeightingSchedule.Weights weights, PolicyUpdate.Stats stats, long oldPassDone) {}
+
+    private PolicyPass() {}
+
+    static Result run(RlConfig cfg, CausalLM policy, CausalLM reference, AdamW opt, WeightingSchedule schedule,
+                      SequenceBatch batch, ScoredBatch sc, int step, Collectives comm) {
+        float[][] oldStats = cfg.headPath().tokenStats(policy, batch, cfg.temperature);
+        double[] hs = comm.sum(batch.maskedSums(oldStats[1]));   // H_t over every rollout (all ranks'), masked or not
+        double ht = hs[1] == 0 ? 0 : hs[0] / hs[1];
+        requireFinite("RL step " + step, "rollout entropy", ht, "learning_rate");
+        float[] refLogp = reference == null ? null : cfg.headPath().tokenStats(reference, batch, cfg.temperature)[0];
+        WeightingSchedule.Weights w = schedule.next(ht);
+        double[] weights = Advantages.weights(sc.signs(), w.lambdaPos(), w.lambdaNeg());
+        for (int i = 0; i < weights.length; i++) if (sc.lossMasked()[i]) weights[i] = 0;
+        long tOld = System.nanoTime();
+        PolicyUpdate.Stats st = PolicyUpdate.run(policy, opt, batch.withRowsMasked(sc.lossMasked()), oldStats[0],
+                refLogp, sc.advantages(), weights, cfg.updateConfig(), Sampler.rng(cfg.seed, step, S_MINIBATCH), comm);
+        requireFinite("RL step " + step, "gradient norm", st.gradNorm(), "learning_rate");
+        return new Result(ht, w, st, tOld);
+    }
+
+    /** A NaN or infinite figure means the run diverged: stop with a message instead of training on garbage. */
+    static void requireFinite(String where, String what, double v, String setting) {
+        if (!Double.isFinite(v))
+            throw new TrainingDivergedException(where + ": " + what + " is " + v + "; training diverged (try a "
+                    + "lower " + setting + ")");
+    }
+}
