@@ -1,5 +1,6 @@
 package org.eapo4j.reward;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,5 +62,31 @@ class KeyPointRewardFunctionTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> fn.score(new Sample(4, "q?", "a", Map.of("off_topic", List.of()), false)));
         assertTrue(e.getMessage().contains("record 4") && e.getMessage().contains("key_points"), e.getMessage());
+    }
+
+    @Test
+    void coveredElementsAreTheKeyPointsTheRewardCounts() {
+        Map<String, Object> fields = Map.of("key_points", List.of(
+                Map.of("name", "fever", "synonyms", List.of("fever", "high temperature")),
+                Map.of("name", "cough", "synonyms", List.of("cough")),
+                Map.of("name", "rash", "synonyms", List.of("rash"))), "off_topic", List.of("headache"));
+        // no penalties: the reward is covered / 3
+        KeyPointRewardFunction plain = new KeyPointRewardFunction(
+                new KeyPointReward(new KeyPointReward.Config(0, 0, 1000, 0, 0)));
+        KeyPointRewardFunction fn = new KeyPointRewardFunction();
+        Object[][] cases = {   // flags by hand: fever, cough, rash
+            {"A high temperature and a dry cough.", new boolean[] {true, true, false}},
+            {"Coughs, coughing and a headache.", new boolean[] {false, true, false}},   // "coughs" -> "cough"
+            {"Rash, rash, fever.", new boolean[] {true, false, true}},
+            {"Nothing.", new boolean[] {false, false, false}},
+        };
+        for (Object[] c : cases) {
+            Sample s = new Sample(0, "q?", (String) c[0], fields, false);
+            boolean[] got = fn.coveredElements(s);
+            assertArrayEquals((boolean[]) c[1], got, (String) c[0]);
+            int k = 0;
+            for (boolean b : got) if (b) k++;
+            assertEquals(plain.score(s), k / 3.0, 1e-12, (String) c[0]);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package org.eapo4j.reward;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,5 +130,30 @@ class StoryRewardTest {
         // 8 words: the formula again (all 3 elements, no penalties)
         assertEquals(1.0, dflt.score(new Sample(0, PROMPT, "Lily, her dog, the park, teddy bear played.", FIELDS, false)),
                 1e-12);
+    }
+
+    @Test
+    void coveredElementsAreTheElementTermOfTheReward() {
+        // Without penalties the reward is M / E, so the coverage flags must count to E * reward; the expected flags
+        // are worked out by hand (order Lily, dog, park, teddy bear).
+        StoryReward plain = new StoryReward(new StoryReward.Config(0, 0, 0, 1));
+        Object[][] cases = {
+            {"The puppy ran to the PARK with Lily.", new boolean[] {true, true, true, false}},
+            {"Lilyanne saw dogs near the parking lot. Her teddy\n bear was sad.", new boolean[] {false, false, false, true}},
+            {"Tim and Sue went home. Tim and Sue went home.", new boolean[] {false, false, false, false}},
+            {"Lily's dog hugged the teddy bear in the park.", new boolean[] {true, true, true, true}},
+        };
+        for (Object[] c : cases) {
+            String text = (String) c[0];
+            for (boolean truncated : new boolean[] {false, true}) {
+                Sample s = new Sample(3, PROMPT, text, FIELDS, truncated);
+                boolean[] got = REWARD.coveredElements(s);
+                assertArrayEquals((boolean[]) c[1], got, text);
+                int k = 0;
+                for (boolean b : got) if (b) k++;
+                assertEquals(plain.score(s), (double) k / got.length, 1e-12, text);
+                assertArrayEquals(REWARD.breakdown(s).mentionedMask(), got, text);
+            }
+        }
     }
 }

@@ -15,6 +15,7 @@ import org.eapo4j.data.QaDataset;
 import org.eapo4j.hf.HfModels;
 import org.eapo4j.hf.HfTokenizer;
 import org.eapo4j.model.CausalLM;
+import org.eapo4j.train.AtomicFiles;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlTrainer;
 import org.eapo4j.train.RlConfig;
@@ -40,6 +41,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--questions", defaultValue = "0", description = "first N questions, 0 = all") int questions;
     @Option(names = "--temperature", description = "sampling temperature (default: the run's)") Double temperature;
     @Option(names = "--seed", defaultValue = "7") long seed;
+    @Option(names = "--out", paramLabel = "FILE", description = "also write the JSON to FILE (all or nothing)")
+    Path outFile;
 
     @Override
     public Integer call() throws Exception {
@@ -61,7 +64,7 @@ public final class EvalCommand implements Callable<Integer> {
             m.put("checkpoint", file.toString());
             m.put("data", d.source());
             m.put("rl_step", t.currentStep());
-            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
+            print(m);
         }
         return 0;
     }
@@ -81,8 +84,15 @@ public final class EvalCommand implements Callable<Integer> {
                     t.stopIds(tok), samples, c.sampling(), seed));
             m.put("model", model.toString());
             m.put("data", d.source());
-            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m));
+            print(m);
         }
         return 0;
+    }
+
+    /** The JSON on stdout and, with --out, into the file (temporary file, then renamed over it). */
+    private void print(Map<String, Object> m) throws Exception {
+        String json = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m);
+        if (outFile != null) AtomicFiles.writeString(outFile, json + System.lineSeparator());
+        System.out.println(json);
     }
 }

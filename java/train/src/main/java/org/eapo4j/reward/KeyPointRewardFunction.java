@@ -14,7 +14,7 @@ import org.eapo4j.data.QaItem;
  * terminated unless {@link Sample#truncated()}. Same numbers as {@code KeyPointReward.reward(item, answer,
  * terminated)}.
  */
-public final class KeyPointRewardFunction implements RewardFunction {
+public final class KeyPointRewardFunction implements RewardFunction, ElementCoverage {
     private final KeyPointReward reward;
 
     public KeyPointRewardFunction(KeyPointReward reward) {
@@ -35,6 +35,12 @@ public final class KeyPointRewardFunction implements RewardFunction {
     /** The breakdown (covered points, repeats, off-topic mentions...) of a sample's score. */
     public KeyPointReward.Score breakdown(Sample s) {
         return reward.score(item(s), s.completion(), !s.truncated());
+    }
+
+    /** The key points the answer covers: {@link KeyPointReward.Score#coveredMask()} of its breakdown. */
+    @Override
+    public boolean[] coveredElements(Sample s) {
+        return breakdown(s).coveredMask();
     }
 
     /** The key points and off-topic items of the sample's record, read as QaDataset reads them. */

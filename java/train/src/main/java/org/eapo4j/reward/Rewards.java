@@ -3,6 +3,7 @@ package org.eapo4j.reward;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -40,6 +41,15 @@ public final class Rewards {
     /** The term weights, in registration order (a fresh array). */
     public double[] weights() {
         return terms.stream().mapToDouble(Term::weight).toArray();
+    }
+
+    /** The function of the first term that is a {@code type} (e.g. an {@link ElementCoverage}), if any. */
+    public <T> Optional<T> firstTerm(Class<T> type) {
+        for (Term t : terms) {
+            Object fn = t.single() != null ? t.single() : t.group();
+            if (type.isInstance(fn)) return Optional.of(type.cast(fn));
+        }
+        return Optional.empty();
     }
 
     /** Evaluates every term on every sample of {@code group} (not empty). */

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * </ul>
  * Only the completion is searched for mentions: the prompt's own words do not count.
  */
-public final class StoryReward implements RewardFunction {
+public final class StoryReward implements RewardFunction, ElementCoverage {
     /** Penalty weights; {@link #DEFAULT} is what the embedded task uses. */
     public record Config(double repeatPenalty, double truncatedPenalty, double offTopicPenalty, int minSentenceWords,
                          int minCompletionWords) {
@@ -91,12 +91,9 @@ public final class StoryReward implements RewardFunction {
         List<String> offTopic = s.fields().containsKey("off_topic")
                 ? RecordFields.strings(s, s.fields(), "off_topic", "") : List.of();
         String text = s.completion();
-        boolean[] mask = new boolean[elements.size()];
+        boolean[] mask = mentionedMask(elements, text);
         int mentioned = 0;
-        for (int i = 0; i < mask.length; i++) {
-            for (String syn : elements.get(i)) if (mentions(text, syn)) mask[i] = true;
-            if (mask[i]) mentioned++;
-        }
+        for (boolean m : mask) if (m) mentioned++;
         int off = 0;
         for (String o : offTopic) if (mentions(text, o)) off++;
         int repeats = repeatedSentences(s.prompt(), text, cfg.minSentenceWords());
@@ -104,6 +101,19 @@ public final class StoryReward implements RewardFunction {
                 - (s.truncated() ? cfg.truncatedPenalty() : 0) - cfg.offTopicPenalty() * off;
         if (wordCount(text) < cfg.minCompletionWords()) r = -1;
         return new Score(Math.max(-1, r), mentioned, mask.length, mask, repeats, s.truncated(), off);
+    }
+
+    /** The record's elements that the completion mentions: {@link Score#mentionedMask()} of its breakdown. */
+    @Override
+    public boolean[] coveredElements(Sample s) {
+        return mentionedMask(elements(s), s.completion());
+    }
+
+    private boolean[] mentionedMask(List<List<String>> elements, String text) {
+        boolean[] mask = new boolean[elements.size()];
+        for (int i = 0; i < mask.length; i++)
+            for (String syn : elements.get(i)) if (mentions(text, syn)) mask[i] = true;
+        return mask;
     }
 
     private static int wordCount(String text) {

@@ -11,6 +11,7 @@ import java.util.function.Function;
 import org.eapo4j.data.PromptRecord;
 import org.eapo4j.model.Generation;
 import org.eapo4j.model.SamplingConfig;
+import org.eapo4j.reward.ElementCoverage;
 import org.eapo4j.reward.RewardBreakdown;
 import org.eapo4j.reward.Rewards;
 import org.eapo4j.reward.Sample;
@@ -19,13 +20,17 @@ import org.eapo4j.reward.Sample;
  * Evaluation of a policy on prompt records with the run's rewards: G completions per prompt, the mean reward and the
  * best-of-G reward, the mean of each reward term, and the diversity of the G completions of a prompt (distinct-1/2
  * and self-BLEU over whitespace words, as {@link Diversity} computes them), mean completion length and the share of
- * truncated completions. Metric names are those of metrics.jsonl without the {@code heldout_} / {@code train_} prefix.
+ * truncated completions. When a reward term is an {@link ElementCoverage} (the first such term counts), also the
+ * elements covered: {@code elements_union_frac}, the share of a prompt's elements that at least one of its G
+ * completions covers, averaged over prompts, and {@code elements_mean_frac}, the share one completion covers,
+ * averaged over completions. Computed from the texts alone: no extra random draws. Metric names are those of metrics.jsonl without the {@code heldout_} / {@code train_} prefix.
  */
 final class PromptEvaluation {
     private final CompletionGenerator generator;
     private final Function<String, int[]> encode;
     private final Function<int[], String> decode;
     private final Rewards rewards;
+    private final ElementCoverage coverage;   // null when no term reports element coverage
 
     PromptEvaluation(CompletionGenerator generator, Function<String, int[]> encode, Function<int[], String> decode,
                      Rewards rewards) {
@@ -33,13 +38,14 @@ final class PromptEvaluation {
         this.encode = encode;
         this.decode = decode;
         this.rewards = rewards;
+        this.coverage = rewards.firstTerm(ElementCoverage.class).orElse(null);
     }
 
     record Result(Map<String, Object> metrics, List<String> samples) {}
 
     Result evaluate(List<PromptRecord> records, int g, SamplingConfig sampling, SplittableRandom rng) {
         int chunk = Math.max(1, 64 / g);
-        double rewardSum = 0, bestSum = 0, d1 = 0, d2 = 0, sb = 0, len = 0, trunc = 0;
+        double rewardSum = 0, bestSum = 0, d1 = 0, d2 = 0, sb = 0, len = 0, trunc = 0, unionSum = 0, meanSum = 0;
         Map<String, Double> terms = new LinkedHashMap<>();
         List<String> samples = new ArrayList<>();
         for (int from = 0; from < records.size(); from += chunk) {
@@ -76,6 +82,11 @@ final class PromptEvaluation {
                 d1 += Diversity.distinctN(words, 1);
                 d2 += Diversity.distinctN(words, 2);
                 sb += Diversity.selfBleu(words, 4);
+                if (coverage != null) {
+                    double[] fracs = coveredFractions(group);
+                    unionSum += fracs[0];
+                    meanSum += fracs[1];
+                }
             }
         }
         int n = records.size(), total = n * g;
@@ -86,8 +97,31 @@ final class PromptEvaluation {
         m.put("distinct_1", d1 / n);
         m.put("distinct_2", d2 / n);
         m.put("self_bleu", sb / n);
+        if (coverage != null) {
+            m.put("elements_union_frac", unionSum / n);
+            m.put("elements_mean_frac", meanSum / total);
+        }
         m.put("response_len", len / total);
         m.put("truncated_frac", trunc / total);
         return new Result(m, samples);
+    }
+
+    /** {union share, sum over the group of each completion's share} of the prompt's elements. */
+    private double[] coveredFractions(List<Sample> group) {
+        boolean[] union = null;
+        double sum = 0;
+        for (Sample s : group) {
+            boolean[] c = coverage.coveredElements(s);
+            if (union == null) union = new boolean[c.length];
+            int k = 0;
+            for (int i = 0; i < c.length; i++) {
+                if (c[i]) k++;
+                union[i] |= c[i];
+            }
+            sum += (double) k / c.length;
+        }
+        int u = 0;
+        for (boolean b : union) if (b) u++;
+        return new double[] {(double) u / union.length, sum};
     }
 }
