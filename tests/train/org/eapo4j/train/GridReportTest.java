@@ -84,7 +84,7 @@ class GridReportTest {
         assertEquals(new Label("eapo", 1, 0.5, 1), Label.parse("eapo-alpha0.5-s1"));
         assertEquals(new Label("eapo", 1, 2, 3), Label.parse("eapo-alpha2-s3"));
         for (String ignored : new String[] {"warmup-s1", "eapo-s1.log", "foo-s1", "eapo-lr0x-s1", "eapo-lrx-s1",
-                "eapo-s", "eapo", "eapo-lr2-s1", "eapo-alpha2x-s1"})
+                "eapo-s", "eapo", "eapo-lr2-s1", "eapo-alpha2x-s1", "eapo-lr1x-s1", "eapo-alpha1.0-s2", "grpo-s1-s2"})
             assertNull(Label.parse(ignored), ignored);
         for (String name : new String[] {"eapo-s1", "grpo-lr0.5x-s3", "eapo-alpha2-s3", "nsr-lr2x-s1"})
             assertEquals(name, Label.parse(name).name());
@@ -181,6 +181,9 @@ class GridReportTest {
         assertTrue(md.contains("| eapo-s2 | 2 | 0.400 | 0.000 | 1.000 | - |"), md);
         assertTrue(md.contains("| grpo | 0.000 | 0.000 ± 0.000 | 0.400 ± 0.000 | 2 of 2 |"), md);
         assertTrue(!md.contains("warmup"), md);
+        // per-run list: the main grid first, by weighting and seed, then the variants
+        int e5 = md.indexOf("| eapo-s5 |"), g1 = md.indexOf("| grpo-s1 |"), v = md.indexOf("| eapo-lr0.5x-s1 |");
+        assertTrue(0 < e5 && e5 < g1 && g1 < v, md);
         assertTrue(md.contains("No learning-rate"), md);   // medqa has no variants
         for (String label : new String[] {"stories", "medqa"})
             for (String png : new String[] {"heldout_reward", "rollout_reward", "entropy", "diversity_vs_reward"}) {

@@ -4,9 +4,11 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -39,6 +41,7 @@ final class GridPlots {
         XYChart c = new XYChartBuilder().width(900).height(500).title(title + " (line: mean over seeds; shaded: min to max)")
                 .xAxisTitle("RL step").yAxisTitle(yTitle).build();
         c.getStyler().setMarkerSize(5);
+        c.getStyler().setXAxisMin(0.0);
         for (Map.Entry<String, List<Run>> e : byWeighting.entrySet()) {
             TreeMap<Integer, List<Double>> at = new TreeMap<>();
             for (Run r : e.getValue()) curve.apply(r).forEach((k, v) -> at.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
@@ -57,7 +60,7 @@ final class GridPlots {
                 i++;
             }
             Color col = colour(e.getKey());
-            Color fill = new Color(col.getRed(), col.getGreen(), col.getBlue(), 50);
+            Color fill = new Color(col.getRed(), col.getGreen(), col.getBlue(), 40);
             XYSeries band = c.addSeries(e.getKey() + " range", poly, polyY);
             band.setXYSeriesRenderStyle(XYSeriesRenderStyle.PolygonArea);
             band.setFillColor(fill);
@@ -77,7 +80,8 @@ final class GridPlots {
             }
             XYSeries g = c.addSeries("collapse threshold " + guide, new double[] {lo, hi}, new double[] {guide, guide});
             g.setLineColor(Color.GRAY);
-            g.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+            g.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f},
+                    0f));
             g.setMarker(SeriesMarkers.NONE);
         }
         save(c, png);
@@ -99,23 +103,32 @@ final class GridPlots {
     }
 
     /**
-     * Final held-out reward against the learning-rate factor (log axis), one line per weighting, bars the 95%
-     * t-interval over seeds; the weightings are shifted a little sideways so that their bars do not overlap.
+     * Final held-out reward against the learning-rate factor on a log2 axis (XChart's log axis labels only the
+     * decades), one line per weighting, bars the 95% t-interval over seeds; the weightings are shifted a little
+     * sideways so that their bars do not overlap.
      */
     static void sensitivity(Map<String, TreeMap<Double, double[]>> finals, Path png) {
         XYChart c = new XYChartBuilder().width(700).height(500)
                 .title("sensitivity to the learning rate (mean, 95% t-interval over seeds)")
                 .xAxisTitle("learning-rate factor (log scale)").yAxisTitle("final held-out reward").build();
-        c.getStyler().setXAxisLogarithmic(true);
+        // ticks one apart (a factor of 2); XChart drops all labels when two are equal, so none may be blank
+        c.getStyler().setXAxisTickMarkSpacingHint(150);
+        c.getStyler().setxAxisTickLabelsFormattingFunction(x -> Math.abs(x - Math.rint(x)) < 1e-9
+                ? "×" + new BigDecimal(Math.pow(2, Math.rint(x))).stripTrailingZeros().toPlainString()
+                : String.format(Locale.ROOT, "×%.2f", Math.pow(2, x)));
         c.getStyler().setErrorBarsColorSeriesColor(true);
         c.getStyler().setMarkerSize(8);
+        double lo = finals.values().stream().mapToDouble(m -> Math.log(m.firstKey()) / Math.log(2)).min().orElse(0);
+        double hi = finals.values().stream().mapToDouble(m -> Math.log(m.lastKey()) / Math.log(2)).max().orElse(0);
+        c.getStyler().setXAxisMin(Math.floor(lo) - 0.5);
+        c.getStyler().setXAxisMax(Math.ceil(hi) + 0.5);
         int k = 0, lines = finals.size();
         for (Map.Entry<String, TreeMap<Double, double[]>> e : finals.entrySet()) {
             int n = e.getValue().size(), i = 0;
             double[] x = new double[n], y = new double[n], err = new double[n];
-            double shift = Math.pow(1.04, k++ - (lines - 1) / 2.0);
+            double shift = 0.04 * (k++ - (lines - 1) / 2.0);
             for (Map.Entry<Double, double[]> p : e.getValue().entrySet()) {
-                x[i] = p.getKey() * shift;
+                x[i] = Math.log(p.getKey()) / Math.log(2) + shift;
                 y[i] = GridStats.mean(p.getValue());
                 double h = GridStats.half(p.getValue());
                 err[i++] = Double.isFinite(h) ? h : 0;

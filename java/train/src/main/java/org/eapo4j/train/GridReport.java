@@ -170,7 +170,8 @@ public final class GridReport {
             plots.add(new String[] {"sensitivity_lr.png", "final held-out reward against the learning-rate factor"});
             GridPlots.sensitivity(sens.lrFinals(), plotDir.resolve("sensitivity_lr.png"));
         }
-        for (String[] p : plots) sb.append("![").append(p[1]).append("](").append(plotLink).append('/').append(p[0]).append(")\n");
+        for (String[] p : plots)
+            sb.append("![").append(p[1]).append("](").append(plotLink).append('/').append(p[0]).append(")\n");
         return sb.toString();
     }
 
@@ -242,7 +243,8 @@ public final class GridReport {
 
     static String perRun(List<Run> runs) {
         StringBuilder sb = new StringBuilder("\n<details><summary>Per-run stability (").append(runs.size())
-                .append(" runs)</summary>\n\n| run | seed | final reward | worst drop | min H_t/H_0 | first RL step with H_t < ")
+                .append(" runs)</summary>\n\n| run | seed | final reward | worst drop | min H_t/H_0 "
+                        + "| first RL step with H_t < ")
                 .append(GridRuns.COLLAPSE).append(" H_0 |\n|---|---|---|---|---|---|\n");
         List<Run> sorted = new ArrayList<>(runs);   // the main grid first, then by weighting, lr, alpha, seed
         sorted.sort(Comparator.comparing((Run r) -> !r.label().mainGrid())

@@ -46,7 +46,8 @@ final class GridRuns {
             if (!m.matches()) return null;
             double lr = m.group(2) == null ? 1 : Double.parseDouble(m.group(2));
             double alpha = m.group(3) == null ? 1 : Double.parseDouble(m.group(3));
-            if (!(lr > 0) || !(alpha > 0)) return null;
+            // a variant at factor 1 would pass for a main-grid run of the same seed
+            if (!(lr > 0) || !(alpha > 0) || m.group(2) != null && lr == 1 || m.group(3) != null && alpha == 1) return null;
             return new Label(m.group(1), lr, alpha, Integer.parseInt(m.group(4)));
         }
     }
