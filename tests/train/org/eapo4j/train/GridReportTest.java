@@ -1,25 +1,68 @@
 package org.eapo4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
+import java.util.Locale;
+import java.util.Map;
 
+import org.eapo4j.train.GridRuns.Label;
+import org.eapo4j.train.GridRuns.Run;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The grid report's statistics against published table values and hand-computed cases. */
+/** The grid report's statistics against published table values and hand-computed cases, on synthetic run folders. */
 class GridReportTest {
+    @TempDir Path tmp;
+
     @Test
     void studentTMatchesTheTables() {
         // two-sided 95% critical values: df 2 -> 4.303, df 4 -> 2.776, df 30 -> 2.042
-        assertEquals(4.303, GridReport.tQuantile975(2), 1e-3);
-        assertEquals(2.776, GridReport.tQuantile975(4), 1e-3);
-        assertEquals(2.042, GridReport.tQuantile975(30), 1e-3);
-        // df = 2 has a closed form: F(t) = 1/2 + t / (2 sqrt(2 + t^2))
-        for (double t : new double[] {0.3, 1.0, 2.5, 7.0})
-            assertEquals(0.5 + t / (2 * Math.sqrt(2 + t * t)), GridReport.tCdf(t, 2), 1e-9);
+        assertEquals(4.303, GridStats.tQuantile975(2), 1e-3);
+        assertEquals(2.776, GridStats.tQuantile975(4), 1e-3);
+        assertEquals(2.042, GridStats.tQuantile975(30), 1e-3);
+        // ... so those t values have two-sided p = 0.05
+        assertEquals(0.05, GridStats.twoSidedP(2.776, 4), 1e-4);
+        assertEquals(0.05, GridStats.twoSidedP(-2.776, 4), 1e-4);
+        assertEquals(0.05, GridStats.twoSidedP(12.706, 1), 1e-4);
+        assertEquals(0.05, GridStats.twoSidedP(2.571, 5), 1e-4);
+        assertEquals(0.01, GridStats.twoSidedP(4.604, 4), 1e-4);   // the 99% table value
+        // df = 2 has a closed form: F(t) = 1/2 + t / (2 sqrt(2 + t^2)); df = 1 (Cauchy): 1/2 + atan(t) / pi
+        for (double t : new double[] {0.3, 1.0, 2.5, 7.0, 1e6}) {
+            assertEquals(0.5 + t / (2 * Math.sqrt(2 + t * t)), GridStats.tCdf(t, 2), 1e-12);
+            assertEquals(0.5 + Math.atan(t) / Math.PI, GridStats.tCdf(t, 1), 1e-12);
+        }
+    }
+
+    @Test
+    void signFlipEnumeratesEverySignPattern() {
+        // 5 differences of one sign: only the observed pattern and its mirror reach |sum|, p = 2/32
+        assertEquals(0.0625, GridStats.signFlipP(new double[] {0.1, 0.2, 0.3, 0.4, 0.5}), 1e-15);
+        assertEquals(0.25, GridStats.signFlipP(new double[] {0.1, 0.3, 0.2}), 1e-15);
+        // {1, 2, -0.5}: sum 2.5; the 8 signed sums are +-3.5, +-2.5, +-1.5, +-0.5: 4 of 8 reach 2.5
+        assertEquals(0.5, GridStats.signFlipP(new double[] {1, 2, -0.5}), 1e-15);
+        assertEquals(1.0, GridStats.signFlipP(new double[] {0, 0, 0}), 1e-15);
+    }
+
+    @Test
+    void pairedTestOfTheDifferences() {
+        // 0.1 .. 0.5: mean 0.3, sd sqrt(0.025) = 0.1581, t = 0.3 / (0.1581 / sqrt 5) = 4.243;
+        // df 4: theta = atan(t / 2), p = 1 - sin(theta) (1 + cos^2(theta) / 2) = 0.0132
+        GridStats.Paired p = GridStats.paired(new double[] {0.1, 0.2, 0.3, 0.4, 0.5});
+        assertEquals(5, p.n());
+        assertEquals(0.3, p.mean(), 1e-12);
+        assertEquals(4.2426, p.t(), 1e-4);
+        assertEquals(0.0132, p.pT(), 1e-4);
+        assertEquals(0.0625, p.pSignFlip(), 1e-15);
+        assertEquals(0.3 - 2.776 * Math.sqrt(0.025) / Math.sqrt(5), p.lo(), 1e-3);
     }
 
     @Test
@@ -28,22 +71,195 @@ class GridReportTest {
         for (int i = 0; i < 20; i++) r.add(1.0);   // smoothed 1.0
         for (int i = 0; i < 10; i++) r.add(0.0);   // smoothed falls to 0.0
         for (int i = 0; i < 10; i++) r.add(0.5);
-        assertEquals(1.0, GridReport.worstDrop(r), 1e-12);
-        assertEquals(0.0, GridReport.worstDrop(List.of(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1)), 1e-12);
+        assertEquals(1.0, GridStats.worstDrop(r), 1e-12);
+        assertEquals(0.0, GridStats.worstDrop(List.of(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1)), 1e-12);
     }
 
     @Test
-    void pairedComparisonAndCollapseCountsInTheReport() {
-        List<GridReport.Run> runs = new ArrayList<>();
-        double[] eapo = {0.30, 0.20, 0.25}, grpo = {0.10, 0.05, 0.15};
-        for (int s = 0; s < 3; s++) {
-            runs.add(new GridReport.Run("eapo", s + 1, -0.1, eapo[s], 0.4, 0.5, 0.8, 0.1, 0.05, 0.8, new TreeMap<>()));
-            runs.add(new GridReport.Run("grpo", s + 1, -0.1, grpo[s], 0.3, 0.5, 0.7, 0.2, 0.10, 0.3, new TreeMap<>()));
+    void folderNamesGiveWeightingLearningRateAlphaAndSeed() {
+        assertEquals(new Label("eapo", 1, 1, 1), Label.parse("eapo-s1"));
+        assertEquals(new Label("w-reinforce", 1, 1, 12), Label.parse("w-reinforce-s12"));
+        assertEquals(new Label("grpo", 0.5, 1, 3), Label.parse("grpo-lr0.5x-s3"));
+        assertEquals(new Label("w-reinforce", 2, 1, 2), Label.parse("w-reinforce-lr2x-s2"));
+        assertEquals(new Label("eapo", 1, 0.5, 1), Label.parse("eapo-alpha0.5-s1"));
+        assertEquals(new Label("eapo", 1, 2, 3), Label.parse("eapo-alpha2-s3"));
+        for (String ignored : new String[] {"warmup-s1", "eapo-s1.log", "foo-s1", "eapo-lr0x-s1", "eapo-lrx-s1",
+                "eapo-s", "eapo", "eapo-lr2-s1", "eapo-alpha2x-s1", "eapo-lr1x-s1", "eapo-alpha1.0-s2", "grpo-s1-s2"})
+            assertNull(Label.parse(ignored), ignored);
+        for (String name : new String[] {"eapo-s1", "grpo-lr0.5x-s3", "eapo-alpha2-s3", "nsr-lr2x-s1"})
+            assertEquals(name, Label.parse(name).name());
+        assertTrue(Label.parse("eapo-s4").mainGrid());
+        assertTrue(!Label.parse("eapo-alpha2-s3").mainGrid());
+    }
+
+    @Test
+    void aRunsFiguresFromItsMetrics() throws IOException {
+        Path d = tmp.resolve("grid");
+        // H_0 = 2.0; 0.9 / 2.0 = 0.45 < 0.5 first at RL step 4; min ratio 0.4 at step 6
+        writeRun(d, "eapo-s1", -0.2, 0.3, 0.7, new double[] {2.0, 1.8, 1.2, 0.9, 1.1, 0.8, 1.0}, null, 0.55);
+        writeRun(d, "grpo-s1", -0.2, 0.1, 0.6, new double[] {2.0, 1.9, 1.5}, 0.8, 0.55);   // key points win
+        writeRun(d, "warmup-s1", -0.2, 0.1, 0.6, new double[] {2.0}, null, Double.NaN);
+        writeRun(d, "psr-s2", -0.2, 0.1, 0.6, new double[] {2.0}, null, Double.NaN);
+        Files.delete(d.resolve("psr-s2/summary.json"));   // unfinished
+        GridRuns.Setting s = GridRuns.read(d);
+        assertEquals(1, s.unfinished());
+        assertEquals(2, s.runs().size());
+        Run eapo = s.runs().get(0), grpo = s.runs().get(1);
+        assertEquals("eapo-s1", eapo.label().name());
+        assertEquals(-0.2, eapo.startReward(), 1e-12);
+        assertEquals(0.3, eapo.finalReward(), 1e-12);
+        assertEquals(0.5, eapo.gain(), 1e-12);
+        assertEquals(0.7, eapo.distinct2(), 1e-12);
+        assertEquals(4, eapo.collapseStep());
+        assertEquals(0.4, eapo.minEntropyRatio(), 1e-12);
+        assertEquals(0.55, eapo.elements(), 1e-12);   // from final-eval.json
+        assertEquals(0.8, grpo.elements(), 1e-12);    // heldout_keypoints_union_frac of the last eval
+        assertEquals(-1, grpo.collapseStep());
+        assertEquals(List.of(0, 40, 80), List.copyOf(eapo.curves().heldout().keySet()));   // start at step 0
+        assertEquals(0.05, eapo.curves().heldout().get(40), 1e-12);
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), List.copyOf(eapo.curves().entropy().keySet()));
+        assertEquals(0.6, eapo.curves().entropy().get(3), 1e-12);
+    }
+
+    @Test
+    void sensitivityComparesTheVariantsWithTheMainRunsOfTheirSeeds() throws IOException {
+        Path d = tmp.resolve("sens");
+        writeSensitivityGrid(d);
+        List<Run> runs = GridRuns.read(d).runs();
+        Map<String, Map<Double, List<Run>>> lr = GridSensitivity.lrGroups(runs);
+        assertEquals(List.of("eapo", "grpo"), List.copyOf(lr.keySet()));
+        assertEquals(List.of(0.5, 1.0, 2.0), List.copyOf(lr.get("eapo").keySet()));
+        assertEquals(3, lr.get("eapo").get(1.0).size());   // seeds 1..3 of the five main-grid runs
+        // eapo: lr x0.5 mean 0.10, x1 (seeds 1-3) 0.25, x2 0.35 -> range 0.25; grpo: 0.00, 0.05, 0.10 -> 0.10
+        assertEquals(0.25, GridSensitivity.range(lr.get("eapo")), 1e-12);
+        assertEquals(0.10, GridSensitivity.range(lr.get("grpo")), 1e-12);
+        Map<String, Map<Double, List<Run>>> alpha = GridSensitivity.alphaGroups(runs);
+        assertEquals(List.of("eapo"), List.copyOf(alpha.keySet()));
+        assertEquals(0.30, GridSensitivity.range(alpha.get("eapo")), 1e-12);   // 0.20, 0.25, 0.50
+        String md = GridSensitivity.of(runs).markdown();
+        assertTrue(md.contains("| eapo | learning rate | lr ×0.5: 0.100, lr ×1: 0.250, lr ×2: 0.350 | 0.250 |"), md);
+        assertTrue(md.contains("| eapo | alpha | alpha 0.5: 0.200, alpha 1: 0.250, alpha 2: 0.500 | 0.300 |"), md);
+        assertTrue(md.contains("| eapo | lr ×1 | 3 | 0.250 ± "), md);
+    }
+
+    @Test
+    void twoSettingsInOneReport() throws IOException {
+        Path stories = tmp.resolve("runs/stories-grid"), medqa = tmp.resolve("runs/medqa-grid");
+        writeSensitivityGrid(stories);
+        writeRun(medqa, "warmup-s1", 0, 0, 0.5, new double[] {1}, null, Double.NaN);
+        for (int s = 1; s <= 2; s++) {
+            writeRun(medqa, "eapo-s" + s, 0.1, 0.2 + s / 10.0, 0.5, new double[] {1, 1}, 0.6, Double.NaN);
+            writeRun(medqa, "grpo-s" + s, 0.1, 0.2, 0.5, new double[] {1, 0.4}, 0.4, Double.NaN);
         }
-        String md = GridReport.render("t", java.nio.file.Path.of("runs"), runs, java.nio.file.Path.of("p"));
-        // differences 0.20, 0.15, 0.10: mean 0.15, sd 0.05, t = 0.15 / (0.05 / sqrt 3) = 5.196, p = 0.0351 (df 2)
-        assertTrue(md.contains("| grpo | 3 | +0.150 |"), md);
-        assertTrue(md.contains("| 5.20 | 0.035 |"), md);
-        assertTrue(md.matches("(?s).*\\| grpo \\| 3 \\|.*\\| 3 \\|\\n.*"), md);   // all three GRPO runs collapsed
+        Path notes = Files.writeString(tmp.resolve("notes.md"), "## Reading\n\nhand-written\n");
+        Path out = tmp.resolve("docs/RESULTS.md");
+        List<String> runs = List.of("stories=" + stories, "medqa=" + medqa);
+        List<String> starts = List.of("stories=the untrained model", "medqa=after warm-up");
+        List<GridReport.Setting> settings = GridReport.settings(runs, starts);
+        assertEquals("after warm-up", settings.get(1).start());
+        String command = GridReport.command(runs, starts, out, "EAPO results", notes);
+        assertEquals("./eapo4j report --runs stories=" + stories + " --runs medqa=" + medqa
+                + " --start 'stories=the untrained model' --start 'medqa=after warm-up' --out " + out
+                + " --title 'EAPO results' --notes " + notes, command);
+        GridReport.write(settings, out, "EAPO results", notes, command);
+        String md = Files.readString(out, StandardCharsets.UTF_8);
+        assertTrue(md.startsWith("# EAPO results\n\nRegenerate with `" + command + "`."), md);
+        assertTrue(md.contains("\n## stories\n") && md.contains("\n## medqa\n"), md);
+        assertTrue(md.indexOf("## stories") < md.indexOf("## medqa"), md);
+        assertTrue(md.endsWith("## Reading\n\nhand-written\n"), md);
+        assertTrue(md.contains("Start: the untrained model.") && md.contains("Start: after warm-up."), md);
+        // stories, EAPO - GRPO on the final reward: 0.1 .. 0.5 over seeds 1..5 (see pairedTestOfTheDifferences)
+        assertTrue(md.contains("| final held-out reward (higher is better) | grpo | 5 | +0.300 | "), md);
+        assertTrue(md.contains("| 4.24 | 0.013 | 0.0625 |"), md);
+        assertTrue(md.contains("0.0625 for 5 pairs"), md);
+        // elements: EAPO's runs have final-eval.json (0.55), GRPO's none; medqa's come from the key points
+        assertTrue(md.contains("| eapo | 0.400 ± 0.000 | 0.700 ± 0.000 | 0.100 ± 0.000 | 0.550 ± 0.000 |"), md);
+        assertTrue(md.contains("| grpo | 0.400 ± 0.000 | 0.700 ± 0.000 | 0.100 ± 0.000 | n/a |"), md);
+        assertTrue(md.contains("| eapo | 0.400 ± 0.000 | 0.500 ± 0.000 | 0.100 ± 0.000 | 0.600 ± 0.000 |"), md);
+        // medqa: GRPO's entropy 1 -> 0.4 collapses at RL step 2 in both runs; the warm-up folder is left out
+        assertTrue(md.contains("| grpo-s1 | 1 | 0.200 | 0.000 | 0.400 | 2 |"), md);
+        assertTrue(md.contains("| eapo-s2 | 2 | 0.400 | 0.000 | 1.000 | - |"), md);
+        assertTrue(md.contains("| grpo | 0.000 | 0.000 ± 0.000 | 0.400 ± 0.000 | 2 of 2 |"), md);
+        assertTrue(!md.contains("warmup"), md);
+        // per-run list: the main grid first, by weighting and seed, then the variants
+        int e5 = md.indexOf("| eapo-s5 |"), g1 = md.indexOf("| grpo-s1 |"), v = md.indexOf("| eapo-lr0.5x-s1 |");
+        assertTrue(0 < e5 && e5 < g1 && g1 < v, md);
+        assertTrue(md.contains("No learning-rate"), md);   // medqa has no variants
+        for (String label : new String[] {"stories", "medqa"})
+            for (String png : new String[] {"heldout_reward", "rollout_reward", "entropy", "diversity_vs_reward"}) {
+                assertTrue(Files.size(tmp.resolve("docs/RESULTS/" + label + "/" + png + ".png")) > 1000, png);
+                assertTrue(md.contains("](RESULTS/" + label + "/" + png + ".png)"), png);
+            }
+        assertTrue(Files.isRegularFile(tmp.resolve("docs/RESULTS/stories/sensitivity_lr.png")));
+        assertTrue(!Files.exists(tmp.resolve("docs/RESULTS/medqa/sensitivity_lr.png")));
+    }
+
+    @Test
+    void badRunsAndStartValuesNameTheFlag() throws IOException {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Files.createDirectories(empty.resolve("warmup-s1"));
+        Path out = tmp.resolve("r.md");
+        String missing = assertThrows(IllegalArgumentException.class, () -> GridReport.write(
+                GridReport.settings(List.of("a=" + tmp.resolve("nope")), List.of()), out, "t", null, "c")).getMessage();
+        assertTrue(missing.startsWith("--runs: no such folder"), missing);
+        String none = assertThrows(IllegalArgumentException.class, () -> GridReport.write(
+                GridReport.settings(List.of(empty.toString()), List.of()), out, "t", null, "c")).getMessage();
+        assertTrue(none.startsWith("--runs: no finished"), none);
+        assertTrue(!Files.exists(out));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> GridReport.settings(List.of("a=x", "a=y"),
+                List.of())).getMessage().contains("label 'a' given twice"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> GridReport.settings(List.of("a=x", "b=y"),
+                List.of("c=text"))).getMessage().startsWith("--start:"));
+        // without a label the folder's name is the label; one setting takes --start without a label
+        GridReport.Setting s = GridReport.settings(List.of("runs/stories-grid"), List.of("untrained")).get(0);
+        assertEquals(new GridReport.Setting("stories-grid", Path.of("runs/stories-grid"), "untrained"), s);
+    }
+
+    /**
+     * Main grid eapo and grpo x seeds 1..5 (EAPO - GRPO = 0.1 s), lr x0.5 / x2 for both and alpha 0.5 / 2 for EAPO on
+     * seeds 1..3; EAPO's seeds 4 and 5 are far off so that a factor-1 row that kept them would show.
+     */
+    static void writeSensitivityGrid(Path d) throws IOException {
+        double[] eapo = {0.30, 0.20, 0.25, 0.90, 0.90};
+        for (int s = 1; s <= 5; s++) {
+            writeRun(d, "eapo-s" + s, -0.1, eapo[s - 1], 0.7, new double[] {1, 0.9}, null, 0.55);
+            writeRun(d, "grpo-s" + s, -0.1, eapo[s - 1] - 0.1 * s, 0.7, new double[] {1, 0.9}, null, Double.NaN);
+        }
+        for (int s = 1; s <= 3; s++) {
+            writeRun(d, "eapo-lr0.5x-s" + s, -0.1, 0.10, 0.7, new double[] {1}, null, Double.NaN);
+            writeRun(d, "eapo-lr2x-s" + s, -0.1, new double[] {0.40, 0.30, 0.35}[s - 1], 0.7, new double[] {1}, null,
+                    Double.NaN);
+            writeRun(d, "grpo-lr0.5x-s" + s, -0.1, 0.0, 0.7, new double[] {1}, null, Double.NaN);
+            writeRun(d, "grpo-lr2x-s" + s, -0.1, 0.1, 0.7, new double[] {1}, null, Double.NaN);
+            writeRun(d, "eapo-alpha0.5-s" + s, -0.1, 0.2, 0.7, new double[] {1}, null, Double.NaN);
+            writeRun(d, "eapo-alpha2-s" + s, -0.1, 0.5, 0.7, new double[] {1}, null, Double.NaN);
+        }
+    }
+
+    /**
+     * A finished run folder: evaluations at steps -1 (start), 40 (halfway) and 80 (final; best-of-G 0.4, distinct-1
+     * 0.4, self-BLEU 0.1, key points if given), one RL row per entropy value (rollout reward 0.1), final-eval.json
+     * with elements_union_frac when finite.
+     */
+    static void writeRun(Path grid, String name, double start, double fin, double distinct2, double[] entropy,
+                         Double keypoints, double finalEvalElements) throws IOException {
+        Path d = Files.createDirectories(grid.resolve(name));
+        StringBuilder m = new StringBuilder();
+        m.append(eval(-1, start, 0.9, null)).append(eval(40, (start + fin) / 2, 0.8, null));
+        for (int i = 0; i < entropy.length; i++)
+            m.append(String.format(Locale.ROOT, "{\"kind\":\"rl\",\"step\":%d,\"reward_mean\":0.1,\"entropy_ht\":%s,"
+                    + "\"h0\":%s,\"lambda_pos\":1.0}%n", i + 1, entropy[i], entropy[0]));
+        m.append(eval(80, fin, distinct2, keypoints));
+        Files.writeString(d.resolve("metrics.jsonl"), m, StandardCharsets.UTF_8);
+        Files.writeString(d.resolve("summary.json"), "{}", StandardCharsets.UTF_8);
+        if (Double.isFinite(finalEvalElements))
+            Files.writeString(d.resolve("final-eval.json"), "{\"elements_union_frac\": " + finalEvalElements + "}");
+    }
+
+    private static String eval(int step, double reward, double distinct2, Double keypoints) {
+        return String.format(Locale.ROOT, "{\"kind\":\"eval\",\"step\":%d,\"heldout_reward_mean\":%s,"
+                + "\"heldout_best_of_g\":0.4,\"heldout_distinct_1\":0.4,\"heldout_distinct_2\":%s,"
+                + "\"heldout_self_bleu\":0.1%s}%n", step, reward, distinct2,
+                keypoints == null ? "" : ",\"heldout_keypoints_union_frac\":" + keypoints);
     }
 }

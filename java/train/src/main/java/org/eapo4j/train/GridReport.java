@@ -1,275 +1,276 @@
 package org.eapo4j.train;
 
+import static org.eapo4j.train.GridStats.ci;
+import static org.eapo4j.train.GridStats.fmt;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
+import java.util.function.ToDoubleFunction;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
+import java.util.stream.Collectors;
 
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.eapo4j.train.GridRuns.Run;
 
 /**
- * A report of a grid of runs (weighting x seed), read from their metrics.jsonl: for each weighting the held-out reward
- * and best-of-G of the last evaluation (mean and 95% t-interval over seeds), the gain over the untrained policy,
- * diversity of the G completions (distinct-1/2, self-BLEU), stability figures (across-seed std of the final reward,
- * the worst drop of the smoothed rollout reward, entropy collapse: H_t below {@value #COLLAPSE} H_0), a paired
- * comparison of EAPO against each fixed weighting over seeds (paired t-test on the final held-out reward), and two
- * plots (held-out reward over training, min-max bars over seeds; distinct-2 against held-out reward per run).
- *
- * <p>Run folders are named {@code <weighting>-s<seed>} (what {@code docs/RESULTS_STORIES.md} documents).
+ * The markdown report of the EAPO experiment over one or more settings (each a folder of runs, see {@link GridRuns}):
+ * per setting the main grid (held-out reward from start to end of training, best-of-G, diversity, stability), EAPO
+ * against each fixed weighting paired by seed (paired t-test and exact sign-flip test on the final reward, distinct-2
+ * and the worst drop), the learning-rate and alpha sensitivity ({@link GridSensitivity}), a per-run stability list and
+ * plots ({@link GridPlots}) in {@code <report basename>/<label>/}. Its first lines name the command that regenerates it.
  */
 public final class GridReport {
-    static final double COLLAPSE = 0.5;
-    private static final Pattern RUN = Pattern.compile("(.+)-s(\\d+)");
-    private static final int SMOOTH = 10;
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    static final String DEFAULT_START = "the first evaluation of each run, before any RL step";
 
-    /** The figures of one run. */
-    record Run(String weighting, int seed, double initReward, double finalReward, double finalBest, double distinct1,
-               double distinct2, double selfBleu, double worstDrop, double minEntropyRatio,
-               TreeMap<Integer, Double> heldoutCurve) {}
+    /** One setting: its label (section title, plot folder), its runs folder, and what the "start" evaluation is. */
+    public record Setting(String label, Path dir, String start) {}
 
     private GridReport() {}
 
-    public static void main(String[] args) throws IOException {
-        if (args.length < 2) throw new IllegalArgumentException("usage: GridReport RUNS_DIR OUT.md [title [NOTES.md]]");
-        Path runs = Path.of(args[0]), out = Path.of(args[1]);
-        String title = args.length > 2 ? args[2] : "Grid report";
-        String notes = args.length > 3 ? Files.readString(Path.of(args[3]), StandardCharsets.UTF_8) : "";
-        List<Run> all = read(runs);
-        if (all.isEmpty()) throw new IllegalArgumentException("RUNS_DIR: no finished <weighting>-s<seed> runs in " + runs);
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Path plots = out.toAbsolutePath().getParent().resolve(out.getFileName().toString().replace(".md", ""));
-        Files.createDirectories(plots);
-        Files.writeString(out, render(title, runs, all, out.toAbsolutePath().getParent().relativize(plots))
-                + (notes.isEmpty() ? "" : "\n" + notes), StandardCharsets.UTF_8);
-        curves(all, plots.resolve("heldout_reward.png"));
-        scatter(all, plots.resolve("diversity_vs_reward.png"));
-        System.out.println("wrote " + out + " and plots in " + plots);
+    /** {@code [LABEL=]DIR}; without a label, the folder's name is the label. */
+    public static Setting parseRuns(String value) {
+        int eq = value.indexOf('=');
+        String label = eq > 0 ? value.substring(0, eq) : null;
+        if (label == null || !LABEL.matcher(label).matches()) {
+            Path dir = Path.of(value);
+            Path name = dir.toAbsolutePath().normalize().getFileName();
+            label = name == null ? "runs" : name.toString();
+            if (!LABEL.matcher(label).matches())
+                throw new IllegalArgumentException("--runs: cannot make a label of '" + value + "' (use LABEL=DIR)");
+            return new Setting(label, dir, DEFAULT_START);
+        }
+        if (eq == value.length() - 1) throw new IllegalArgumentException("--runs: no folder after '" + label + "='");
+        return new Setting(label, Path.of(value.substring(eq + 1)), DEFAULT_START);
     }
 
-    static List<Run> read(Path runs) throws IOException {
-        List<Run> out = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(runs)) {
-            for (Path d : dirs.sorted().toList()) {
-                Matcher m = RUN.matcher(d.getFileName().toString());
-                if (!Files.isDirectory(d) || !m.matches() || !Files.isRegularFile(d.resolve("summary.json"))) continue;
-                out.add(run(m.group(1), Integer.parseInt(m.group(2)), MetricsLog.read(d.resolve("metrics.jsonl"))));
+    /** The settings of the {@code --runs} values, with the {@code --start LABEL=TEXT} descriptions applied. */
+    public static List<Setting> settings(List<String> runs, List<String> starts) {
+        if (runs.isEmpty()) throw new IllegalArgumentException("--runs: give at least one folder of runs");
+        Map<String, Setting> byLabel = new LinkedHashMap<>();
+        for (String r : runs) {
+            Setting s = parseRuns(r);
+            if (byLabel.put(s.label(), s) != null)
+                throw new IllegalArgumentException("--runs: label '" + s.label() + "' given twice");
+        }
+        for (String st : starts) {
+            int eq = st.indexOf('=');
+            String label = eq > 0 ? st.substring(0, eq) : "";
+            Setting s = byLabel.get(label);
+            String text = s != null ? st.substring(eq + 1) : st;
+            if (s == null && byLabel.size() == 1) s = byLabel.values().iterator().next();
+            if (s == null) throw new IllegalArgumentException("--start: '" + st + "' names no --runs label (labels: "
+                    + String.join(", ", byLabel.keySet()) + ")");
+            if (text.isBlank()) throw new IllegalArgumentException("--start: empty description for " + s.label());
+            byLabel.put(s.label(), new Setting(s.label(), s.dir(), text.strip()));
+        }
+        return List.copyOf(byLabel.values());
+    }
+
+    /** The command line that regenerates the report, shell-quoted. */
+    public static String command(List<String> runs, List<String> starts, Path out, String title, Path notes) {
+        List<String> a = new ArrayList<>(List.of("./eapo4j", "report"));
+        for (String r : runs) a.addAll(List.of("--runs", r));
+        for (String s : starts) a.addAll(List.of("--start", s));
+        a.addAll(List.of("--out", out.toString()));
+        if (title != null) a.addAll(List.of("--title", title));
+        if (notes != null) a.addAll(List.of("--notes", notes.toString()));
+        return a.stream().map(GridReport::quote).collect(Collectors.joining(" "));
+    }
+
+    private static String quote(String s) {
+        return s.matches("[A-Za-z0-9_./=:,+@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /** Reads every setting, checks the inputs, then writes the report and its plots. */
+    public static void write(List<Setting> settings, Path out, String title, Path notes, String command) {
+        String file = out.getFileName() == null ? "" : out.getFileName().toString();
+        if (!file.endsWith(".md") || file.length() == 3)
+            throw new IllegalArgumentException("--out: must name a .md file, got " + out);
+        if (notes != null && !Files.isRegularFile(notes))
+            throw new IllegalArgumentException("--notes: no such file: " + notes);
+        List<GridRuns.Setting> data = new ArrayList<>();
+        for (Setting s : settings) {
+            if (!Files.isDirectory(s.dir())) throw new IllegalArgumentException("--runs: no such folder: " + s.dir());
+            GridRuns.Setting d = GridRuns.read(s.dir());
+            if (d.runs().isEmpty())
+                throw new IllegalArgumentException("--runs: no finished <weighting>-s<seed> runs in " + s.dir());
+            data.add(d);
+        }
+        try {
+            Path parent = out.toAbsolutePath().getParent();
+            Path plots = parent.resolve(file.substring(0, file.length() - 3));
+            StringBuilder md = new StringBuilder(header(title, command, settings));
+            for (int i = 0; i < settings.size(); i++) {
+                Path dir = plots.resolve(settings.get(i).label());
+                Files.createDirectories(dir);
+                md.append(section(settings.get(i), data.get(i), parent.relativize(dir).toString().replace('\\', '/'),
+                        dir));
             }
+            if (notes != null) md.append('\n').append(Files.readString(notes, StandardCharsets.UTF_8));
+            Files.writeString(out, md, StandardCharsets.UTF_8);
+            System.out.println("wrote " + out + " and plots in " + plots);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out + ": " + AtomicFiles.reason(e), e);
         }
-        return out;
     }
 
-    static Run run(String weighting, int seed, List<Map<String, Object>> rows) {
-        TreeMap<Integer, Double> curve = new TreeMap<>();
-        Map<String, Object> first = null, last = null;
-        List<Double> reward = new ArrayList<>(), entropy = new ArrayList<>();
-        for (Map<String, Object> r : rows) {
-            if ("eval".equals(r.get("kind"))) {
-                if (first == null) first = r;
-                last = r;
-                curve.put(Math.max(0, (int) MetricsLog.num(r, "step")), MetricsLog.num(r, "heldout_reward_mean"));
-            } else if ("rl".equals(r.get("kind"))) {
-                reward.add(MetricsLog.num(r, "reward_mean"));
-                entropy.add(MetricsLog.num(r, "entropy_ht"));
-            }
-        }
-        double h0 = entropy.isEmpty() ? Double.NaN : entropy.get(0), minRatio = Double.POSITIVE_INFINITY;
-        for (double h : entropy) minRatio = Math.min(minRatio, h / h0);
-        return new Run(weighting, seed, MetricsLog.num(first, "heldout_reward_mean"),
-                MetricsLog.num(last, "heldout_reward_mean"), MetricsLog.num(last, "heldout_best_of_g"),
-                MetricsLog.num(last, "heldout_distinct_1"), MetricsLog.num(last, "heldout_distinct_2"),
-                MetricsLog.num(last, "heldout_self_bleu"), worstDrop(reward), minRatio, curve);
+    static String header(String title, String command, List<Setting> settings) {
+        return "# " + title + "\n\nRegenerate with `" + command + "`.\n\n"
+                + "Settings: " + settings.stream().map(s -> "[" + s.label() + "](#" + s.label().toLowerCase(Locale.ROOT)
+                        .replace(".", "") + ")").collect(Collectors.joining(", ")) + ". "
+                + "Means over seeds with 95% t-intervals (mean ± half-width). *start* is the first evaluation of a run "
+                + "(each setting says what it is), *final* the last one (end of training), *gain* = final - start per "
+                + "run. *Worst drop*: the largest fall of the " + GridStats.SMOOTH + "-step moving average of the "
+                + "rollout reward below its running peak. H_0 is the entropy of the first RL step; a run's entropy "
+                + "*collapsed* when H_t < " + GridRuns.COLLAPSE + " H_0 at some step. *Elements covered*: the share "
+                + "of a prompt's required elements that at least one of its G completions brings in.\n";
     }
 
-    /** The largest fall of the moving average (window {@value #SMOOTH}) of the rollout reward below its running peak. */
-    static double worstDrop(List<Double> r) {
-        double peak = Double.NEGATIVE_INFINITY, worst = 0, sum = 0;
-        for (int i = 0; i < r.size(); i++) {
-            sum += r.get(i);
-            if (i >= SMOOTH) sum -= r.get(i - SMOOTH);
-            if (i < SMOOTH - 1) continue;
-            double s = sum / SMOOTH;
-            peak = Math.max(peak, s);
-            worst = Math.max(worst, peak - s);
+    /** One setting's section; plots are written to {@code plotDir}, linked as {@code plotLink}. */
+    static String section(Setting s, GridRuns.Setting data, String plotLink, Path plotDir) {
+        Map<String, List<Run>> main = byWeighting(data.runs().stream().filter(r -> r.label().mainGrid()).toList());
+        long variants = data.runs().stream().filter(r -> !r.label().mainGrid()).count();
+        StringBuilder sb = new StringBuilder("\n## ").append(s.label()).append("\n\n");
+        sb.append("Runs in `").append(s.dir()).append("`: ")
+                .append(main.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().size())
+                        .collect(Collectors.joining(", ")))
+                .append(" main-grid runs, ").append(variants).append(" learning-rate or alpha runs");
+        if (data.unfinished() > 0) sb.append("; ").append(data.unfinished()).append(" unfinished runs left out");
+        sb.append(". Start: ").append(s.start()).append(".\n");
+        sb.append(mainTables(main));
+        sb.append(pairedTable(main));
+        GridSensitivity.Result sens = GridSensitivity.of(data.runs());
+        sb.append(sens.markdown());
+        sb.append(perRun(data.runs()));
+        sb.append("\n### Plots\n\n");
+        List<String[]> plots = new ArrayList<>();
+        plots.add(new String[] {"heldout_reward.png", "held-out reward over training"});
+        plots.add(new String[] {"rollout_reward.png", "rollout reward over training"});
+        plots.add(new String[] {"entropy.png", "entropy H_t / H_0 over training"});
+        plots.add(new String[] {"diversity_vs_reward.png", "distinct-2 against final held-out reward"});
+        GridPlots.curves(main, r -> r.curves().heldout(), "held-out reward", "held-out reward", null,
+                plotDir.resolve(plots.get(0)[0]));
+        GridPlots.curves(main, r -> r.curves().rollout(), "rollout reward, " + GridStats.SMOOTH + "-step moving average",
+                "rollout reward", null, plotDir.resolve(plots.get(1)[0]));
+        GridPlots.curves(main, r -> r.curves().entropy(), "entropy H_t / H_0", "H_t / H_0", GridRuns.COLLAPSE,
+                plotDir.resolve(plots.get(2)[0]));
+        GridPlots.scatter(main, plotDir.resolve(plots.get(3)[0]));
+        if (!sens.lrFinals().isEmpty()) {
+            plots.add(new String[] {"sensitivity_lr.png", "final held-out reward against the learning-rate factor"});
+            GridPlots.sensitivity(sens.lrFinals(), plotDir.resolve("sensitivity_lr.png"));
         }
-        return worst;
+        for (String[] p : plots)
+            sb.append("![").append(p[1]).append("](").append(plotLink).append('/').append(p[0]).append(")\n");
+        return sb.toString();
     }
 
-    static Map<String, List<Run>> byWeighting(List<Run> all) {
+    static String mainTables(Map<String, List<Run>> main) {
+        StringBuilder sb = new StringBuilder("\n### Main grid\n\n");
+        sb.append("| weighting | seeds | held-out reward: start | final | gain | best-of-G |\n|---|---|---|---|---|---|\n");
+        main.forEach((w, rs) -> sb.append(row(w, String.valueOf(rs.size()), ci(col(rs, Run::startReward)),
+                ci(col(rs, Run::finalReward)), ci(col(rs, Run::gain)), ci(col(rs, Run::finalBest)))));
+        sb.append("\nDiversity of the G completions of a prompt at the last evaluation:\n\n");
+        sb.append("| weighting | distinct-1 | distinct-2 | self-BLEU | elements covered |\n|---|---|---|---|---|\n");
+        main.forEach((w, rs) -> sb.append(row(w, ci(col(rs, Run::distinct1)), ci(col(rs, Run::distinct2)),
+                ci(col(rs, Run::selfBleu)), elements(rs))));
+        sb.append("\nStability:\n\n");
+        sb.append("| weighting | across-seed std of the final reward | worst drop | min H_t/H_0 | collapsed runs |\n"
+                + "|---|---|---|---|---|\n");
+        main.forEach((w, rs) -> sb.append(row(w, fmt(GridStats.std(col(rs, Run::finalReward))),
+                ci(col(rs, Run::worstDrop)), ci(col(rs, Run::minEntropyRatio)),
+                rs.stream().filter(Run::collapsed).count() + " of " + rs.size())));
+        return sb.toString();
+    }
+
+    /** Elements covered over the runs that have the figure, saying how many when not all do. */
+    private static String elements(List<Run> rs) {
+        double[] e = col(rs, Run::elements);
+        long have = java.util.Arrays.stream(e).filter(Double::isFinite).count();
+        return have == rs.size() || have == 0 ? ci(e) : ci(e) + " (" + have + " of " + rs.size() + " runs)";
+    }
+
+    static String pairedTable(Map<String, List<Run>> main) {
+        List<Run> eapo = main.get("eapo");
+        if (eapo == null || main.size() < 2) return "";
+        StringBuilder sb = new StringBuilder("\n### EAPO against each fixed weighting (paired by seed)\n\n");
+        int n = main.entrySet().stream().filter(e -> !e.getKey().equals("eapo"))
+                .mapToInt(e -> differences(eapo, e.getValue(), Run::finalReward).length).max().orElse(0);
+        sb.append("EAPO minus the other weighting, run against run with the same seed (same seed = same start). "
+                + "*p (t)*: two-sided paired t-test. *p (sign-flip)*: exact two-sided permutation test over all 2^n "
+                + "sign patterns of the n differences (no normality assumed). Its smallest possible value is 2 / 2^n = ")
+                .append(new BigDecimal(2 / Math.pow(2, n)).round(new MathContext(4)).stripTrailingZeros().toPlainString())
+                .append(" for ").append(n).append(" pairs: however large the effect, it cannot be smaller.\n\n");
+        sb.append("| measure | EAPO vs | pairs | mean difference | 95% interval | t | p (t) | p (sign-flip) |\n"
+                + "|---|---|---|---|---|---|---|---|\n");
+        pairedRows(sb, main, eapo, "final held-out reward (higher is better)", Run::finalReward);
+        pairedRows(sb, main, eapo, "distinct-2 (higher = more diverse)", Run::distinct2);
+        pairedRows(sb, main, eapo, "worst drop (lower = more stable)", Run::worstDrop);
+        return sb.toString();
+    }
+
+    private static void pairedRows(StringBuilder sb, Map<String, List<Run>> main, List<Run> eapo, String measure,
+                                   ToDoubleFunction<Run> f) {
+        for (Map.Entry<String, List<Run>> e : main.entrySet()) {
+            if (e.getKey().equals("eapo")) continue;
+            double[] d = differences(eapo, e.getValue(), f);
+            if (d.length < 2) continue;
+            GridStats.Paired p = GridStats.paired(d);
+            sb.append(row(measure, e.getKey(), String.valueOf(p.n()), String.format(Locale.ROOT, "%+.3f", p.mean()),
+                    String.format(Locale.ROOT, "[%+.3f, %+.3f]", p.lo(), p.hi()),
+                    Double.isNaN(p.t()) ? "-" : String.format(Locale.ROOT, "%.2f", p.t()),
+                    Double.isNaN(p.pT()) ? "-" : fmt(p.pT()), String.format(Locale.ROOT, "%.4f", p.pSignFlip())));
+        }
+    }
+
+    /** a - b of the runs with the same seed, in a's order. */
+    static double[] differences(List<Run> a, List<Run> b, ToDoubleFunction<Run> f) {
+        List<Double> d = new ArrayList<>();
+        for (Run x : a)
+            for (Run y : b) if (x.label().seed() == y.label().seed()) d.add(f.applyAsDouble(x) - f.applyAsDouble(y));
+        return d.stream().mapToDouble(Double::doubleValue).filter(Double::isFinite).toArray();
+    }
+
+    static String perRun(List<Run> runs) {
+        StringBuilder sb = new StringBuilder("\n<details><summary>Per-run stability (").append(runs.size())
+                .append(" runs)</summary>\n\n| run | seed | final reward | worst drop | min H_t/H_0 "
+                        + "| first RL step with H_t < ")
+                .append(GridRuns.COLLAPSE).append(" H_0 |\n|---|---|---|---|---|---|\n");
+        List<Run> sorted = new ArrayList<>(runs);   // the main grid first, then by weighting, lr, alpha, seed
+        sorted.sort(Comparator.comparing((Run r) -> !r.label().mainGrid())
+                .thenComparing(r -> GridRuns.WEIGHTINGS.indexOf(r.label().weighting()))
+                .thenComparing(r -> r.label().lrFactor()).thenComparing(r -> r.label().alpha())
+                .thenComparing(r -> r.label().seed()));
+        for (Run r : sorted)
+            sb.append(row(r.label().name(), String.valueOf(r.label().seed()), fmt(r.finalReward()), fmt(r.worstDrop()),
+                    fmt(r.minEntropyRatio()), r.collapsed() ? String.valueOf(r.collapseStep()) : "-"));
+        return sb.append("\n</details>\n").toString();
+    }
+
+    /** The runs by weighting, in the order eapo, grpo, w-reinforce, psr, nsr. */
+    static Map<String, List<Run>> byWeighting(List<Run> runs) {
         Map<String, List<Run>> m = new LinkedHashMap<>();
-        for (String w : List.of("eapo", "grpo", "w-reinforce", "psr", "nsr")) m.put(w, new ArrayList<>());
-        for (Run r : all) m.computeIfAbsent(r.weighting(), k -> new ArrayList<>()).add(r);
+        for (String w : GridRuns.WEIGHTINGS) m.put(w, new ArrayList<>());
+        for (Run r : runs) m.computeIfAbsent(r.label().weighting(), k -> new ArrayList<>()).add(r);
         m.values().removeIf(List::isEmpty);
         return m;
     }
 
-    static String render(String title, Path runs, List<Run> all, Path plotDir) {
-        Map<String, List<Run>> g = byWeighting(all);
-        StringBuilder sb = new StringBuilder("# ").append(title).append("\n\n");
-        sb.append("Generated by `./eapo4j report --runs ").append(runs).append("` from ").append(all.size())
-                .append(" runs (`<weighting>-s<seed>` folders). Means over seeds with 95% t-intervals; the last "
-                        + "evaluation is the end of training.\n\n");
-        sb.append("| weighting | seeds | held-out reward: untrained | final | gain | best-of-G | distinct-1 | distinct-2 "
-                + "| self-BLEU | across-seed std | worst smoothed drop | min H_t/H_0 | collapsed runs |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-        for (Map.Entry<String, List<Run>> e : g.entrySet()) {
-            List<Run> rs = e.getValue();
-            double[] init = col(rs, Run::initReward), fin = col(rs, Run::finalReward);
-            double[] gain = new double[rs.size()];
-            for (int i = 0; i < gain.length; i++) gain[i] = fin[i] - init[i];
-            long collapsed = rs.stream().filter(r -> r.minEntropyRatio() < COLLAPSE).count();
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %.3f | %s | %s | %d |%n",
-                    e.getKey(), rs.size(), ci(init), ci(fin), ci(gain), ci(col(rs, Run::finalBest)),
-                    ci(col(rs, Run::distinct1)), ci(col(rs, Run::distinct2)), ci(col(rs, Run::selfBleu)), std(fin),
-                    ci(col(rs, Run::worstDrop)), ci(col(rs, Run::minEntropyRatio)), collapsed));
-        }
-        List<Run> eapo = g.get("eapo");
-        if (eapo != null) {
-            sb.append("\n## EAPO against each fixed weighting (paired by seed)\n\n");
-            sb.append("Final held-out reward, EAPO minus the other weighting, paired by seed (same seed = same "
-                    + "untrained model, prompts and evaluation sampling streams); two-sided paired t-test.\n\n");
-            sb.append("| vs | pairs | mean difference | 95% interval | t | p |\n|---|---|---|---|---|---|\n");
-            for (Map.Entry<String, List<Run>> e : g.entrySet()) {
-                if (e.getKey().equals("eapo")) continue;
-                List<Double> d = new ArrayList<>();
-                for (Run a : eapo)
-                    for (Run b : e.getValue()) if (a.seed() == b.seed()) d.add(a.finalReward() - b.finalReward());
-                double[] x = d.stream().mapToDouble(Double::doubleValue).toArray();
-                if (x.length < 2) continue;
-                double t = mean(x) / (std(x) / Math.sqrt(x.length));
-                sb.append(String.format(Locale.ROOT, "| %s | %d | %+.3f | [%+.3f, %+.3f] | %.2f | %.3f |%n", e.getKey(),
-                        x.length, mean(x), mean(x) - half(x), mean(x) + half(x), t, 2 * (1 - tCdf(Math.abs(t), x.length - 1))));
-            }
-        }
-        sb.append("\n![held-out reward](").append(plotDir.resolve("heldout_reward.png")).append(")\n");
-        sb.append("![diversity against reward](").append(plotDir.resolve("diversity_vs_reward.png")).append(")\n");
-        return sb.toString();
+    static double[] col(List<Run> rs, ToDoubleFunction<Run> f) {
+        return rs.stream().mapToDouble(f).toArray();
     }
 
-    interface Field {
-        double of(Run r);
-    }
-
-    static double[] col(List<Run> rs, Field f) {
-        return rs.stream().mapToDouble(f::of).toArray();
-    }
-
-    static String ci(double[] x) {
-        return x.length < 2 ? String.format(Locale.ROOT, "%.3f", mean(x))
-                : String.format(Locale.ROOT, "%.3f ± %.3f", mean(x), half(x));
-    }
-
-    static double mean(double[] x) {
-        double s = 0;
-        for (double v : x) s += v;
-        return s / x.length;
-    }
-
-    /** Sample standard deviation (n - 1). */
-    static double std(double[] x) {
-        if (x.length < 2) return Double.NaN;
-        double m = mean(x), s = 0;
-        for (double v : x) s += (v - m) * (v - m);
-        return Math.sqrt(s / (x.length - 1));
-    }
-
-    /** Half-width of the 95% t-interval of the mean. */
-    static double half(double[] x) {
-        return tQuantile975(x.length - 1) * std(x) / Math.sqrt(x.length);
-    }
-
-    static double tQuantile975(int df) {
-        double lo = 0, hi = 100;
-        for (int i = 0; i < 100; i++) {
-            double mid = (lo + hi) / 2;
-            if (tCdf(mid, df) < 0.975) lo = mid;
-            else hi = mid;
-        }
-        return (lo + hi) / 2;
-    }
-
-    /** Student's t CDF for t >= 0: 1/2 + the integral of the density from 0 to t (Simpson's rule). */
-    static double tCdf(double t, int df) {
-        int n = 2000;
-        double h = t / n, s = 0;
-        for (int i = 0; i <= n; i++) {
-            double x = i * h, w = i == 0 || i == n ? 1 : i % 2 == 1 ? 4 : 2;
-            s += w * Math.pow(1 + x * x / df, -(df + 1) / 2.0);
-        }
-        double c = Math.exp(lgamma((df + 1) / 2.0) - lgamma(df / 2.0)) / Math.sqrt(df * Math.PI);
-        return 0.5 + c * s * h / 3;
-    }
-
-    /** log Gamma (Lanczos). */
-    static double lgamma(double x) {
-        double[] g = {76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155,
-                0.1208650973866179e-2, -0.5395239384953e-5};
-        double y = x, tmp = x + 5.5;
-        tmp -= (x + 0.5) * Math.log(tmp);
-        double ser = 1.000000000190015;
-        for (double c : g) ser += c / ++y;
-        return -tmp + Math.log(2.5066282746310005 * ser / x);
-    }
-
-    static void curves(List<Run> all, Path png) {
-        XYChart c = new XYChartBuilder().width(900).height(500).title("held-out reward (mean over seeds; bars: min to max)")
-                .xAxisTitle("RL step").yAxisTitle("held-out reward").build();
-        for (Map.Entry<String, List<Run>> e : byWeighting(all).entrySet()) {
-            TreeMap<Integer, double[]> at = new TreeMap<>();
-            for (Run r : e.getValue())
-                r.heldoutCurve().forEach((k, v) -> at.merge(k, new double[] {v}, (a, b) -> {
-                    double[] m = java.util.Arrays.copyOf(a, a.length + 1);
-                    m[a.length] = b[0];
-                    return m;
-                }));
-            double[] x = at.keySet().stream().mapToDouble(Integer::doubleValue).toArray();
-            double[] y = at.values().stream().mapToDouble(GridReport::mean).toArray();
-            double[] err = at.values().stream().mapToDouble(v -> (max(v) - min(v)) / 2).toArray();
-            XYSeries s = c.addSeries(e.getKey(), x, y, err);
-            s.setMarker(SeriesMarkers.CIRCLE);
-        }
-        save(c, png);
-    }
-
-    static void scatter(List<Run> all, Path png) {
-        XYChart c = new XYChartBuilder().width(700).height(500).title("diversity against reward (one point per run)")
-                .xAxisTitle("final held-out reward").yAxisTitle("distinct-2 of the G completions").build();
-        c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        for (Map.Entry<String, List<Run>> e : byWeighting(all).entrySet())
-            c.addSeries(e.getKey(), col(e.getValue(), Run::finalReward), col(e.getValue(), Run::distinct2));
-        save(c, png);
-    }
-
-    private static double max(double[] v) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (double x : v) m = Math.max(m, x);
-        return m;
-    }
-
-    private static double min(double[] v) {
-        double m = Double.POSITIVE_INFINITY;
-        for (double x : v) m = Math.min(m, x);
-        return m;
-    }
-
-    private static void save(XYChart c, Path png) {
-        try {
-            BitmapEncoder.saveBitmap(c, png.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    static String row(String... cells) {
+        return "| " + String.join(" | ", cells) + " |\n";
     }
 }
