@@ -4,6 +4,8 @@
 # grid resumes. Run folders are named <label>-s<seed>, which is how `./eapo4j report` groups them.
 #   benchmarks/grid.sh stories OUT_DIR [main|lr|alpha ...]   # stories260K, story continuation
 #   benchmarks/grid.sh medqa OUT_DIR [main|lr|alpha ...]     # built-in model, fact corpus + warm-up + RL
+# medqa: one warm-up per seed (warmup-s<seed>: the fact corpus, then answers; no RL), which every run of that seed
+# starts from (--init-from), so the weightings of a seed differ only in RL.
 # Environment: JOBS (default 2), SEEDS (main grid, default 1..5), SENS_SEEDS (lr/alpha grids, default 1..3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,7 @@ seeds=${SEEDS:-1 2 3 4 5}
 sens_seeds=${SENS_SEEDS:-1 2 3}
 case $setting in
   stories) base=(--model ../shared/models/stories260K --task stories); base_lr=1e-3 ;;
-  medqa)   base=(); base_lr=3e-3 ;;
+  medqa)   base=(--eval-every 50); base_lr=3e-4 ;;   # RlConfig defaults: the embedded default run
   *) echo "unknown setting '$setting' (stories or medqa)" >&2; exit 2 ;;
 esac
 mkdir -p "$out"
@@ -36,15 +38,28 @@ for part in $parts; do
   esac
 done
 
-start=$(date +%s)
-for entry in "${plan[@]}"; do
-  name=${entry%%|*}; flags=${entry#*|}
-  [[ -f $out/$name/summary.json ]] && continue
+# run NAME FLAGS...: one `train` in $out/NAME unless finished, at most $jobs at a time
+run() {
+  local name=$1; shift
+  [[ -f $out/$name/summary.json ]] && return 0
   rm -rf "${out:?}/$name"   # an interrupted run starts again
   while (( $(jobs -rp | wc -l) >= jobs )); do wait -n || true; done
-  # shellcheck disable=SC2086
-  ./eapo4j train "${base[@]}" $flags --out "$out/$name" --no-progress >"$out/$name.log" 2>&1 &
+  ./eapo4j train "${base[@]}" "$@" --out "$out/$name" --no-progress >"$out/$name.log" 2>&1 &
   echo "started $name"
+}
+
+start=$(date +%s)
+if [[ $setting == medqa ]]; then
+  for s in $(printf '%s\n' $seeds $sens_seeds | sort -un); do run "warmup-s$s" --steps 0 --seed "$s"; done
+  wait
+fi
+for entry in "${plan[@]}"; do
+  name=${entry%%|*}; flags=${entry#*|}
+  seed=${flags##*--seed }
+  init=()
+  [[ $setting == medqa ]] && init=(--init-from "$out/warmup-s$seed/checkpoint.bin")
+  # shellcheck disable=SC2086
+  run "$name" $flags "${init[@]}"
 done
 wait
 echo "grid $setting ($parts) done in $(( $(date +%s) - start )) s, $jobs runs at a time"

@@ -61,6 +61,7 @@ final class ModelTraining {
             c.trainData = train;
             c.heldoutData = heldout;
             c.sftWarmupSteps = 0;
+            c.factWarmupSteps = 0;   // the fact corpus is the built-in model's stand-in for pretraining
             c.rlQuestions = 0;
             if (this == STORIES) {
                 c.steps = 120;
@@ -82,6 +83,7 @@ final class ModelTraining {
     static RunSummary run(Path modelDir, String taskName, TrainOptions opts, Path out, boolean progress,
                           PrintStream console) {
         Task task = Task.parse(taskName);
+        opts.refuseBuiltinOnly();
         RlConfig cfg = opts.applyOver(task.defaults());
         PromptDataset train = load(cfg.trainData, task), heldout = load(cfg.heldoutData, task);
         Path dir = out != null ? out : RunLoop.defaultOut(task.name().toLowerCase() + "-" + cfg.weighting

@@ -111,7 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @SuppressWarnings("unchecked")
     static void printSummary(Map<String, Object> s) {
-        for (String k : new String[] {"eval_init", "eval_warmup", "eval_final"}) {
+        for (String k : new String[] {"eval_init", "eval_facts", "eval_warmup", "eval_final"}) {
             Map<String, Object> e = (Map<String, Object>) s.get(k);
             if (e == null) continue;
             System.out.printf("  %-12s held-out reward %.3f  best-of-G %.3f  train-question reward %.3f%n", k,

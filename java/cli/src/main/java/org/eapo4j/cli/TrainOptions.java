@@ -23,6 +23,7 @@ public final class TrainOptions {
             {"heldout_data", "--heldout-data"}, {"weighting", "--weighting"}, {"eapo_alpha", "--alpha"},
             {"lambda_min", "--lambda-min"}, {"lambda_max", "--lambda-max"}, {"entropy_ema", "--entropy-ema"},
             {"h0_steps", "--h0-steps"}, {"steps", "--steps"}, {"sft_warmup_steps", "--warmup-steps"},
+            {"fact_warmup_steps", "--fact-steps"}, {"sft_partial_points", "--partial-points"},
             {"sft_warmup_batch", "--warmup-batch"}, {"sft_warmup_lr", "--warmup-lr"},
             {"rl_questions", "--rl-questions"}, {"prompts_per_step", "--prompts"}, {"num_generations", "--group"},
             {"max_completion_length", "--max-new"}, {"temperature", "--temperature"}, {"top_k", "--top-k"},
@@ -56,7 +57,12 @@ public final class TrainOptions {
     @Option(names = "--entropy-ema", description = "EMA beta for H_t, 0 = none (default 0)") Double entropyEma;
     @Option(names = "--h0-steps", description = "H_0 = mean H_t of the first k steps (default 1)") Integer h0Steps;
     @Option(names = "--steps", description = "RL steps") Integer steps;
-    @Option(names = "--warmup-steps", description = "supervised warm-up steps") Integer warmupSteps;
+    @Option(names = "--fact-steps", description = "built-in model: warm-up steps on the fact corpus (one fact of a "
+            + "train or held-out question per sentence), before the answer warm-up") Integer factSteps;
+    @Option(names = "--warmup-steps", description = "supervised warm-up steps on answers of the train questions")
+    Integer warmupSteps;
+    @Option(names = "--partial-points", description = "key points per warm-up answer (a random choice each time); "
+            + "0 = the data's reference_answer") Integer partialPoints;
     @Option(names = "--warmup-batch") Integer warmupBatch;
     @Option(names = "--warmup-lr") Double warmupLr;
     @Option(names = "--rl-questions", description = "RL uses the first N train questions, 0 = all (default 40)")
@@ -101,6 +107,19 @@ public final class TrainOptions {
     @Option(names = "--lm-head", description = "full (the [N, V] logits, default) or fused (the fused linear head: "
             + "logits in chunks, never all at once)") String lmHead;
 
+    /**
+     * Refuses the flags that only the built-in model has (its size, the fact corpus), for a --model run: they would
+     * otherwise be ignored without a word.
+     */
+    void refuseBuiltinOnly() {
+        Object[][] only = {{"fact_warmup_steps", factSteps}, {"sft_partial_points", partialPoints},
+                {"d_model", dModel}, {"layers", layers}, {"heads", heads}, {"d_ff", dFf}};
+        for (Object[] o : only)
+            if (o[1] != null)
+                throw new ConfigException((String) o[0], FLAGS.get((String) o[0]) + " sets the built-in model (or its fact-corpus warm-up); a "
+                        + "--model run takes its size from the model folder and starts from a pretrained model");
+    }
+
     /** The defaults, with the --config file's values and then the given flags applied; validated. */
     public RlConfig build() {
         return applyOver(new RlConfig());
@@ -125,7 +144,9 @@ public final class TrainOptions {
         if (entropyEma != null) c.entropyEma = entropyEma;
         if (h0Steps != null) c.h0Steps = h0Steps;
         if (steps != null) c.steps = steps;
+        if (factSteps != null) c.factWarmupSteps = factSteps;
         if (warmupSteps != null) c.sftWarmupSteps = warmupSteps;
+        if (partialPoints != null) c.sftPartialPoints = partialPoints;
         if (warmupBatch != null) c.sftWarmupBatch = warmupBatch;
         if (warmupLr != null) c.sftWarmupLr = warmupLr;
         if (rlQuestions != null) c.rlQuestions = rlQuestions;

@@ -33,9 +33,12 @@ public final class WordTokenizer {
                 throw new IllegalArgumentException("duplicate vocabulary entry '" + this.vocab.get(i) + "'");
     }
 
-    /** Builds the vocabulary from every question, reference answer, key-point synonym and off-topic item. */
+    /**
+     * Builds the vocabulary from every question, reference answer, key-point synonym and off-topic item, and the
+     * words of the fact corpus's frames ({@link FactCorpus#FRAME_WORDS}).
+     */
     public static WordTokenizer build(Collection<QaDataset> sets) {
-        TreeSet<String> words = new TreeSet<>();
+        TreeSet<String> words = new TreeSet<>(split(FactCorpus.FRAME_WORDS));
         for (QaDataset d : sets)
             for (QaItem it : d.items()) {
                 words.addAll(split(it.question()));

@@ -61,8 +61,20 @@ public final class RlConfig {
     public int dModel = 128, layers = 2, heads = 4, dFf = 512, maxLen = 96;
 
     // ---------------------------------------------------------------- supervised warm-up (not TRL's LR warm-up)
-    public int sftWarmupSteps = 400, sftWarmupBatch = 32;
+    /**
+     * Built-in model: steps of language modelling on the fact corpus ({@link org.eapo4j.data.FactCorpus}: one fact
+     * of a train or held-out question per sentence) before the answer warm-up; stands in for pretraining.
+     */
+    public int factWarmupSteps = 4000;
+    /** Steps of teacher forcing on answers of the train questions (after the fact steps). */
+    public int sftWarmupSteps = 150, sftWarmupBatch = 32;
     public double sftWarmupLr = 5e-3;
+    /**
+     * Key points in a warm-up answer: a fresh random choice of that many of the question's key points each time, so
+     * the warm-up teaches the answer format and a partial answer, and RL has the rest to find; 0 = the data's
+     * reference_answer.
+     */
+    public int sftPartialPoints = 3;
 
     // ---------------------------------------------------------------- RL
     public int steps = 150;
@@ -99,7 +111,7 @@ public final class RlConfig {
     /** How the response tokens reach the loss: full (the [N, V] logits) or fused (the fused linear head). */
     public String lmHead = "full";
     /** RL draws its questions from the first rl_questions train questions (0 = all). */
-    public int rlQuestions = 40;
+    public int rlQuestions = 0;
 
     // ---------------------------------------------------------------- weighting
     /** eapo, grpo, w-reinforce, psr, nsr or fixed:POS,NEG. */
@@ -327,7 +339,9 @@ public final class RlConfig {
         range("d_ff", dFf, 1, 4 * MAX_DIM);
         range("max_len", maxLen, 2, MAX_LEN);
         // warm-up
+        range("fact_warmup_steps", factWarmupSteps, 0, 10_000_000);
         range("sft_warmup_steps", sftWarmupSteps, 0, 10_000_000);
+        range("sft_partial_points", sftPartialPoints, 0, 1000);
         range("sft_warmup_batch", sftWarmupBatch, 1, MAX_BATCH);
         rate("sft_warmup_lr", sftWarmupLr);
         // RL

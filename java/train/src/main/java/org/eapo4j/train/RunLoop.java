@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Drives a {@link Trainer} to the end of its run: evaluation of the untrained policy, the warm-up, evaluation of the
- * warm-up policy, the RL steps with periodic evaluation, checkpoints and plots, and a summary.json. In a
+ * Drives a {@link Trainer} to the end of its run: evaluation of the untrained policy, the warm-up (fact corpus, then
+ * answers; evaluated after each), the RL steps with periodic evaluation, checkpoints and plots, and a summary.json. In a
  * data-parallel run every rank drives its trainer through the same loop; each rank runs the (identical) evaluations
  * itself, so no rank waits on another outside the steps' collectives, and only rank 0 writes files. Re-entrant: on
  * a resumed trainer it picks up where the checkpoint left off. {@link TrainerCallback}s see every warm-up step, RL
@@ -44,16 +44,23 @@ public final class RunLoop {
             Map<String, Object> init = evaluate("init");
             out.printf("untrained policy: held-out reward %.3f, train-question reward %.3f%n",
                     num(init, "heldout_reward_mean"), num(init, "train_reward_mean"));
-            try (Progress pb = bar("warm-up", cfg.sftWarmupSteps)) {
-                for (int i = 0; i < cfg.sftWarmupSteps; i++) {
+            int steps = t.warmupSteps();
+            try (Progress pb = bar("warm-up", steps)) {
+                for (int i = 0; i < steps; i++) {
                     Map<String, Object> m = t.warmupStep();
                     for (TrainerCallback cb : callbacks) cb.onWarmupStep(new LinkedHashMap<>(m));
                     String msg = String.format("CE %.3f", num(m, "cross_entropy"));
                     if (pb != null) {
                         pb.stepTo(i + 1);
                         pb.message(msg);
-                    } else if ((i + 1) % Math.max(1, logEvery * 5) == 0 || i + 1 == cfg.sftWarmupSteps) {
-                        out.printf("warm-up %d/%d %s%n", i + 1, cfg.sftWarmupSteps, msg);
+                    } else if ((i + 1) % Math.max(1, logEvery * 5) == 0 || i + 1 == steps) {
+                        out.printf("warm-up %d/%d %s%n", i + 1, steps, msg);
+                    }
+                    if (i + 1 == cfg.factWarmupSteps && cfg.sftWarmupSteps > 0) {   // facts known, answers not yet
+                        Map<String, Object> f = evaluate("facts");
+                        if (pb != null) System.err.print("\r");
+                        out.printf("after the fact corpus: held-out reward %.3f, train-question reward %.3f%n",
+                                num(f, "heldout_reward_mean"), num(f, "train_reward_mean"));
                     }
                 }
             }
@@ -63,6 +70,11 @@ public final class RunLoop {
                     num(w, "train_reward_mean"));
             t.finishWarmup();
             checkpointed();
+        }
+        if (t.startsFromWarmup()) {   // a run from a shared warm-up (--init-from): its start, as a fresh run has it
+            Map<String, Object> w = evaluate("warmup");
+            out.printf("warm-up policy (from the given checkpoint): held-out reward %.3f, train-question reward %.3f%n",
+                    num(w, "heldout_reward_mean"), num(w, "train_reward_mean"));
         }
         try (Progress pb = bar(t.config().weighting, cfg.steps)) {
             if (pb != null) pb.stepTo(t.currentStep());
@@ -133,15 +145,17 @@ public final class RunLoop {
         s.put("rl_steps", t.currentStep());
         s.put("processes", t.dataParallel().worldSize());
         s.put("wall_time_s_this_session", wallSeconds);
-        Map<String, Object> init = null, warm = null, last = null, lastRl = null;
+        Map<String, Object> init = null, facts = null, warm = null, last = null, lastRl = null;
         for (Map<String, Object> r : rows) {
             if ("eval".equals(r.get("kind"))) {
                 if ("init".equals(r.get("policy"))) init = r;
+                else if ("facts".equals(r.get("policy"))) facts = r;
                 else if ("warmup".equals(r.get("policy"))) warm = r;
                 else last = r;
             } else if ("rl".equals(r.get("kind"))) lastRl = r;
         }
         s.put("eval_init", init);
+        if (facts != null) s.put("eval_facts", facts);
         s.put("eval_warmup", warm);
         s.put("eval_final", last);
         s.put("last_rl_step", lastRl);

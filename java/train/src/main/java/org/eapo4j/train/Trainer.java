@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.eapo4j.data.FactCorpus;
+import org.eapo4j.data.KeyPoint;
 import org.eapo4j.data.KeyPointReward;
 import org.eapo4j.data.QaDataset;
 import org.eapo4j.data.QaItem;
@@ -57,6 +59,7 @@ public final class Trainer implements AutoCloseable {
     private final RunFolder folder;
     private final QaDataset train, heldout;
     private final WordTokenizer tok;
+    private final FactCorpus facts;
     private final KeyPointReward reward = new KeyPointReward();
     private final TransformerLM model;
     private final CausalLM policy;
@@ -70,7 +73,7 @@ public final class Trainer implements AutoCloseable {
     private AdamW opt;
     private MetricsLog log;
     private int warmupStep, rlStep;
-    private boolean warmupDone;
+    private boolean warmupDone, fromWarmup;
     private List<ResumePolicy.Change> resumeChanges = List.of();
     private Consumer<String> console = s -> {};
     private DataParallel dp = DataParallel.single();   // dist: set by the factories that take a DistContext
@@ -82,6 +85,7 @@ public final class Trainer implements AutoCloseable {
         train = QaDataset.load(cfg.trainData);
         heldout = QaDataset.load(cfg.heldoutData);
         this.tok = tok != null ? tok : WordTokenizer.build(List.of(train, heldout));
+        facts = FactCorpus.of(List.of(train, heldout));
         warnings = new ArrayList<>(cfg.validateAgainstData(train.size(), heldout.size(), longestPrompt()));
         int cut = answersLongerThanRoom();
         if (cut > 0)
@@ -199,6 +203,7 @@ public final class Trainer implements AutoCloseable {
         t.attach(dist);
         CheckpointCodec.restoreTensors(ck, t.policy, null);
         t.warmupDone = true;
+        t.fromWarmup = true;
         t.warmupStep = ck.state().warmupStep();
         if (cfg.beta > 0) t.reference = t.policy.frozenCopy();
         t.startFresh();
@@ -334,6 +339,11 @@ public final class Trainer implements AutoCloseable {
         return warmupDone;
     }
 
+    /** Built from a warm-up checkpoint ({@link #fromWarmup}) and no RL step done yet: its start is not evaluated. */
+    public boolean startsFromWarmup() {
+        return fromWarmup && rlStep == 0;
+    }
+
     /** The run has done all its RL steps. */
     public boolean finished() {
         return warmupDone && rlStep >= cfg.steps;
@@ -363,21 +373,37 @@ public final class Trainer implements AutoCloseable {
 
     // ---------------------------------------------------------------- warm-up
 
+    /** Warm-up steps in all: the fact corpus, then the answers. */
+    public int warmupSteps() {
+        return cfg.factWarmupSteps + cfg.sftWarmupSteps;
+    }
+
+    /** The warm-up is past its fact-corpus steps (its answer steps, if any, come next). */
+    public boolean factsDone() {
+        return warmupStep >= cfg.factWarmupSteps;
+    }
+
     /**
-     * One teacher-forcing step on a batch of reference answers, through the RL update code
-     * ({@link PolicyUpdate#supervised}: ratio 1, A = 1, w = 1, token-mean, i.e. the cross-entropy gradient).
+     * One teacher-forcing step through the RL update code ({@link PolicyUpdate#supervised}: ratio 1, A = 1, w = 1,
+     * token-mean, i.e. the cross-entropy gradient): on fact sentences during the first fact_warmup_steps (the whole
+     * sentence is the target, after {@code <bos>}), then on answers of train questions (the answer after the prompt).
      */
     public Map<String, Object> warmupStep() {
         long t0 = System.nanoTime();
         SplittableRandom rng = Sampler.rng(cfg.seed, warmupStep, S_WARMUP);
-        int n = Math.min(cfg.sftWarmupBatch, train.size());
+        int n = factsDone() ? Math.min(cfg.sftWarmupBatch, train.size()) : cfg.sftWarmupBatch;
         int[][] prompts = new int[n][], answers = new int[n][];
         for (int i = 0; i < n; i++) {
-            QaItem it = train.items().get(rng.nextInt(train.size()));
-            prompts[i] = tok.encodePrompt(it.question());
-            int[] a = tok.encodeAnswer(it.referenceAnswer());
+            if (factsDone()) {
+                QaItem it = train.items().get(rng.nextInt(train.size()));
+                prompts[i] = tok.encodePrompt(it.question());
+                answers[i] = tok.encodeAnswer(warmupAnswer(it, rng));
+            } else {
+                prompts[i] = new int[] {WordTokenizer.BOS_ID};
+                answers[i] = tok.encodeAnswer(facts.sentences().get(rng.nextInt(facts.size())));
+            }
             int room = cfg.maxLen - prompts[i].length;   // the position table ends at max_len
-            answers[i] = a.length > room ? java.util.Arrays.copyOf(a, room) : a;
+            if (answers[i].length > room) answers[i] = java.util.Arrays.copyOf(answers[i], room);
         }
         int[] mine = dp.rowRange(n);   // dist: this rank's rows of the warm-up batch
         SequenceBatch batch = new SequenceBatch(java.util.Arrays.copyOfRange(prompts, mine[0], mine[1]),
@@ -391,9 +417,24 @@ public final class Trainer implements AutoCloseable {
         return m;
     }
 
-    /** Cosine decay to 10% over the warm-up. */
+    /** A train question's warm-up answer: sft_partial_points of its key points in random order, or the reference. */
+    private String warmupAnswer(QaItem it, SplittableRandom rng) {
+        int k = Math.min(cfg.sftPartialPoints, it.keyPoints().size());
+        if (k == 0) return it.referenceAnswer();
+        List<KeyPoint> points = new ArrayList<>(it.keyPoints());
+        StringBuilder sb = new StringBuilder();
+        for (int j = 0; j < k; j++) {   // a partial Fisher-Yates shuffle: the first k of a random order
+            java.util.Collections.swap(points, j, j + rng.nextInt(points.size() - j));
+            sb.append(j == 0 ? "" : ", ").append(points.get(j).name());
+        }
+        return sb.append('.').toString();
+    }
+
+    /** Cosine decay to 10% over each stage of the warm-up (the fact corpus, then the answers). */
     private double warmupLrScale() {
-        double p = cfg.sftWarmupSteps <= 1 ? 0 : (double) warmupStep / (cfg.sftWarmupSteps - 1);
+        int stage = factsDone() ? cfg.sftWarmupSteps : cfg.factWarmupSteps;
+        int at = factsDone() ? warmupStep - cfg.factWarmupSteps : warmupStep;
+        double p = stage <= 1 ? 0 : (double) at / (stage - 1);
         return 0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, p)));
     }
 
