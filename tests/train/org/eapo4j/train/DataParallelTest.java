@@ -52,6 +52,7 @@ class DataParallelTest {
         a.evalQuestions = 1;
         a.trainEvalQuestions = 1;
         a.evalSamples = 2;
+        a.factWarmupSteps = 0;
         out.put("a", a);
         RlConfig b = a.copy();
         b.beta = 0;
@@ -64,6 +65,7 @@ class DataParallelTest {
         b.promptsPerStep = 2;
         b.steps = 2;
         b.sftWarmupSteps = 2;
+        b.factWarmupSteps = 0;
         out.put("b", b);
         return out;
     }
@@ -112,7 +114,7 @@ class DataParallelTest {
 
     /** The largest total AdamW step of any element: the warm-up's and the RL learning rates, summed. */
     private static double lrSum(RlConfig c) {
-        return c.sftWarmupSteps * c.sftWarmupLr + c.steps * c.learningRate * c.numIterations * c.minibatches;
+        return (c.factWarmupSteps + c.sftWarmupSteps) * c.sftWarmupLr + c.steps * c.learningRate * c.numIterations * c.minibatches;
     }
 
     private static void assertSameLine(String where, Map<String, Object> a, Map<String, Object> b) {

@@ -29,6 +29,7 @@ class EndToEndTest {
         c.heads = 2;
         c.dFf = 64;
         c.maxLen = 48;
+        c.factWarmupSteps = 2;   // both warm-up stages, briefly
         c.sftWarmupSteps = 3;
         c.sftWarmupBatch = 8;
         c.steps = 4;
@@ -60,8 +61,8 @@ class EndToEndTest {
         try (Trainer t = Trainer.open(tiny(), out)) {
             summary = new RunLoop(t, null, System.out, 1).addCallback(cb).run();
         }
-        assertEquals(3, warm[0]);
-        assertEquals(4, evals.size());
+        assertEquals(5, warm[0]);   // 2 on the fact corpus, 3 on answers
+        assertEquals(5, evals.size());
         assertEquals(3, saved[0]);   // after the warm-up, @2, @4
         assertEquals(4, ((Number) summary.get("rl_steps")).intValue());
         for (String f : List.of("metrics.jsonl", "checkpoint.bin", "summary.json", "config.json", "entropy.png",
@@ -72,8 +73,10 @@ class EndToEndTest {
         assertEquals(4, rl.size());
         for (int i = 0; i < rl.size(); i++)   // the callback saw what metrics.jsonl holds
             assertEquals(MetricsLog.num(rl.get(i), "loss"), ((Number) steps.get(i).get("loss")).doubleValue(), 0);
-        assertEquals(3, rows.stream().filter(r -> "warmup".equals(r.get("kind"))).count());
-        assertEquals(4, rows.stream().filter(r -> "eval".equals(r.get("kind"))).count());   // init, warmup, @2, @4
+        assertEquals(5, rows.stream().filter(r -> "warmup".equals(r.get("kind"))).count());
+        assertEquals(List.of("init", "facts", "warmup", "rl", "rl"), rows.stream()
+                .filter(r -> "eval".equals(r.get("kind"))).map(r -> r.get("policy")).toList());
+        assertTrue(summary.containsKey("eval_facts") && summary.containsKey("eval_warmup"), summary.toString());
         double h0 = MetricsLog.num(rl.get(0), "entropy_ht");
         for (Map<String, Object> r : rl) {
             for (String k : List.of("loss", "reward_mean", "entropy_ht", "grad_norm", "kl", "clip_frac"))
@@ -94,7 +97,7 @@ class EndToEndTest {
         Path a = dir.resolve("a"), b = dir.resolve("b");
         Map<String, Object> next;
         try (Trainer t = Trainer.open(tiny(), a)) {
-            for (int i = 0; i < 3; i++) t.warmupStep();
+            for (int i = 0; i < t.warmupSteps(); i++) t.warmupStep();
             t.finishWarmup();
             t.trainStep();
             t.trainStep();
@@ -111,5 +114,35 @@ class EndToEndTest {
                     "clip_frac", "kl", "grad_norm", "response_len", "frac_pos"))
                 assertEquals(next.get(k), again.get(k), k);
         }
+    }
+
+    /**
+     * A run started from a warm-up checkpoint (the grid's shared warm-up per seed) evaluates its start: with the same
+     * policy and the same evaluation stream, exactly what the warm-up run itself measured after its warm-up.
+     */
+    @Test
+    void aRunFromAWarmupEvaluatesItsStartAsTheWarmupDid() {
+        RlConfig c = tiny();
+        c.steps = 0;
+        Path warm = dir.resolve("warmup"), rl = dir.resolve("rl");
+        try (Trainer t = Trainer.open(c, warm)) {
+            new RunLoop(t, null, System.out, 1).run();
+        }
+        RlConfig r = tiny();
+        r.steps = 1;
+        r.weighting = "grpo";
+        try (Trainer t = Trainer.fromWarmup(r, rl, warm.resolve(Trainer.CHECKPOINT))) {
+            assertTrue(t.startsFromWarmup());
+            new RunLoop(t, null, System.out, 1).run();
+        }
+        Map<String, Object> a = firstEval(warm, "warmup"), b = firstEval(rl, "warmup");
+        assertEquals(0, MetricsLog.num(b, "step"));
+        for (String k : List.of("heldout_reward_mean", "heldout_best_of_g", "heldout_distinct_2", "train_reward_mean"))
+            assertEquals(MetricsLog.num(a, k), MetricsLog.num(b, k), 0, k);
+    }
+
+    private static Map<String, Object> firstEval(Path run, String policy) {
+        return MetricsLog.read(run.resolve("metrics.jsonl")).stream()
+                .filter(r -> "eval".equals(r.get("kind")) && policy.equals(r.get("policy"))).findFirst().orElseThrow();
     }
 }

@@ -72,6 +72,8 @@ class RlConfigTest {
         RlConfig ok = new RlConfig();
         assertEquals(ok, ok.validate());
         assertEquals(List.of(), ok.validateAgainstData(205, 38, 20));
+        assertEquals(1, ok.validateAgainstData(10, 38, 20).size());   // train_eval_questions (rl_questions 0 = all)
+        ok.rlQuestions = 40;
         assertEquals(2, ok.validateAgainstData(10, 38, 20).size());   // rl_questions, train_eval_questions
     }
 }

@@ -60,6 +60,7 @@ public final class TrainingSoakRun {
         c.layers = 1;
         c.heads = 2;
         c.dFf = 64;
+        c.factWarmupSteps = 50;
         c.sftWarmupSteps = 50;
         c.sftWarmupBatch = 16;
         c.steps = steps;

@@ -397,7 +397,8 @@ public final class Trainer implements AutoCloseable {
             if (factsDone()) {
                 QaItem it = train.items().get(rng.nextInt(train.size()));
                 prompts[i] = tok.encodePrompt(it.question());
-                answers[i] = tok.encodeAnswer(warmupAnswer(it, rng));
+                answers[i] = tok.encodeAnswer(cfg.sftPartialPoints == 0 ? it.referenceAnswer()
+                        : partialAnswer(it, cfg.sftPartialPoints, rng));
             } else {
                 prompts[i] = new int[] {WordTokenizer.BOS_ID};
                 answers[i] = tok.encodeAnswer(facts.sentences().get(rng.nextInt(facts.size())));
@@ -417,10 +418,9 @@ public final class Trainer implements AutoCloseable {
         return m;
     }
 
-    /** A train question's warm-up answer: sft_partial_points of its key points in random order, or the reference. */
-    private String warmupAnswer(QaItem it, SplittableRandom rng) {
-        int k = Math.min(cfg.sftPartialPoints, it.keyPoints().size());
-        if (k == 0) return it.referenceAnswer();
+    /** A partial answer: {@code k} of the question's key points (canonical names), a random choice in random order. */
+    static String partialAnswer(QaItem it, int k, SplittableRandom rng) {
+        k = Math.min(k, it.keyPoints().size());
         List<KeyPoint> points = new ArrayList<>(it.keyPoints());
         StringBuilder sb = new StringBuilder();
         for (int j = 0; j < k; j++) {   // a partial Fisher-Yates shuffle: the first k of a random order
