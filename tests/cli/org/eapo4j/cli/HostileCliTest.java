@@ -169,6 +169,13 @@ class HostileCliTest {
                 train("--prompts", "1000", "--group", "1000", "--out", out("a")));
         rejected(2, "--steps: must be in [0, 10000000], got -1", train("--steps", "-1", "--out", out("a")));
         rejected(2, "--warmup-steps", train("--warmup-steps", "-5", "--out", out("a")));
+        rejected(2, "--fact-steps", train("--fact-steps", "-1", "--out", out("a")));
+        rejected(2, "--partial-points", train("--partial-points", "-2", "--out", out("a")));
+        // the built-in model's own flags are refused for a --model run, not ignored
+        rejected(2, "--fact-steps", "train", "--model", tmp.resolve("no-model").toString(), "--fact-steps", "5",
+                "--out", out("m"));
+        rejected(2, "--d-model", "train", "--model", tmp.resolve("no-model").toString(), "--d-model", "64",
+                "--out", out("m"));
         rejected(2, "--epochs (num_iterations)", train("--epochs", "0", "--out", out("a")));
         rejected(2, "--eval-every (eval_steps)", train("--eval-every", "-1", "--out", out("a")));
         rejected(2, "--checkpoint-every (save_steps)", train("--checkpoint-every", "-1", "--out", out("a")));
