@@ -6,7 +6,8 @@
 #   benchmarks/grid.sh medqa OUT_DIR [main|lr|alpha ...]     # built-in model, fact corpus + warm-up + RL
 # medqa: one warm-up per seed (warmup-s<seed>: the fact corpus, then answers; no RL), which every run of that seed
 # starts from (--init-from), so the weightings of a seed differ only in RL.
-# Environment: JOBS (default 2), SEEDS (main grid, default 1..5), SENS_SEEDS (lr/alpha grids, default 1..3).
+# Environment: JOBS (default 2), SEEDS (main grid, default 1..5), SENS_SEEDS (lr/alpha grids, default 1..3),
+# WEIGHTINGS (main grid, default all five), LR (the setting's learning rate, default its task default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 setting=${1:?usage: benchmarks/grid.sh stories|medqa OUT_DIR [main|lr|alpha ...]}
@@ -21,14 +22,15 @@ case $setting in
   medqa)   base=(--eval-every 50); base_lr=3e-4 ;;   # RlConfig defaults: the embedded default run
   *) echo "unknown setting '$setting' (stories or medqa)" >&2; exit 2 ;;
 esac
+base_lr=${LR:-$base_lr}
 mkdir -p "$out"
 ./eapo4j demo 16 100 >/dev/null   # build once, before the runs start in parallel
 
 plan=()   # "folder|flags"
 for part in $parts; do
   case $part in
-    main)  for s in $seeds; do for w in eapo grpo w-reinforce psr nsr; do
-             plan+=("$w-s$s|--weighting $w --seed $s"); done; done ;;
+    main)  for s in $seeds; do for w in ${WEIGHTINGS:-eapo grpo w-reinforce psr nsr}; do
+             plan+=("$w-s$s|--weighting $w --seed $s${LR:+ --lr $LR}"); done; done ;;
     lr)    for f in 0.5 2; do for s in $sens_seeds; do for w in eapo grpo w-reinforce; do
              lr=$(awk "BEGIN{print $base_lr * $f}")
              plan+=("$w-lr${f}x-s$s|--weighting $w --lr $lr --seed $s"); done; done; done ;;
