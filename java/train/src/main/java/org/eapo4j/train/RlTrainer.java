@@ -335,14 +335,7 @@ public final class RlTrainer implements AutoCloseable {
             folder.writeConfig(cfg);
             if (out != null && !resumeChanges.isEmpty()) out.println("resumed with changes: " + resumeChanges);
         } else {
-            try {
-                folder.prepare();
-                folder.writeConfig(cfg);
-                log = folder.freshLog();
-            } catch (RuntimeException e) {
-                folder.discardIfCreated();
-                throw e;
-            }
+            log = folder.startFresh(cfg);
         }
     }
 

@@ -118,6 +118,21 @@ public final class RunFolder {
         }
     }
 
+    /**
+     * A fresh run's folder: created ({@link #prepare()}), config.json written, a new metrics log returned. On failure
+     * removes what it created ({@link #discardIfCreated()}) and rethrows.
+     */
+    public MetricsLog startFresh(RlConfig cfg) {
+        try {
+            prepare();
+            writeConfig(cfg);
+            return freshLog();
+        } catch (RuntimeException e) {
+            discardIfCreated();
+            throw e;
+        }
+    }
+
     /** A new metrics log; lines of an earlier, uncheckpointed attempt are dropped. */
     public MetricsLog freshLog() {
         try {
