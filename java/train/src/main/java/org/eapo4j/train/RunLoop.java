@@ -41,9 +41,7 @@ public final class RunLoop {
         boolean master = t.dataParallel().isMaster();   // data parallel: only rank 0 writes plots and the summary
         long t0 = System.nanoTime();
         if (!t.warmupDone()) {
-            Map<String, Object> init = evaluate("init");
-            out.printf("untrained policy: held-out reward %.3f, train-question reward %.3f%n",
-                    num(init, "heldout_reward_mean"), num(init, "train_reward_mean"));
+            evaluateAndSay("init", "untrained policy");
             int steps = t.warmupSteps();
             try (Progress pb = bar("warm-up", steps)) {
                 for (int i = 0; i < steps; i++) {
@@ -57,10 +55,8 @@ public final class RunLoop {
                         out.printf("warm-up %d/%d %s%n", i + 1, steps, msg);
                     }
                     if (i + 1 == cfg.factWarmupSteps && cfg.sftWarmupSteps > 0) {   // facts known, answers not yet
-                        Map<String, Object> f = evaluate("facts");
                         if (pb != null) System.err.print("\r");
-                        out.printf("after the fact corpus: held-out reward %.3f, train-question reward %.3f%n",
-                                num(f, "heldout_reward_mean"), num(f, "train_reward_mean"));
+                        evaluateAndSay("facts", "after the fact corpus");
                     }
                 }
             }
@@ -71,11 +67,8 @@ public final class RunLoop {
             t.finishWarmup();
             checkpointed();
         }
-        if (t.startsFromWarmup()) {   // a run from a shared warm-up (--init-from): its start, as a fresh run has it
-            Map<String, Object> w = evaluate("warmup");
-            out.printf("warm-up policy (from the given checkpoint): held-out reward %.3f, train-question reward %.3f%n",
-                    num(w, "heldout_reward_mean"), num(w, "train_reward_mean"));
-        }
+        if (t.startsFromWarmup())   // a run from a shared warm-up (--init-from): its start, as a fresh run has it
+            evaluateAndSay("warmup", "warm-up policy (from the given checkpoint)");
         try (Progress pb = bar(t.config().weighting, cfg.steps)) {
             if (pb != null) pb.stepTo(t.currentStep());
             while (t.currentStep() < cfg.steps) {
@@ -125,6 +118,13 @@ public final class RunLoop {
         Map<String, Object> e = t.evaluate(label);
         for (TrainerCallback cb : callbacks) cb.onEvaluation(new LinkedHashMap<>(e));
         return e;
+    }
+
+    /** Evaluates the policy as {@code label} and prints "what: held-out reward .., train-question reward ..". */
+    private void evaluateAndSay(String label, String what) {
+        Map<String, Object> e = evaluate(label);
+        out.printf("%s: held-out reward %.3f, train-question reward %.3f%n", what, num(e, "heldout_reward_mean"),
+                num(e, "train_reward_mean"));
     }
 
     private void checkpointed() {

@@ -247,14 +247,7 @@ public final class Trainer implements AutoCloseable {
     /** Creates the run folder, writes config.json and a new metrics log; on failure removes what it created. */
     private void startFresh() {
         if (!dp.isMaster()) return;   // dist: only rank 0 writes
-        try {
-            folder.prepare();
-            folder.writeConfig(cfg);
-            log = folder.freshLog();
-        } catch (RuntimeException e) {
-            folder.discardIfCreated();
-            throw e;
-        }
+        log = folder.startFresh(cfg);
     }
 
     // ---------------------------------------------------------------- data parallel (dist hooks)
@@ -391,10 +384,11 @@ public final class Trainer implements AutoCloseable {
     public Map<String, Object> warmupStep() {
         long t0 = System.nanoTime();
         SplittableRandom rng = Sampler.rng(cfg.seed, warmupStep, S_WARMUP);
-        int n = factsDone() ? Math.min(cfg.sftWarmupBatch, train.size()) : cfg.sftWarmupBatch;
+        boolean onAnswers = factsDone();
+        int n = onAnswers ? Math.min(cfg.sftWarmupBatch, train.size()) : cfg.sftWarmupBatch;
         int[][] prompts = new int[n][], answers = new int[n][];
         for (int i = 0; i < n; i++) {
-            if (factsDone()) {
+            if (onAnswers) {
                 QaItem it = train.items().get(rng.nextInt(train.size()));
                 prompts[i] = tok.encodePrompt(it.question());
                 answers[i] = tok.encodeAnswer(cfg.sftPartialPoints == 0 ? it.referenceAnswer()
