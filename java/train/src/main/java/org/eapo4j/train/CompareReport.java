@@ -154,18 +154,11 @@ public final class CompareReport {
         return v;
     }
 
+    /** Mean ± sample std of the values that are not NaN (std 0 for one value), "n/a" for none. */
     static String meanStd(List<Double> v) {
-        double s = 0;
-        int n = 0;
-        for (double x : v) if (!Double.isNaN(x)) {
-            s += x;
-            n++;
-        }
-        if (n == 0) return "n/a";
-        double m = s / n, q = 0;
-        for (double x : v) if (!Double.isNaN(x)) q += (x - m) * (x - m);
-        double sd = n > 1 ? Math.sqrt(q / (n - 1)) : 0;
-        return String.format(Locale.ROOT, "%.3f ± %.3f", m, sd);
+        double[] x = v.stream().mapToDouble(Double::doubleValue).filter(d -> !Double.isNaN(d)).toArray();
+        if (x.length == 0) return "n/a";
+        return String.format(Locale.ROOT, "%.3f ± %.3f", GridStats.mean(x), x.length > 1 ? GridStats.std(x) : 0);
     }
 
     /** Mean over seeds of one metric against step, one line per weighting. */
