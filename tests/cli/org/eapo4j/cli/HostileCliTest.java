@@ -35,7 +35,7 @@ class HostileCliTest {
     static Path checkpoint;   // its checkpoint
 
     /** A tiny, fast configuration on the embedded data. */
-    static final String[] TINY = {"--d-model", "16", "--heads", "2", "--layers", "1", "--d-ff", "32",
+    static final String[] TINY = {"--task", "medqa", "--d-model", "16", "--heads", "2", "--layers", "1", "--d-ff", "32",
         "--fact-steps", "1", "--warmup-steps", "1", "--warmup-batch", "4", "--steps", "1", "--prompts", "2", "--group", "2",
         "--minibatches", "1", "--max-new", "6", "--eval-questions", "1", "--train-eval-questions", "1",
         "--eval-samples", "2", "--rl-questions", "4", "--no-progress"};

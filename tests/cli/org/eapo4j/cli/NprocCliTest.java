@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.eapo4j.dist.DistEnv;
-import org.eapo4j.train.Trainer;
+import org.eapo4j.train.StoredRun;
 import org.eapo4j.train.MetricsLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +45,7 @@ class NprocCliTest {
         assertEquals(2, rl);
         assertTrue(r.out().contains("[rank 0] output folder: ") && r.out().contains("(2 processes)"), r.out());
         assertFalse(r.out().contains("[rank 1] output folder"), "only rank 0 prints its progress:\n" + r.out());
-        Trainer.load(out.resolve("checkpoint.bin")).close();
+        StoredRun.read(out.resolve("checkpoint.bin")).builtinPolicy().close();
     }
 
     @Test
@@ -124,7 +124,7 @@ class NprocCliTest {
                 w.onExit().get(10, TimeUnit.SECONDS);
                 assertFalse(w.isAlive(), "worker " + w.pid() + " outlived the launcher");
             }
-            Trainer.load(out.resolve("checkpoint.bin")).close();   // the last checkpoint stays valid
+            StoredRun.read(out.resolve("checkpoint.bin")).builtinPolicy().close();   // the last checkpoint stays valid
             System.out.printf("%s worker: the launcher exited %.1f s after the fault%n", hang ? "hung" : "killed", s);
             synchronized (text) {
                 return new Failure(launcher.exitValue(), text + "(launcher exited " + String.format("%.1f", s)

@@ -18,14 +18,14 @@ class GeneratorTest {
         return new TransformerLM(new ModelConfig(V, 32, 2, 4, 64, 48));
     }
 
-    static int[][] prompts() {
-        return new int[][] {{1, 7, 8, 9, 2}, {1, 12, 2}, {1, 20, 21, 22, 23, 24, 2}};
+    static long[][] prompts() {
+        return new long[][] {{1, 7, 8, 9, 2}, {1, 12, 2}, {1, 20, 21, 22, 23, 24, 2}};
     }
 
     @Test
     void cachedGenerationEqualsUncachedRecomputation() {
         TransformerLM m = model();
-        Generator g = new Generator(m, EOS, PAD);
+        CausalLMGenerator g = new CausalLMGenerator(m, new long[] {EOS}, PAD);   // the built-in model as a CausalLM
         SamplingConfig cfg = new SamplingConfig(1.0, 0, 1.0, 12);
         Generation a = g.generate(prompts(), cfg, Sampler.rng(5, 1, 2));
         Generation b = g.generateUncached(prompts(), cfg, Sampler.rng(5, 1, 2));
@@ -92,7 +92,7 @@ class GeneratorTest {
             Tensor bias = m.namedParameters().get("head.bias");
             bias.add_(HostTensors.fromFloats(oneHot(EOS, 50f), V));
         }
-        Generation g = new Generator(m, EOS, PAD).generate(prompts(), SamplingConfig.of(1.0, 10), Sampler.rng(1, 1, 1));
+        Generation g = new CausalLMGenerator(m, new long[] {EOS}, PAD).generate(prompts(), SamplingConfig.of(1.0, 10), Sampler.rng(1, 1, 1));
         for (int i = 0; i < g.size(); i++) {
             assertTrue(g.terminated()[i]);
             assertArrayEquals(new int[] {EOS}, g.responses()[i]);

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 import org.eapo4j.data.TestData;
-import org.eapo4j.rl.EapoWeighting;
+import org.eapo4j.model.ModelConfig;
+import org.eapo4j.model.TransformerLM;
+import org.eapo4j.task.MedqaTask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,16 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
 class EndToEndTest {
     @TempDir Path dir;
 
+    static MedqaTask task() {
+        return MedqaTask.forBuiltinModel(TestData.file("train.jsonl").toString(),
+                TestData.file("heldout.jsonl").toString());
+    }
+
     static RlConfig tiny() {
-        RlConfig c = new RlConfig();
-        c.trainData = TestData.file("train.jsonl").toString();
-        c.heldoutData = TestData.file("heldout.jsonl").toString();
+        RlConfig c = task().defaults();
         c.seed = 3;
-        c.dModel = 32;
-        c.layers = 1;
-        c.heads = 2;
-        c.dFf = 64;
-        c.maxLen = 48;
         c.factWarmupSteps = 2;   // both warm-up stages, briefly
         c.sftWarmupSteps = 3;
         c.sftWarmupBatch = 8;
@@ -46,6 +46,23 @@ class EndToEndTest {
         return c;
     }
 
+    /** A trainer of a fresh built-in model (its weights a function of the seed) on the stand-in data. */
+    static RlTrainer trainer(RlConfig c, Path out, TrainerCallback... cbs) {
+        RlTrainer.Builder b = builder(c, out);
+        for (TrainerCallback cb : cbs) b.callback(cb);
+        return b.build();
+    }
+
+    /** The pieces of {@link #trainer}, to add more (e.g. a data-parallel context) before building. */
+    static RlTrainer.Builder builder(RlConfig c, Path out) {
+        MedqaTask task = task();
+        org.eapo4j.data.WordTokenizer words = task.wordTokenizer();
+        org.bytedeco.pytorch.global.torch.manual_seed(c.seed);
+        TransformerLM model = new TransformerLM(new ModelConfig(words.size(), 32, 1, 2, 64, 48));
+        return RlTrainer.builder().policy(model).tokenizer(words.asTokenizer()).task(task).config(c)
+                .outputDir(out).log(System.out);
+    }
+
     @Test
     void runsLogsCheckpointsAndFollowsEntropyRatio() {
         Path out = dir.resolve("run");
@@ -58,15 +75,14 @@ class EndToEndTest {
             @Override public void onWarmupStep(Map<String, Object> m) { warm[0]++; }
             @Override public void onCheckpoint(Path file) { saved[0]++; }
         };
-        try (Trainer t = Trainer.open(tiny(), out)) {
-            summary = new RunLoop(t, null, System.out, 1).addCallback(cb).run();
+        try (RlTrainer t = trainer(tiny(), out, cb)) {
+            summary = t.train().toMap();
         }
         assertEquals(5, warm[0]);   // 2 on the fact corpus, 3 on answers
         assertEquals(5, evals.size());
         assertEquals(3, saved[0]);   // after the warm-up, @2, @4
         assertEquals(4, ((Number) summary.get("rl_steps")).intValue());
-        for (String f : List.of("metrics.jsonl", "checkpoint.bin", "summary.json", "config.json", "entropy.png",
-                "lambda_pos.png", "reward.png", "diversity.png"))
+        for (String f : List.of("metrics.jsonl", "checkpoint.bin", "summary.json", "config.json"))
             assertTrue(Files.exists(out.resolve(f)), f);
         List<Map<String, Object>> rows = MetricsLog.read(out.resolve("metrics.jsonl"));
         List<Map<String, Object>> rl = rows.stream().filter(r -> "rl".equals(r.get("kind"))).toList();
@@ -93,27 +109,35 @@ class EndToEndTest {
     }
 
     @Test
-    void resumeReproducesTheNextStep() throws IOException {
-        Path a = dir.resolve("a"), b = dir.resolve("b");
-        Map<String, Object> next;
-        try (Trainer t = Trainer.open(tiny(), a)) {
-            for (int i = 0; i < t.warmupSteps(); i++) t.warmupStep();
-            t.finishWarmup();
-            t.trainStep();
-            t.trainStep();
-            t.saveCheckpoint();
-            Files.createDirectories(b);
-            Files.copy(a.resolve(Trainer.CHECKPOINT), b.resolve(Trainer.CHECKPOINT));
-            next = t.trainStep();   // step 3 of the uninterrupted run
+    void aResumedRunRepeatsTheUninterruptedOne() {
+        Path whole = dir.resolve("whole"), parts = dir.resolve("parts");
+        RlConfig c = tiny();
+        c.steps = 3;
+        try (RlTrainer t = trainer(c, whole)) {
+            t.train();
         }
-        try (Trainer r = Trainer.resume(b)) {
-            assertEquals(2, r.currentStep());
-            assertTrue(r.schedule() instanceof EapoWeighting e && !Double.isNaN(e.h0()));
-            Map<String, Object> again = r.trainStep();
-            for (String k : List.of("step", "reward_mean", "reward_std", "entropy_ht", "lambda_pos", "loss",
-                    "clip_frac", "kl", "grad_norm", "response_len", "frac_pos"))
-                assertEquals(next.get(k), again.get(k), k);
+        RlConfig first = tiny();
+        first.steps = 2;   // stops after step 2 (checkpoint), then resumes with steps = 3
+        try (RlTrainer t = trainer(first, parts)) {
+            t.train();
         }
+        try (RlTrainer t = trainer(c, parts)) {
+            t.open();
+            assertEquals(2, t.currentStep());
+            assertEquals(List.of(new ResumePolicy.Change("steps", "2", "3")), t.resumeChanges());
+            t.train();
+        }
+        Map<String, Object> a = lastRl(whole), b = lastRl(parts);
+        assertEquals(3, MetricsLog.num(b, "step"));
+        for (String k : List.of("step", "reward_mean", "reward_std", "entropy_ht", "lambda_pos", "loss",
+                "clip_frac", "kl", "grad_norm", "response_len", "frac_pos"))
+            assertEquals(a.get(k), b.get(k), k);
+    }
+
+    private static Map<String, Object> lastRl(Path run) {
+        List<Map<String, Object>> rl = MetricsLog.read(run.resolve("metrics.jsonl")).stream()
+                .filter(r -> "rl".equals(r.get("kind"))).toList();
+        return rl.get(rl.size() - 1);
     }
 
     /**
@@ -125,15 +149,18 @@ class EndToEndTest {
         RlConfig c = tiny();
         c.steps = 0;
         Path warm = dir.resolve("warmup"), rl = dir.resolve("rl");
-        try (Trainer t = Trainer.open(c, warm)) {
-            new RunLoop(t, null, System.out, 1).run();
+        try (RlTrainer t = trainer(c, warm)) {
+            t.train();
         }
         RlConfig r = tiny();
         r.steps = 1;
         r.weighting = "grpo";
-        try (Trainer t = Trainer.fromWarmup(r, rl, warm.resolve(Trainer.CHECKPOINT))) {
-            assertTrue(t.startsFromWarmup());
-            new RunLoop(t, null, System.out, 1).run();
+        MedqaTask task = task();
+        org.eapo4j.data.WordTokenizer words = task.wordTokenizer();
+        try (TransformerLM model = new TransformerLM(new ModelConfig(words.size(), 32, 1, 2, 64, 48));
+             RlTrainer t = RlTrainer.builder().policy(model).tokenizer(words.asTokenizer()).task(task).config(r)
+                     .outputDir(rl).initFrom(warm.resolve(RunFolder.CHECKPOINT)).build()) {
+            t.train();
         }
         Map<String, Object> a = firstEval(warm, "warmup"), b = firstEval(rl, "warmup");
         assertEquals(0, MetricsLog.num(b, "step"));

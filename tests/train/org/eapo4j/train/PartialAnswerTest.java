@@ -24,7 +24,7 @@ class PartialAnswerTest {
         SplittableRandom rng = new SplittableRandom(5);
         KeyPointReward reward = new KeyPointReward();
         for (int i = 0; i < 200; i++) {
-            String a = Trainer.partialAnswer(it, 3, rng);
+            String a = org.eapo4j.task.MedqaTask.partialAnswer(it, 3, rng);
             assertTrue(a.endsWith("."), a);
             List<String> parts = List.of(a.substring(0, a.length() - 1).split(", "));
             assertEquals(3, new HashSet<>(parts).size(), a);
@@ -34,6 +34,6 @@ class PartialAnswerTest {
             assertEquals(3.0 / it.keyPoints().size(), reward.reward(it, a, true), 1e-12, a);
         }
         assertEquals(names, seen, "200 draws of 3 should reach every key point");
-        assertEquals(it.keyPoints().size(), Trainer.partialAnswer(it, 1000, rng).split(", ").length);
+        assertEquals(it.keyPoints().size(), org.eapo4j.task.MedqaTask.partialAnswer(it, 1000, rng).split(", ").length);
     }
 }

@@ -67,13 +67,15 @@ class RlConfigTest {
         ConfigException e = assertThrows(ConfigException.class, c::validate);
         assertEquals(List.of("minibatches", "prompts_per_step", "num_generations"), e.fields());
         RlConfig d = new RlConfig();
-        d.maxCompletionLength = d.maxLen;
-        assertEquals("max_completion_length", assertThrows(ConfigException.class, d::validate).fields().get(0));
+        assertEquals("max_completion_length", assertThrows(ConfigException.class,
+                () -> d.validateAgainstData(205, 38, 95, 96)).fields().get(0));   // no room after the prompt
         RlConfig ok = new RlConfig();
+        ok.maxCompletionLength = 32;
+        ok.trainEvalQuestions = 40;
         assertEquals(ok, ok.validate());
-        assertEquals(List.of(), ok.validateAgainstData(205, 38, 20));
-        assertEquals(1, ok.validateAgainstData(10, 38, 20).size());   // train_eval_questions (rl_questions 0 = all)
+        assertEquals(List.of(), ok.validateAgainstData(205, 38, 20, 96));
+        assertEquals(1, ok.validateAgainstData(10, 38, 20, 96).size());   // train_eval_questions (rl_questions 0 = all)
         ok.rlQuestions = 40;
-        assertEquals(2, ok.validateAgainstData(10, 38, 20).size());   // rl_questions, train_eval_questions
+        assertEquals(2, ok.validateAgainstData(10, 38, 20, 96).size());   // rl_questions, train_eval_questions
     }
 }

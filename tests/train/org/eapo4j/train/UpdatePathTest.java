@@ -74,7 +74,7 @@ class UpdatePathTest {
             ce.backward();
 
             AdamW opt = new AdamW(ours.namedParameters(), 0.0);
-            PolicyUpdate.SupervisedStats s = PolicyUpdate.supervised(new BuiltinPolicy(ours), opt, batch, 1e-3, 0);
+            PolicyUpdate.SupervisedStats s = PolicyUpdate.supervised(ours, opt, batch, 1e-3, 0);
             assertEquals(ce.item_double(), s.crossEntropy(), 1e-5);
             assertSameGradients(grads(ref), grads(ours), 1e-4);
         }
@@ -92,12 +92,36 @@ class UpdatePathTest {
                     LossAggregation.TOKEN_MEAN, 1, 1, 1e-3, 0, 8);
             double[] adv = {0.7, -1.1, -0.4, 0.9}, w = {1, 1, 1, 1};
             float[] oldFull = full.tokenStats(m1, 1.0)[0];
-            PolicyUpdate.run(new BuiltinPolicy(m1), new AdamW(m1.namedParameters(), 0), full.withRowsMasked(drop),
+            PolicyUpdate.run(m1, new AdamW(m1.namedParameters(), 0), full.withRowsMasked(drop),
                     oldFull, null, adv, w, cfg, new SplittableRandom(1));
             float[] oldKept = kept.tokenStats(m2, 1.0)[0];
-            PolicyUpdate.run(new BuiltinPolicy(m2), new AdamW(m2.namedParameters(), 0), kept, oldKept, null,
+            PolicyUpdate.run(m2, new AdamW(m2.namedParameters(), 0), kept, oldKept, null,
                     new double[] {adv[0], adv[2]}, new double[] {1, 1}, cfg, new SplittableRandom(1));
             assertSameGradients(grads(m2), grads(m1), 1e-4);
+        }
+    }
+
+    @Test
+    void microBatchesSummedInFloat64GiveTheWholeBatchGradient() {
+        try (PointerScope scope = new PointerScope()) {
+            SequenceBatch full = new SequenceBatch(prompts(), answers(), PAD);
+            TransformerLM m1 = model(), m2 = model();
+            double[] adv = {0.7, -1.1, -0.4, 0.9}, w = {1.3, 0.8, 1, 1};
+            float[] old = full.tokenStats(m1, 1.0)[0];
+            PolicyLossConfig loss = PolicyLossConfig.builder().clipLow(0.2).clipHigh(0.28).build();
+            UpdateConfig whole = new UpdateConfig(loss, LossAggregation.SEQ_MEAN_TOKEN_MEAN, 1, 1, 1e-3, 0, 8);
+            UpdateConfig units = new UpdateConfig(loss, LossAggregation.SEQ_MEAN_TOKEN_MEAN, 1, 1, 1e-3, 0, 8,
+                    org.eapo4j.rl.LmHeadPath.FULL_LOGITS, 2);   // two micro-batches of two rows
+            PolicyUpdate.Stats a = PolicyUpdate.run(m1, new AdamW(m1.namedParameters(), 0), full, old, null, adv, w,
+                    whole, new SplittableRandom(1));
+            try (org.eapo4j.rl.GradAccumulator acc = new org.eapo4j.rl.GradAccumulator(
+                    List.copyOf(m2.namedParameters().values()))) {
+                PolicyUpdate.Stats b = PolicyUpdate.run(m2, new AdamW(m2.namedParameters(), 0), full, old, null, adv,
+                        w, units, new SplittableRandom(1), org.eapo4j.rl.Collectives.NONE, acc);
+                assertEquals(a.loss(), b.loss(), 1e-6);
+                assertEquals(a.entropy(), b.entropy(), 1e-5);
+            }
+            assertSameGradients(grads(m1), grads(m2), 1e-5);
         }
     }
 
@@ -105,18 +129,22 @@ class UpdatePathTest {
     void scoringMarksTruncatedCompletionsForMasking() {
         org.eapo4j.model.Generation g = new org.eapo4j.model.Generation(new int[][] {{1}, {1}, {1}, {1}},
                 new int[][] {{5, 3}, {6, 6}, {7, 3}, {8}}, new boolean[] {true, false, true, false});
-        RolloutBatch<String> rb = new RolloutBatch<>(List.of("a", "b"), List.of("pa", "pb"),
+        List<org.eapo4j.data.PromptRecord> recs = org.eapo4j.data.PromptDataset.fromRecords(List.of(
+                Map.of("prompt", "pa"), Map.of("prompt", "pb"))).records();
+        RolloutBatch<org.eapo4j.data.PromptRecord> rb = new RolloutBatch<>(recs, List.of("pa", "pb"),
                 new int[][] {{1}, {1}, {1}, {1}}, g, 2);
-        CompletionScorer<String> len = (prompt, c, rec, truncated) -> c.length();
-        ScoredBatch on = new Scoring<>(len, Map.of(), ids -> "x".repeat(ids.length),
-                org.eapo4j.rl.RewardScaling.NONE, true).score(rb);
+        org.eapo4j.reward.Rewards len = org.eapo4j.reward.Rewards.builder()
+                .reward("len", 1.0, sample -> sample.completion().length()).build();
+        ScoredBatch on = new Scoring(len, ids -> "x".repeat(ids.length), org.eapo4j.rl.RewardScaling.NONE, true)
+                .score(rb);
         assertEquals(List.of(false, true, false, true), List.of(on.lossMasked()[0], on.lossMasked()[1],
                 on.lossMasked()[2], on.lossMasked()[3]));
         assertEquals(0.5, on.truncatedFraction(), 0);
         assertEquals(0.0, on.advantages()[0], 0);              // group (2, 2): equal rewards
         assertEquals(-1.0, on.advantages()[3] - on.advantages()[2], 1e-12);   // group (2, 1): r - mean
-        ScoredBatch off = new Scoring<>(len, Map.of(), ids -> "x".repeat(ids.length),
-                org.eapo4j.rl.RewardScaling.NONE, false).score(rb);
+        assertEquals(1.5, on.extras().get("rewards/len/mean"), 1e-12);
+        ScoredBatch off = new Scoring(len, ids -> "x".repeat(ids.length), org.eapo4j.rl.RewardScaling.NONE, false)
+                .score(rb);
         for (boolean b : off.lossMasked()) assertEquals(false, b);
     }
 }

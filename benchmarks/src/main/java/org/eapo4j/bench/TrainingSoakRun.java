@@ -11,8 +11,12 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.eapo4j.train.RlConfig;
-import org.eapo4j.train.RunLoop;
-import org.eapo4j.train.Trainer;
+import org.bytedeco.pytorch.global.torch;
+import org.eapo4j.data.WordTokenizer;
+import org.eapo4j.model.ModelConfig;
+import org.eapo4j.model.TransformerLM;
+import org.eapo4j.task.MedqaTask;
+import org.eapo4j.train.RlTrainer;
 import org.eapo4j.train.TrainerCallback;
 
 /**
@@ -53,13 +57,8 @@ public final class TrainingSoakRun {
                         + " (expected --steps N, --every N, --out DIR)");
             }
         }
-        RlConfig c = new RlConfig();
-        c.trainData = "data/medqa/train.jsonl";
-        c.heldoutData = "data/medqa/heldout.jsonl";
-        c.dModel = 32;
-        c.layers = 1;
-        c.heads = 2;
-        c.dFf = 64;
+        MedqaTask task = MedqaTask.forBuiltinModel("data/medqa/train.jsonl", "data/medqa/heldout.jsonl");
+        RlConfig c = task.defaults();
         c.factWarmupSteps = 50;
         c.sftWarmupSteps = 50;
         c.sftWarmupBatch = 16;
@@ -95,8 +94,12 @@ public final class TrainingSoakRun {
             }
         };
         double rssStart = rssMiB();
-        try (Trainer t = Trainer.open(c, out)) {
-            new RunLoop(t, null, System.out, 100).addCallback(probe).run();
+        WordTokenizer words = task.wordTokenizer();
+        torch.manual_seed(c.seed);
+        try (TransformerLM model = new TransformerLM(new ModelConfig(words.size(), 32, 1, 2, 64, 96));
+             RlTrainer t = RlTrainer.builder().policy(model).tokenizer(words.asTokenizer()).task(task).config(c)
+                     .outputDir(out).log(System.out).callback(probe).build()) {
+            t.train();
         }
         double max = samples.stream().mapToDouble(s -> (Double) s.get("rss_mib")).max().orElse(Double.NaN);
         double first = samples.isEmpty() ? Double.NaN : (Double) samples.get(0).get("rss_mib");

@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.eapo4j.train.CompareReport;
-import org.eapo4j.train.RunLoop;
+import org.eapo4j.train.RlTrainer;
+import org.eapo4j.train.RunFolder;
+import org.eapo4j.task.MedqaTask;
+import org.eapo4j.model.TransformerLM;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlConfig;
-import org.eapo4j.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,7 +33,10 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RlConfig base = opts.build();
+        RlConfig base;
+        try (RunSetup s = RunSetup.fresh(MedqaTask.NAME, null, opts)) {
+            base = s.config;
+        }
         if (seeds.isEmpty() || weightings.isEmpty()) throw new ConfigException("weighting", "--weightings and --seeds "
                 + "need at least one value each");
         for (String w : weightings) {   // every run's settings are valid before the first one starts
@@ -39,7 +44,7 @@ public final class CompareCommand implements Callable<Integer> {
             c.weighting = w;
             c.validate();
         }
-        Path root = out != null ? out : RunLoop.defaultOut("compare");
+        Path root = out != null ? out : TrainCommand.defaultOut("compare", "grid");
         Path rep = report != null ? report : root.resolve("report.md");
         Path plotDir = plots != null ? plots : rep.toAbsolutePath().getParent().resolve("results");
         long t0 = System.nanoTime();
@@ -51,9 +56,7 @@ public final class CompareCommand implements Callable<Integer> {
             c.seed = seed;
             c.steps = 0;
             System.out.printf("== warm-up, seed %d (%.0f s elapsed)%n", seed, (System.nanoTime() - t0) / 1e9);
-            try (Trainer t = Trainer.open(c, wd)) {
-                new RunLoop(t, null, System.out, 25).run();
-            }
+            run(c, wd, null);
         }
         for (long seed : seeds)
             for (String w : weightings) {
@@ -63,16 +66,28 @@ public final class CompareCommand implements Callable<Integer> {
                 c.seed = seed;
                 c.weighting = w;
                 System.out.printf("== %s, seed %d (%.0f s elapsed)%n", w, seed, (System.nanoTime() - t0) / 1e9);
-                Trainer t = Files.exists(dir.resolve(Trainer.CHECKPOINT)) ? Trainer.resume(dir)
-                        : Trainer.fromWarmup(c, dir, CompareReport.warmupDir(root, seed).resolve(Trainer.CHECKPOINT));
-                try (t) {
-                    new RunLoop(t, null, System.out, 25).run();
-                }
+                run(c, dir, Files.exists(dir.resolve(RunFolder.CHECKPOINT)) ? null
+                        : CompareReport.warmupDir(root, seed).resolve(RunFolder.CHECKPOINT));
             }
         String command = commandLine();
         CompareReport.write(root, weightings, seeds, rep, plotDir, command, base);
         System.out.printf("report: %s (grid took %.0f s)%n", rep.toAbsolutePath(), (System.nanoTime() - t0) / 1e9);
         return 0;
+    }
+
+    /** One run of the grid on the built-in model: fresh, resumed (its folder has a checkpoint) or from a warm-up. */
+    private void run(RlConfig c, Path dir, Path initFrom) throws Exception {
+        MedqaTask task = MedqaTask.forBuiltinModel(c.trainData, c.heldoutData);
+        var words = task.wordTokenizer();
+        org.bytedeco.pytorch.global.torch.manual_seed(c.seed);
+        try (TransformerLM policy = new TransformerLM(opts.builtinModel(words.size()))) {
+            RlTrainer.Builder b = RlTrainer.builder().policy(policy).tokenizer(words.asTokenizer()).task(task)
+                    .config(c).outputDir(dir).log(System.out);
+            if (initFrom != null) b.initFrom(initFrom);
+            try (RlTrainer t = b.build()) {
+                t.train();
+            }
+        }
     }
 
     static String[] rawArgs = new String[0];

@@ -1,6 +1,5 @@
 package org.eapo4j.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,15 +10,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.eapo4j.data.PromptDataset;
 import org.eapo4j.data.PromptRecord;
-import org.eapo4j.data.QaDataset;
+import org.eapo4j.hf.EmbeddedModels;
 import org.eapo4j.hf.HfModels;
 import org.eapo4j.hf.HfTokenizer;
 import org.eapo4j.model.CausalLM;
+import org.eapo4j.model.Tokenizer;
 import org.eapo4j.train.AtomicFiles;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlTrainer;
 import org.eapo4j.train.RlConfig;
-import org.eapo4j.train.Trainer;
+import org.eapo4j.train.StoredRun;
+import org.eapo4j.task.MedqaTask;
+import org.eapo4j.task.StoriesTask;
+import org.eapo4j.task.Task;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,7 +33,7 @@ public final class EvalCommand implements Callable<Integer> {
     static final Map<String, String> FLAGS = Map.of("eval_samples", "--samples", "eval_questions", "--questions",
             "temperature", "--temperature", "config", "--checkpoint", "out", "--checkpoint", "checkpoint", "--checkpoint", "task", "--task");
 
-    @Option(names = "--checkpoint", description = "checkpoint.bin of a built-in-model run (or its folder)")
+    @Option(names = "--checkpoint", description = "a run's checkpoint.bin (or its folder): its model, task and settings")
     Path checkpoint;
     @Option(names = "--model", description = "a Hugging Face model folder (e.g. <run>/hf-model of a --model run) "
             + "instead of a checkpoint") Path model;
@@ -47,46 +50,62 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if ((checkpoint == null) == (model == null))
-            throw new ConfigException("checkpoint", "give --checkpoint (a built-in-model run) or --model (a Hugging "
-                    + "Face folder), one of them");
-        if (model != null) return evaluateModel();
-        if (task != null) throw new ConfigException("task", "--task goes with --model");
-        Path file = Files.isDirectory(checkpoint) ? checkpoint.resolve(Trainer.CHECKPOINT) : checkpoint;
-        try (Trainer t = Trainer.load(file)) {
-            // eval's settings go through the same validation as training's
-            RlConfig c = t.config().copy();
-            c.evalSamples = samples;
-            c.evalQuestions = questions;
-            if (temperature != null) c.temperature = temperature;
-            c.validate();
-            QaDataset d = data == null ? t.heldoutData() : QaDataset.load(data);
-            Map<String, Object> m = t.evaluateOn(d, questions, samples, c.sampling(), seed);
-            m.put("checkpoint", file.toString());
-            m.put("data", d.source());
-            m.put("rl_step", t.currentStep());
-            print(m);
+            throw new ConfigException("checkpoint", "give --checkpoint (a run's folder or checkpoint.bin) or --model "
+                    + "(a Hugging Face folder), one of them");
+        if (checkpoint != null && task != null)
+            throw new ConfigException("task", "--task goes with --model (a checkpoint knows its task)");
+        if (model != null) {
+            Task t = RunSetup.task(task == null ? StoriesTask.NAME : task, "", "", false);
+            try (CausalLM policy = HfModels.load(model); HfTokenizer tok = HfTokenizer.load(model)) {
+                Map<String, Object> m = evaluate(t, t.defaults(), policy, tok);
+                m.put("model", model.toString());
+                print(m);
+            }
+            return 0;
+        }
+        StoredRun stored = StoredRun.read(checkpoint);
+        RlConfig stc = stored.config();
+        Task t = RunSetup.task(stc.task.isEmpty() ? MedqaTask.NAME : stc.task, stc.trainData, stc.heldoutData,
+                stored.isBuiltinModelRun());
+        if (stored.isBuiltinModelRun()) {
+            try (CausalLM policy = stored.builtinPolicy()) {
+                print(withRun(evaluate(t, stc, policy, stored.wordTokenizer().asTokenizer()), stored));
+            }
+        } else {
+            if (stc.modelNameOrPath.isEmpty())
+                throw new ConfigException("checkpoint", stored.file() + " does not say which model it trained; "
+                        + "evaluate <run>/hf-model with --model");
+            Path dir = EmbeddedModels.resolve(stc.modelNameOrPath);
+            try (CausalLM policy = HfModels.load(dir); HfTokenizer tok = HfTokenizer.load(dir)) {
+                stored.loadPolicyInto(policy);
+                print(withRun(evaluate(t, stc, policy, tok), stored));
+            }
         }
         return 0;
     }
 
-    /** --model: the task's held-out set (or --data in the task's format), the task's reward; JSON on stdout. */
-    private int evaluateModel() throws Exception {
-        ModelTraining.Task t = ModelTraining.Task.parse(task == null ? "stories" : task);
-        RlConfig c = t.defaults();
+    /** The task's held-out set (or --data in the task's format) with the task's reward; eval's flags over {@code base}. */
+    private Map<String, Object> evaluate(Task t, RlConfig base, CausalLM policy, Tokenizer tok) {
+        RlConfig c = base.copy();   // eval's settings go through the same validation as training's
         c.evalSamples = samples;
         c.evalQuestions = questions;
         if (temperature != null) c.temperature = temperature;
         c.validate();
-        PromptDataset d = ModelTraining.load(data == null ? t.heldout : data, t);
-        List<PromptRecord> records = questions > 0 && questions < d.size() ? d.records().subList(0, questions) : d.records();
-        try (CausalLM policy = HfModels.load(model); HfTokenizer tok = HfTokenizer.load(model)) {
-            Map<String, Object> m = new LinkedHashMap<>(RlTrainer.evaluate(policy, tok, records, t.rewards(),
-                    t.stopIds(tok), samples, c.sampling(), seed));
-            m.put("model", model.toString());
-            m.put("data", d.source());
-            print(m);
-        }
-        return 0;
+        PromptDataset d = data == null ? (t.evalPrompts() != null ? t.evalPrompts() : t.trainPrompts())
+                : RunSetup.task(t.name(), data, data, false).trainPrompts();
+        List<PromptRecord> records = questions > 0 && questions < d.size() ? d.records().subList(0, questions)
+                : d.records();
+        Map<String, Object> m = new LinkedHashMap<>(RlTrainer.evaluate(policy, tok, records, t.rewards(),
+                t.stopIds(tok), samples, c.sampling(), seed));
+        m.put("task", t.name());
+        m.put("data", d.source());
+        return m;
+    }
+
+    private static Map<String, Object> withRun(Map<String, Object> m, StoredRun stored) {
+        m.put("checkpoint", stored.file().toString());
+        m.put("rl_step", stored.rlStep());
+        return m;
     }
 
     /** The JSON on stdout and, with --out, into the file (temporary file, then renamed over it). */

@@ -2,66 +2,57 @@ package org.eapo4j.cli;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.eapo4j.dist.DistContext;
 import org.eapo4j.train.ConfigException;
-import org.eapo4j.train.RlConfig;
+import org.eapo4j.train.RlTrainer;
 import org.eapo4j.train.RunFolder;
-import org.eapo4j.train.RunLoop;
-import org.eapo4j.train.Trainer;
+import org.eapo4j.train.RunSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Warm-up + RL on the embedded task (or your data). Writes metrics.jsonl, plots (PNG), "
-                + "checkpoint.bin and summary.json into one folder; rerun with --resume DIR to continue it.")
+        description = "RL fine-tuning (EAPO by default) of the shipped stories260K on the stories task, or of your "
+                + "--model, or (--task medqa) of the built-in model after its warm-up. Writes metrics.jsonl, plots "
+                + "(PNG), checkpoint.bin and summary.json into one folder; rerun with --resume DIR to continue it.")
 public final class TrainCommand implements Callable<Integer> {
     @Mixin TrainOptions opts = new TrainOptions();
-    @Option(names = "--out", description = "output folder (default runs/<weighting>-<timestamp>); a run already "
-            + "there is resumed") Path out;
+    @Option(names = "--out", description = "output folder (default runs/<task>-<weighting>-<timestamp>); a run "
+            + "already there is resumed") Path out;
     @Option(names = "--resume", description = "continue the run in this folder from its checkpoint (flags may change "
             + "only --steps, evaluation and checkpoint cadence, --threads)") Path resume;
     @Option(names = "--init-from", description = "start RL from this (warm-up) checkpoint, skipping the warm-up")
     Path initFrom;
     @Option(names = "--no-progress", description = "plain log lines instead of a progress bar") boolean noProgress;
-    @Option(names = "--model", description = "RL from this Hugging Face model folder (Llama, Mistral, Qwen2, Qwen3) "
-            + "instead of the built-in model; the fine-tuned model is saved under <out>/hf-model") Path model;
-    @Option(names = "--task", description = "with --model: the embedded task, stories (default) or medqa")
-    String task;
+    @Option(names = "--model", description = "a Hugging Face model folder (Llama, Mistral, Qwen2, Qwen3) to fine-tune "
+            + "instead of the task's model; the fine-tuned model is saved under <out>/hf-model") Path model;
+    @Option(names = "--task", description = "stories (default: the shipped stories260K) or medqa (the built-in "
+            + "model with its warm-up, or --model)") String task;
     @Option(names = "--nproc", description = "data-parallel worker processes on this machine (default 1); each rolls "
-            + "out its share of the prompt groups, gradients are all-reduced (see docs/TRAINING.md, Several processes)")
+            + "out its share of the prompt groups, gradients are summed (see docs/TRAINING.md, Several processes)")
     Integer nproc;
 
     @Override
-    public Integer call() {
-        if (task != null && model == null)
-            throw new ConfigException("task", "--task chooses the task of a --model run; the built-in model trains on "
-                    + "--train-data / --heldout-data (default medqa)");
-        if (model != null) {
-            if (initFrom != null)
-                throw new ConfigException("init_from", "--init-from is a built-in-model checkpoint; with --model the "
-                        + "run starts from the model folder");
-            if (nproc != null && nproc > 1)
-                throw new ConfigException("nproc", "--nproc runs the built-in-model trainer on several processes; a "
-                        + "--model run (RlTrainer) uses one process so far");
-            ModelTraining.run(model, task == null ? "stories" : task, opts, resume != null ? resume : out,
-                    !noProgress && System.console() != null, System.out);
-            return 0;
-        }
+    public Integer call() throws Exception {
         if (resume != null && out != null && !resume.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
             throw new ConfigException("resume", resume + " and --out " + out + " name different folders");
         if (resume != null && initFrom != null)
             throw new ConfigException("init_from", "--resume continues a run; --init-from starts a new one: give one of them");
         Path existing = resume != null ? resume : out != null && new RunFolder(out).hasCheckpoint() ? out : null;
+        if (resume != null && !new RunFolder(resume).hasCheckpoint())
+            throw new ConfigException("resume", resume + ": no " + RunFolder.CHECKPOINT + " there");
+        if (existing != null && initFrom != null)
+            throw new ConfigException("init_from", "--out " + existing + " holds a run already; --init-from starts a "
+                    + "new one: give another --out");
         if (nproc != null) {
-            RlConfig cfg = existing == null ? opts.build() : null;   // bad flags fail here, before any worker starts
-            TrainLauncher.check(nproc, cfg);
+            TrainLauncher.check(nproc, null);
             if (nproc > 1) {
-                Path dir = existing != null || out != null ? null
-                        : RunLoop.defaultOut(cfg.weighting.replace(':', '_').replace(',', '_'));   // one for all ranks
+                Path dir = existing != null || out != null ? null : defaultOut();   // one for all ranks
                 return TrainLauncher.launch(nproc, dir);
             }
         }
@@ -70,54 +61,65 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The run as this process's rank of {@code dist} (one process: the whole run); {@code con} its console. */
-    private int run(Path existing, DistContext dist, PrintStream con) {
-        Trainer t;
-        if (existing != null) {
-            if (!new RunFolder(existing).hasCheckpoint())
-                throw new ConfigException("resume", existing + ": no " + Trainer.CHECKPOINT + " there");
-            if (initFrom != null)
-                throw new ConfigException("init_from", "--out " + existing + " holds a run already; --init-from starts a "
-                        + "new one: give another --out");
-            t = Trainer.resume(existing, opts::applyOver, dist);
-            con.println("resuming " + existing + " at RL step " + t.currentStep());
-            t.resumeChanges().forEach(c -> con.println("  changed on resume: "
-                    + TrainOptions.FLAGS.getOrDefault(c.field(), c.field()) + " " + c.from() + " -> " + c.to()));
-            if (t.finished()) {
-                con.printf("run %s is already finished (%d of %d RL steps); raise --steps to continue it%n",
-                        existing, t.currentStep(), t.config().steps);
-                t.close();
-                return 0;
-            }
-        } else {
-            RlConfig cfg = opts.build();
-            Path dir = out != null ? out : RunLoop.defaultOut(cfg.weighting.replace(':', '_').replace(',', '_'));
-            t = initFrom != null ? Trainer.fromWarmup(cfg, dir, initFrom, dist) : Trainer.open(cfg, dir, dist);
+    /** The flags checked (a fresh run's setup is cheap to make once more), and the default output folder. */
+    private Path defaultOut() throws Exception {
+        try (RunSetup s = RunSetup.fresh(task, model, opts)) {
+            TrainLauncher.check(nproc, s.config);
+            return defaultOut(s.config.task, s.config.weighting);
         }
-        if (dist.isMaster()) t.warnings().forEach(w -> System.err.println("eapo4j: warning: " + w));
-        con.println("output folder: " + t.outDir().toAbsolutePath()
-                + (dist.isDistributed() ? " (" + dist.worldSize() + " processes)" : ""));
-        long t0 = System.nanoTime();
-        try (t) {
-            Map<String, Object> s = new RunLoop(t, !noProgress && System.console() != null && dist.isMaster()
-                    ? TerminalProgress.FACTORY : null, con, 10).run();
-            if (!dist.isMaster()) return 0;
-            System.out.printf("done in %.0f s: metrics %s, plots *.png, checkpoint %s%n",
-                    (System.nanoTime() - t0) / 1e9, t.metricsPath(), t.checkpointPath());
-            printSummary(s);
+    }
+
+    static Path defaultOut(String task, String weighting) {
+        String ts = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return Path.of("runs", task + "-" + weighting.replace(':', '_').replace(',', '_') + "-" + ts);
+    }
+
+    /** The run as this process's rank of {@code dist} (one process: the whole run); {@code con} its console. */
+    private int run(Path existing, DistContext dist, PrintStream con) throws Exception {
+        try (RunSetup s = existing != null ? RunSetup.resumed(existing, task, model, opts) : RunSetup.fresh(task, model, opts)) {
+            Path dir = existing != null ? existing : out != null ? out : defaultOut(s.config.task, s.config.weighting);
+            boolean bar = !noProgress && System.console() != null && dist.isMaster();
+            RlTrainer.Builder b = RlTrainer.builder().policy(s.policy).tokenizer(s.tokenizer).task(s.task)
+                    .config(s.config).outputDir(dir).log(con).progress(bar ? TerminalProgress.FACTORY : null)
+                    .parallel(dist);
+            if (initFrom != null) b.initFrom(initFrom);
+            try (RlTrainer t = b.build()) {
+                t.open();
+                if (existing != null) {
+                    con.println("resuming " + existing + " at RL step " + t.currentStep());
+                    t.resumeChanges().forEach(c -> con.println("  changed on resume: "
+                            + TrainOptions.FLAGS.getOrDefault(c.field(), c.field()) + " " + c.from() + " -> " + c.to()));
+                    if (t.finished()) {
+                        con.printf("run %s is already finished (%d of %d RL steps); raise --steps to continue it%n",
+                                existing, t.currentStep(), t.config().steps);
+                        return 0;
+                    }
+                }
+                if (dist.isMaster()) t.warnings().forEach(w -> System.err.println("eapo4j: warning: " + w));
+                con.println("output folder: " + dir.toAbsolutePath() + " (" + s.config.task + ", "
+                        + s.config.modelNameOrPath + (dist.isDistributed() ? ", " + dist.worldSize() + " processes"
+                        : "") + ")");
+                RunSummary sum = t.train();
+                if (!dist.isMaster()) return 0;
+                con.printf("done in %.0f s: %d RL steps; metrics %s, plots *.png, checkpoint %s%s%n",
+                        sum.wallSecondsThisSession(), sum.rlSteps(), dir.resolve(RunFolder.METRICS),
+                        dir.resolve(RunFolder.CHECKPOINT), sum.hfModelDir() == null ? ""
+                                : ", fine-tuned model " + sum.hfModelDir());
+                printSummary(con, sum);
+            }
         }
         return 0;
     }
 
-    @SuppressWarnings("unchecked")
-    static void printSummary(Map<String, Object> s) {
-        for (String k : new String[] {"eval_init", "eval_facts", "eval_warmup", "eval_final"}) {
-            Map<String, Object> e = (Map<String, Object>) s.get(k);
-            if (e == null) continue;
-            System.out.printf("  %-12s held-out reward %.3f  best-of-G %.3f  train-question reward %.3f%n", k,
-                    ((Number) e.get("heldout_reward_mean")).doubleValue(),
-                    ((Number) e.get("heldout_best_of_g")).doubleValue(),
-                    e.get("train_reward_mean") == null ? Double.NaN : ((Number) e.get("train_reward_mean")).doubleValue());
+    static void printSummary(PrintStream con, RunSummary s) {
+        for (Map.Entry<String, Map<String, Object>> e : s.evaluations().entrySet()) {
+            Map<String, Object> m = e.getValue();
+            con.printf("  %-12s held-out reward %.3f  best-of-G %.3f  train-prompt reward %.3f%n", "eval_" + e.getKey(),
+                    num(m, "heldout_reward_mean"), num(m, "heldout_best_of_g"), num(m, "train_reward_mean"));
         }
+    }
+
+    private static double num(Map<String, Object> m, String k) {
+        return m.get(k) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 }

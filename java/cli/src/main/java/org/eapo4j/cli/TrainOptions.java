@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.eapo4j.model.ModelConfig;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlConfig;
 import picocli.CommandLine.Option;
@@ -37,6 +38,8 @@ public final class TrainOptions {
             {"save_steps", "--checkpoint-every"}, {"d_model", "--d-model"}, {"layers", "--layers"},
             {"heads", "--heads"}, {"d_ff", "--d-ff"}, {"max_len", "--max-len"}, {"threads", "--threads"},
             {"nproc", "--nproc"}, {"lm_head", "--lm-head"}, {"task", "--task"}, {"model", "--model"},
+            {"model_name_or_path", "--model"}, {"device", "--device"},
+            {"deterministic_gradients", "--deterministic-gradients"},
         };
         for (String[] p : pairs) FLAGS.put(p[0], p[1]);
     }
@@ -104,25 +107,47 @@ public final class TrainOptions {
     @Option(names = "--d-ff") Integer dFf;
     @Option(names = "--max-len", description = "longest prompt + answer of the built-in model") Integer maxLen;
     @Option(names = "--threads", description = "LibTorch CPU threads, 0 = default") Integer threads;
+    @Option(names = "--device", description = "cpu (default), cuda or cuda:K: where the policy, the reference and "
+            + "every tensor of the update and the generator live (needs the GPU build of the PyTorch presets)")
+    String device;
+    @Option(names = "--deterministic-gradients", arity = "1", description = "sum micro-batch and process gradients "
+            + "in float64 so 1 or N processes give the same run (default true; 8 bytes per trained parameter)")
+    Boolean deterministicGradients;
     @Option(names = "--lm-head", description = "full (the [N, V] logits, default) or fused (the fused linear head: "
             + "logits in chunks, never all at once)") String lmHead;
 
     /**
-     * Refuses the flags that only the built-in model has (its size, the fact corpus), for a --model run: they would
-     * otherwise be ignored without a word.
+     * Refuses the flags that only the built-in model has (its size, the fact corpus) where no built-in model trains
+     * ({@code why} says what trains instead): they would otherwise be ignored without a word.
      */
-    void refuseBuiltinOnly() {
+    void refuseBuiltinOnly(String why) {
         Object[][] only = {{"fact_warmup_steps", factSteps}, {"sft_partial_points", partialPoints},
-                {"d_model", dModel}, {"layers", layers}, {"heads", heads}, {"d_ff", dFf}};
+                {"d_model", dModel}, {"layers", layers}, {"heads", heads}, {"d_ff", dFf}, {"max_len", maxLen}};
         for (Object[] o : only)
             if (o[1] != null)
-                throw new ConfigException((String) o[0], FLAGS.get((String) o[0]) + " sets the built-in model (or its fact-corpus warm-up); a "
-                        + "--model run takes its size from the model folder and starts from a pretrained model");
+                throw new ConfigException((String) o[0], FLAGS.get((String) o[0]) + " sets the built-in model (or "
+                        + "its fact-corpus warm-up), which trains with --task medqa and no --model; " + why);
     }
 
-    /** The defaults, with the --config file's values and then the given flags applied; validated. */
-    public RlConfig build() {
-        return applyOver(new RlConfig());
+    /** The built-in model's shape: the defaults ({@link ModelConfig#small}) with the size flags applied. */
+    ModelConfig builtinModel(int vocab) {
+        return builtinModel(ModelConfig.small(vocab));
+    }
+
+    /** {@code d} with the size flags applied. */
+    ModelConfig builtinModel(ModelConfig d) {
+        int vocab = d.vocab();
+        int dm = dModel != null ? dModel : d.dModel(), h = heads != null ? heads : d.heads();
+        if (dm < 1 || dm > 8192) throw new ConfigException("d_model", "must be in [1, 8192], got " + dm);
+        if (h < 1 || dm % h != 0)
+            throw new ConfigException(java.util.List.of("d_model", "heads"), "d_model (" + dm
+                    + ") must be divisible by heads (" + h + ")");
+        int l = layers != null ? layers : d.layers(), ff = dFf != null ? dFf : d.dFf();
+        int len = maxLen != null ? maxLen : d.maxLen();
+        if (l < 1 || l > 64) throw new ConfigException("layers", "must be in [1, 64], got " + l);
+        if (ff < 1 || ff > 32768) throw new ConfigException("d_ff", "must be in [1, 32768], got " + ff);
+        if (len < 2 || len > 8192) throw new ConfigException("max_len", "must be in [2, 8192], got " + len);
+        return new ModelConfig(vocab, dm, l, h, ff, len);
     }
 
     /**
@@ -179,11 +204,8 @@ public final class TrainOptions {
         if (evalSamples != null) c.evalSamples = evalSamples;
         if (trainEvalQuestions != null) c.trainEvalQuestions = trainEvalQuestions;
         if (checkpointEvery != null) c.saveSteps = checkpointEvery;
-        if (dModel != null) c.dModel = dModel;
-        if (layers != null) c.layers = layers;
-        if (heads != null) c.heads = heads;
-        if (dFf != null) c.dFf = dFf;
-        if (maxLen != null) c.maxLen = maxLen;
+        if (device != null) c.device = device;
+        if (deterministicGradients != null) c.deterministicGradients = deterministicGradients;
         if (threads != null) c.threads = threads;
         if (lmHead != null) c.lmHead = lmHead;
         return c.validate();

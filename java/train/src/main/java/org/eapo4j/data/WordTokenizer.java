@@ -123,41 +123,59 @@ public final class WordTokenizer {
      * {@code <bos> words <sep>} ({@link #encodePrompt}), a completion as plain words, {@code <eoa>} ends a
      * completion, {@code <pad>} pads.
      */
-    public org.eapo4j.model.Tokenizer asTokenizer() {
-        WordTokenizer w = this;
-        return new org.eapo4j.model.Tokenizer() {
-            @Override
-            public long[] encode(String text) {
-                return longs(w.encodePrompt(text));
-            }
+    public View asTokenizer() {
+        return new View(this);
+    }
 
-            @Override
-            public long[] encodeCompletion(String text) {
-                return longs(w.encode(text));
-            }
+    /** A {@link WordTokenizer} as the trainer's tokenizer ({@link #asTokenizer()}); {@link #words()} is the original. */
+    public static final class View implements org.eapo4j.model.Tokenizer {
+        private final WordTokenizer w;
 
-            @Override
-            public String decode(long[] ids) {
-                int[] t = new int[ids.length];
-                for (int i = 0; i < ids.length; i++) t[i] = Math.toIntExact(ids[i]);
-                return w.decode(t);
-            }
+        private View(WordTokenizer w) {
+            this.w = w;
+        }
 
-            @Override
-            public int vocabSize() {
-                return w.size();
-            }
+        /** The word tokenizer behind this view (its vocabulary goes into built-in-model checkpoints). */
+        public WordTokenizer words() {
+            return w;
+        }
 
-            @Override
-            public long[] eosIds() {
-                return new long[] {EOA_ID};
-            }
+        @Override
+        public long[] encode(String text) {
+            return longs(w.encodePrompt(text));
+        }
 
-            @Override
-            public long padId() {
-                return PAD_ID;
-            }
-        };
+        @Override
+        public long[] encodeCompletion(String text) {
+            return longs(w.encode(text));
+        }
+
+        @Override
+        public String decode(long[] ids) {
+            int[] t = new int[ids.length];
+            for (int i = 0; i < ids.length; i++) t[i] = Math.toIntExact(ids[i]);
+            return w.decode(t);
+        }
+
+        @Override
+        public int vocabSize() {
+            return w.size();
+        }
+
+        @Override
+        public long[] eosIds() {
+            return new long[] {EOA_ID};
+        }
+
+        @Override
+        public long padId() {
+            return PAD_ID;
+        }
+
+        @Override
+        public long bosId() {
+            return BOS_ID;
+        }
     }
 
     private static long[] longs(int[] a) {

@@ -26,4 +26,9 @@ public interface Tokenizer {
 
     /** The id used to pad rows (any id the model accepts; padded positions are masked). */
     long padId();
+
+    /** The id that starts a text (e.g. Llama's {@code <s>}), or -1 when the tokenizer has none. */
+    default long bosId() {
+        return -1;
+    }
 }

@@ -41,10 +41,10 @@ public final class PolicyUpdate {
     private PolicyUpdate() {}
 
     /** As {@link #run(CausalLM, AdamW, SequenceBatch, float[], float[], double[], double[], UpdateConfig,
-     * SplittableRandom, Collectives)} for one process. */
+     * SplittableRandom, Collectives, GradAccumulator)} for one process, gradients summed in the parameters. */
     public static Stats run(CausalLM model, AdamW opt, SequenceBatch batch, float[] oldLogp, float[] refLogp,
                             double[] advantages, double[] weights, UpdateConfig cfg, SplittableRandom rng) {
-        return run(model, opt, batch, oldLogp, refLogp, advantages, weights, cfg, rng, Collectives.NONE);
+        return run(model, opt, batch, oldLogp, refLogp, advantages, weights, cfg, rng, Collectives.NONE, null);
     }
 
     /**
@@ -54,14 +54,22 @@ public final class PolicyUpdate {
      * none) with coefficients over the minibatch's global row and token counts, the gradients are summed over the
      * ranks before the norm is clipped, and every statistic is a global one.
      *
+     * <p>With {@code cfg.unitRows() > 0} a minibatch runs as micro-batches: its rows of each unit (consecutive
+     * {@code unitRows} rows of the batch, e.g. a prompt group, which never spans ranks), each laid out at its own
+     * widths ({@link SequenceBatch#compact}), one forward and backward each. With an {@code acc}umulator their
+     * gradients and the ranks' are summed in float64 ({@link GradAccumulator}): the update is then the same for any
+     * number of ranks up to float rounding of the float64 sums. Without one they add up in the parameters' grad and
+     * {@link Collectives#sumGradients()} sums the ranks.
+     *
      * @param oldLogp    [rows * tr] log-probs of the rollout policy (from its token-statistics pass)
      * @param refLogp    [rows * tr] log-probs of the reference policy, or null
      * @param advantages per row
      * @param weights    per row (lambda_pos / lambda_neg / 0)
+     * @param acc        float64 gradient sums over the policy's trained parameters, or null
      */
     public static Stats run(CausalLM model, AdamW opt, SequenceBatch batch, float[] oldLogp, float[] refLogp,
                             double[] advantages, double[] weights, UpdateConfig cfg, SplittableRandom rng,
-                            Collectives comm) {
+                            Collectives comm, GradAccumulator acc) {
         if (oldLogp == null) throw new IllegalArgumentException("oldLogp is null");
         if (comm == null) throw new IllegalArgumentException("comm is null");
         // every rank's row token counts (and its tr): minibatch counts and L_max without further communication
@@ -90,10 +98,8 @@ public final class PolicyUpdate {
                 int[] rows = localRows(perm, from, to, offset, batch.rows);
                 double mbTokens = 0;
                 for (int k = from; k < to; k++) mbTokens += tokens[perm[k]];
-                SequenceBatch sub = batch.subset(rows);
-                Minibatch r = step(model, opt, sub, gather(oldLogp, rows, batch.tr),
-                        refLogp == null ? null : gather(refLogp, rows, batch.tr), gather(adv, rows, batch.tr),
-                        gather(w, rows, batch.tr), cfg, comm, new Counts(to - from, mbTokens, lMax));
+                Minibatch r = step(model, opt, batch, rows, oldLogp, refLogp, adv, w, cfg, comm,
+                        new Counts(to - from, mbTokens, lMax), acc);
                 loss += r.loss();
                 clip += r.clipFraction();
                 kl += r.kl();
@@ -118,6 +124,19 @@ public final class PolicyUpdate {
         return out;
     }
 
+    /**
+     * {@code rows} split by unit (row / unitRows), units in ascending order, each keeping the given order; one part
+     * holding every row for {@code unitRows} 0.
+     */
+    static java.util.List<int[]> byUnit(int[] rows, int unitRows) {
+        if (unitRows <= 0) return rows.length == 0 ? java.util.List.of() : java.util.List.<int[]>of(rows);
+        java.util.TreeMap<Integer, java.util.List<Integer>> parts = new java.util.TreeMap<>();
+        for (int r : rows) parts.computeIfAbsent(r / unitRows, k -> new java.util.ArrayList<>()).add(r);
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        for (java.util.List<Integer> p : parts.values()) out.add(p.stream().mapToInt(Integer::intValue).toArray());
+        return out;
+    }
+
     private static double rowTokens(SequenceBatch b, int row) {
         double s = 0;
         for (int j = 0; j < b.tr; j++) s += b.mask[row * b.tr + j];
@@ -127,73 +146,113 @@ public final class PolicyUpdate {
     /** One teacher-forcing step on {@code batch} (prompts + reference answers) at learning rate {@code lr}. */
     public static SupervisedStats supervised(CausalLM model, AdamW opt, SequenceBatch batch, double lr,
                                              double maxGradNorm) {
-        return supervised(model, opt, batch, lr, maxGradNorm, Collectives.NONE);
+        return supervised(model, opt, batch, lr, maxGradNorm, Collectives.NONE, 0, null);
     }
 
     /**
      * As {@link #supervised(CausalLM, AdamW, SequenceBatch, double, double)} where {@code batch} is this rank's rows
-     * of a batch spread over ranks: the token-mean runs over every rank's tokens and the gradients are summed.
+     * of a batch spread over ranks: the token-mean runs over every rank's tokens and the gradients are summed;
+     * micro-batches of {@code unitRows} rows (0 = one) and {@code acc} as in {@link #run}.
      */
     public static SupervisedStats supervised(CausalLM model, AdamW opt, SequenceBatch batch, double lr,
-                                             double maxGradNorm, Collectives comm) {
+                                             double maxGradNorm, Collectives comm, int unitRows,
+                                             GradAccumulator acc) {
         UpdateConfig cfg = new UpdateConfig(PolicyLossConfig.DEFAULT, LossAggregation.TOKEN_MEAN, 1, 1, lr,
-                maxGradNorm, batch.tr);
+                maxGradNorm, batch.tr, LmHeadPath.FULL_LOGITS, unitRows);
         double[] g = comm.sum(new double[] {batch.rows, batch.maskSum()});
         float[] ones = new float[batch.rows * batch.tr];
         Arrays.fill(ones, 1f);
-        Minibatch r = step(model, opt, batch, null, null, ones, ones, cfg, comm,
-                new Counts((int) g[0], g[1], batch.tr));
+        int[] rows = new int[batch.rows];
+        for (int i = 0; i < rows.length; i++) rows[i] = i;
+        Minibatch r = step(model, opt, batch, rows, null, null, ones, ones, cfg, comm,
+                new Counts((int) g[0], g[1], batch.tr), acc);
         return new SupervisedStats(-r.meanOldLogp(), r.gradNorm());
     }
 
     /**
-     * One minibatch step; {@code old == null} means on-policy: old = the current log-probs (ratio 1). A rank with no
-     * rows of the minibatch still joins the gradient sum (with zeros) and the statistics.
+     * One minibatch step over rows {@code rows} of {@code batch}; {@code old == null} means on-policy: old = the
+     * current log-probs (ratio 1). A rank with no rows of the minibatch still joins the gradient sum (with zeros)
+     * and the statistics.
      */
-    private static Minibatch step(CausalLM model, AdamW opt, SequenceBatch sub, float[] old, float[] ref,
-                                  float[] adv, float[] w, UpdateConfig cfg, Collectives comm, Counts counts) {
+    private static Minibatch step(CausalLM model, AdamW opt, SequenceBatch batch, int[] rows, float[] old,
+                                  float[] ref, float[] adv, float[] w, UpdateConfig cfg, Collectives comm,
+                                  Counts counts, GradAccumulator acc) {
         try (PointerScope scope = new PointerScope()) {
             opt.zeroGrad();
+            if (acc != null) acc.reset();
             // local sums: loss, clipped tokens, tokens with c != 0, sum m*H, sum m*k3, sum m*old, sum m
             double[] s = new double[7];
-            if (sub.rows > 0) {
-                boolean fused = cfg.head() == LmHeadPath.FUSED_HEAD;
-                Tensor logits = fused ? null : sub.responseLogits(model);
-                Tensor y = sub.targetTensor();
-                if (old == null) {
-                    if (fused) old = cfg.head().tokenStats(model, sub, cfg.loss().temperature())[0];
-                    else try (Tensor detached = logits.detach();
-                              TokenStats st = FusedKernels.tokenStats(detached, y, cfg.loss().temperature())) {
-                        old = HostTensors.toFloats(st.logProbs());
-                    }
-                }
-                float[] c = GlobalCoefficients.of(cfg.aggregation(), sub.mask, sub.rows, sub.tr, counts.lMax(),
-                        counts.rows(), counts.tokens());
-                PolicyLossInputs in = new PolicyLossInputs(sub.perToken(old), ref == null ? null : sub.perToken(ref),
-                        sub.perToken(adv), sub.perToken(w), sub.perToken(c));
-                // fused: the head's chunks run the loss and hand the gradients to autograd themselves
-                try (PolicyLossResult res = fused ? cfg.head().policyLossAndBackward(model, sub, in, cfg.loss())
-                        : FusedKernels.policyLoss(logits, y, in, cfg.loss())) {
-                    if (!fused) logits.backward(res.gradLogits(), new BoolOptional(), false, new TensorArrayRefOptional());
-                    int nonzero = 0;
-                    for (float x : c) if (x != 0f) nonzero++;
-                    s[0] = res.loss();
-                    s[1] = Math.round(res.clipFraction() * nonzero);
-                    s[2] = nonzero;
-                    double[] h = sub.maskedSums(HostTensors.toFloats(res.entropy()));
-                    s[3] = h[0];
-                    s[6] = h[1];
-                    if (ref != null) s[4] = sub.maskedSums(HostTensors.toFloats(res.klPerToken()))[0];   // the kernel's k3
-                    s[5] = sub.maskedSums(old)[0];
-                }
+            for (int[] part : byUnit(rows, cfg.unitRows())) {
+                SequenceBatch sub = cfg.unitRows() > 0 ? batch.compact(part) : batch.subset(part);
+                microStep(model, sub, old == null ? null : batch.gatherRows(old, part, sub.tr),
+                        ref == null ? null : batch.gatherRows(ref, part, sub.tr), batch.gatherRows(adv, part, sub.tr),
+                        batch.gatherRows(w, part, sub.tr), cfg, counts, s);
+                if (acc != null) acc.addAndClear();
             }
-            comm.sumGradients();
+            if (acc != null) acc.finish(comm);
+            else comm.sumGradients();
             double[] g = comm.sum(s);
             double gradNorm = opt.clipGradNorm(cfg.maxGradNorm());   // of the summed, i.e. global, gradient
             opt.step(cfg.lr());
             return new Minibatch(g[0], g[2] == 0 ? 0 : g[1] / g[2], ratio(g[4], g[6]), ratio(g[3], g[6]), gradNorm,
                     ratio(g[5], g[6]));
         }
+    }
+
+    /** Forward, fused loss and backward of one micro-batch; adds its sums into {@code s}. */
+    private static void microStep(CausalLM model, SequenceBatch sub, float[] old, float[] ref, float[] adv,
+                                  float[] w, UpdateConfig cfg, Counts counts, double[] s) {
+        try (PointerScope scope = new PointerScope()) {
+            boolean fused = cfg.head() == LmHeadPath.FUSED_HEAD;
+            Tensor logits = fused ? null : sub.responseLogits(model);
+            Tensor y = sub.targetTensor();
+            if (old == null) {
+                if (fused) old = cfg.head().tokenStats(model, sub, cfg.loss().temperature())[0];
+                else try (Tensor detached = logits.detach();
+                          TokenStats st = FusedKernels.tokenStats(detached, y, cfg.loss().temperature())) {
+                    old = HostTensors.toFloats(st.logProbs());
+                }
+            }
+            float[] c = GlobalCoefficients.of(cfg.aggregation(), sub.mask, sub.rows, sub.tr, counts.lMax(),
+                    counts.rows(), counts.tokens());
+            PolicyLossInputs in = new PolicyLossInputs(sub.perToken(old), ref == null ? null : sub.perToken(ref),
+                    sub.perToken(adv), sub.perToken(w), sub.perToken(c));
+            // fused: the head's chunks run the loss and hand the gradients to autograd themselves
+            try (PolicyLossResult res = fused ? cfg.head().policyLossAndBackward(model, sub, in, cfg.loss())
+                    : FusedKernels.policyLoss(logits, y, in, cfg.loss())) {
+                if (!fused) logits.backward(res.gradLogits(), new BoolOptional(), false, new TensorArrayRefOptional());
+                int nonzero = 0;
+                for (float x : c) if (x != 0f) nonzero++;
+                s[0] += res.loss();
+                s[1] += Math.round(res.clipFraction() * nonzero);
+                s[2] += nonzero;
+                double[] h = sub.maskedSums(HostTensors.toFloats(res.entropy()));
+                s[3] += h[0];
+                s[6] += h[1];
+                if (ref != null) s[4] += sub.maskedSums(HostTensors.toFloats(res.klPerToken()))[0];   // the kernel's k3
+                s[5] += sub.maskedSums(old)[0];
+            }
+        }
+    }
+
+    /**
+     * Log-probs and entropies of the response tokens under {@code model}, no gradient, [rows * tr] each in
+     * {@code batch}'s layout, computed unit by unit at each unit's own widths as the update's micro-batches are
+     * ({@code unitRows} 0: the whole batch in one pass).
+     */
+    public static float[][] tokenStats(CausalLM model, SequenceBatch batch, LmHeadPath head, double temperature,
+                                       int unitRows) {
+        if (unitRows <= 0) return head.tokenStats(model, batch, temperature);
+        float[] logp = new float[batch.rows * batch.tr], ent = new float[batch.rows * batch.tr];
+        int[] all = new int[batch.rows];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        for (int[] part : byUnit(all, unitRows)) {
+            SequenceBatch sub = batch.compact(part);
+            float[][] st = head.tokenStats(model, sub, temperature);
+            batch.scatterRows(st[0], sub.tr, part, logp);
+            batch.scatterRows(st[1], sub.tr, part, ent);
+        }
+        return new float[][] {logp, ent};
     }
 
     /** s / n, 0 for no tokens (as {@link SequenceBatch#maskedMean}). */

@@ -22,8 +22,14 @@ public final class SequenceBatch {
     /** Response targets [rows * tr] (padding: 0) and mask [rows * tr] (1 = a response token, end token included). */
     public final long[] targets;
     public final float[] mask;
+    /** The rows as given (shared, never changed): {@link #compact} lays a subset out again at its own widths. */
+    private final int[][] prompts, responses;
+    private final int padId;
 
     public SequenceBatch(int[][] prompts, int[][] responses, int padId) {
+        this.prompts = prompts;
+        this.responses = responses;
+        this.padId = padId;
         rows = prompts.length;
         int p = 0, r = 1;
         for (int i = 0; i < rows; i++) {
@@ -53,6 +59,13 @@ public final class SequenceBatch {
     }
 
     private SequenceBatch(SequenceBatch src, int[] rowIdx) {
+        prompts = new int[rowIdx.length][];
+        responses = new int[rowIdx.length][];
+        for (int i = 0; i < rowIdx.length; i++) {
+            prompts[i] = src.prompts[rowIdx[i]];
+            responses[i] = src.responses[rowIdx[i]];
+        }
+        padId = src.padId;
         rows = rowIdx.length;
         tp = src.tp;
         tr = src.tr;
@@ -70,6 +83,9 @@ public final class SequenceBatch {
     }
 
     private SequenceBatch(SequenceBatch src, float[] mask) {
+        prompts = src.prompts;
+        responses = src.responses;
+        padId = src.padId;
         rows = src.rows;
         tp = src.tp;
         tr = src.tr;
@@ -93,6 +109,33 @@ public final class SequenceBatch {
     /** The rows {@code rowIdx}, same widths. */
     public SequenceBatch subset(int[] rowIdx) {
         return new SequenceBatch(this, rowIdx);
+    }
+
+    /**
+     * The rows {@code rowIdx} laid out at their own widths (tp, tr of these rows only), with their mask as in this
+     * batch. A row's numbers then do not depend on which other rows share its batch: the update's micro-batches use
+     * this so that results are the same for any number of data-parallel processes.
+     */
+    public SequenceBatch compact(int[] rowIdx) {
+        SequenceBatch picked = new SequenceBatch(this, rowIdx);
+        SequenceBatch c = new SequenceBatch(picked.prompts, picked.responses, padId);
+        float[] m = new float[c.rows * c.tr];
+        for (int i = 0; i < c.rows; i++) System.arraycopy(mask, rowIdx[i] * tr, m, i * c.tr, c.tr);
+        return new SequenceBatch(c, m);
+    }
+
+    /** Per-token values of rows {@code rowIdx} of this batch, re-laid at {@code width} tokens per row. */
+    public float[] gatherRows(float[] perToken, int[] rowIdx, int width) {
+        float[] out = new float[rowIdx.length * width];
+        int w = Math.min(width, tr);
+        for (int i = 0; i < rowIdx.length; i++) System.arraycopy(perToken, rowIdx[i] * tr, out, i * width, w);
+        return out;
+    }
+
+    /** Writes per-token values of a {@link #compact} batch of rows {@code rowIdx} back into this batch's layout. */
+    public void scatterRows(float[] from, int fromWidth, int[] rowIdx, float[] into) {
+        int w = Math.min(fromWidth, tr);
+        for (int i = 0; i < rowIdx.length; i++) System.arraycopy(from, i * fromWidth, into, rowIdx[i] * tr, w);
     }
 
     /** Logits of the response positions, [rows, tr, V] (a view of the full forward). */

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.pytorch.Tensor;
 import org.eapo4j.model.AdamW;
 import org.eapo4j.model.CausalLM;
+import org.eapo4j.model.ModelConfig;
 import org.eapo4j.rl.EapoWeighting;
 import org.eapo4j.rl.WeightingSchedule;
 
@@ -27,8 +28,8 @@ final class CheckpointCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The scalar state of a trainer. */
-    record State(RlConfig config, List<String> vocab, int warmupStep, boolean warmupDone, int rlStep,
-                 long optimizerStep, Map<String, Double> schedule) {}
+    record State(RlConfig config, List<String> vocab, ModelConfig builtinModel, int warmupStep, boolean warmupDone,
+                 int rlStep, long optimizerStep, Map<String, Double> schedule) {}
 
     /** A verified checkpoint and its parsed header. */
     record Loaded(Path file, Checkpoint checkpoint, State state) {}
@@ -39,6 +40,7 @@ final class CheckpointCodec {
         ObjectNode h = JSON.createObjectNode();
         h.set("config", s.config().toTree());
         h.set("vocab", JSON.valueToTree(s.vocab()));
+        if (s.builtinModel() != null) h.set("builtin_model", JSON.valueToTree(s.builtinModel()));
         h.put("warmupStep", s.warmupStep());
         h.put("warmupDone", s.warmupDone());
         h.put("rlStep", s.rlStep());
@@ -80,6 +82,14 @@ final class CheckpointCodec {
             if (!n.isTextual()) throw Checkpoint.corrupt(file, "header", "vocabulary entry " + n + " is not a string");
             words.add(n.asText());
         }
+        ModelConfig builtin = null;
+        if (h.hasNonNull("builtin_model")) {
+            try {
+                builtin = JSON.treeToValue(h.get("builtin_model"), ModelConfig.class);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+                throw Checkpoint.corrupt(file, "header", "bad 'builtin_model': " + e.getMessage());
+            }
+        }
         int warmupStep = intField(file, h, "warmupStep"), rlStep = intField(file, h, "rlStep");
         JsonNode wd = h.get("warmupDone"), os = h.get("optimizerStep"), sch = h.get("schedule");
         if (wd == null || !wd.isBoolean()) throw Checkpoint.corrupt(file, "header", "no 'warmupDone'");
@@ -92,7 +102,8 @@ final class CheckpointCodec {
                 throw Checkpoint.corrupt(file, "header", "schedule value '" + e.getKey() + "' is not a number");
             s.put(e.getKey(), e.getValue().isNull() ? Double.NaN : e.getValue().asDouble());
         });
-        return new Loaded(file, ck, new State(cfg, words, warmupStep, wd.asBoolean(), rlStep, os.asLong(), s));
+        return new Loaded(file, ck, new State(cfg, words, builtin, warmupStep, wd.asBoolean(), rlStep, os.asLong(),
+                s));
     }
 
     private static int intField(Path file, ObjectNode h, String name) {

@@ -43,11 +43,11 @@ public final class CompareReport {
                         + "%d RL steps x %d questions x G=%d answers, lr %.1e, %d epoch(s) x "
                         + "%d minibatches, clip %.2f/%.2f, dual clip %.1f, KL beta %.3f, %s aggregation, "
                         + "advantage scaling: %s; warm-up %d steps (shared by all weightings of a seed); "
-                        + "model d=%d, %d layers. Evaluation: all held-out questions, G=%d samples each, T=%.1f.\n\n",
+                        + "the built-in model. Evaluation: all held-out questions, G=%d samples each, T=%.1f.\n\n",
                 cfg.rlQuestions > 0 ? "the first " + cfg.rlQuestions + " train questions" : "all train questions",
                 cfg.steps, cfg.promptsPerStep, cfg.numGenerations, cfg.learningRate, cfg.numIterations,
                 cfg.minibatches, cfg.epsilon, cfg.epsilonHigh, cfg.dualClip, cfg.beta, cfg.lossType,
-                cfg.scaleRewards, cfg.sftWarmupSteps, cfg.dModel, cfg.layers, cfg.evalSamples, cfg.temperature));
+                cfg.scaleRewards, cfg.sftWarmupSteps, cfg.evalSamples, cfg.temperature));
 
         String[] keys = {"heldout_reward_mean", "heldout_best_of_g", "train_reward_mean", "heldout_distinct_1",
                 "heldout_distinct_2", "heldout_self_bleu", "heldout_keypoints_union"};
@@ -62,7 +62,7 @@ public final class CompareReport {
 
         // warm-up baseline
         List<Map<String, Object>> warm = new ArrayList<>();
-        for (long s : seeds) warm.add(lastEval(MetricsLog.read(warmupDir(root, s).resolve(Trainer.METRICS)), "warmup"));
+        for (long s : seeds) warm.add(lastEval(MetricsLog.read(warmupDir(root, s).resolve(RunFolder.METRICS)), "warmup"));
         md.append("| warm-up policy (before RL) |");
         for (String k : keys) md.append(' ').append(meanStd(values(warm, k))).append(" |");
         md.append(" – | – |\n");
@@ -73,7 +73,7 @@ public final class CompareReport {
             List<Map<String, Object>> finals = new ArrayList<>();
             List<Double> ht = new ArrayList<>(), rr = new ArrayList<>();
             for (long s : seeds) {
-                List<Map<String, Object>> rows = MetricsLog.read(runDir(root, w, s).resolve(Trainer.METRICS));
+                List<Map<String, Object>> rows = MetricsLog.read(runDir(root, w, s).resolve(RunFolder.METRICS));
                 finals.add(lastEval(rows, "rl"));
                 ht.add(tailMean(rows, "entropy_ht", 10));
                 rr.add(tailMean(rows, "reward_mean", 10));
@@ -168,7 +168,7 @@ public final class CompareReport {
         for (String w : weightings) {
             TreeMap<Double, double[]> acc = new TreeMap<>();
             for (long s : seeds) {
-                Plots.Curve c = Plots.curve(w, MetricsLog.read(runDir(root, w, s).resolve(Trainer.METRICS)), kind, key);
+                Plots.Curve c = Plots.curve(w, MetricsLog.read(runDir(root, w, s).resolve(RunFolder.METRICS)), kind, key);
                 double[] y = smooth > 1 ? movingMean(c.y(), smooth) : c.y();
                 for (int i = 0; i < c.x().length; i++) {
                     double[] a = acc.computeIfAbsent(c.x()[i], k -> new double[2]);

@@ -19,15 +19,14 @@ final class DistState {
 
     private DistState() {}
 
-    static String of(RlConfig cfg, WordTokenizer tok, int trainSize, int heldoutSize, int warmupStep,
+    static String of(RlConfig cfg, int vocabSize, List<String> vocab, int trainSize, int heldoutSize, int warmupStep,
                      boolean warmupDone, int rlStep) {
         ObjectNode root = JSON.createObjectNode();
         root.set("config", cfg.toTree());
         ObjectNode data = root.putObject("data");
         data.put("train_records", trainSize);
         data.put("heldout_records", heldoutSize);
-        List<String> vocab = tok.vocabulary();
-        data.put("vocabulary_size", vocab.size());
+        data.put("vocabulary_size", vocabSize);
         data.put("vocabulary_hash", String.join("\n", vocab).hashCode());
         ObjectNode start = root.putObject("start");
         start.put("warmup_step", warmupStep);

@@ -5,14 +5,16 @@ import org.eapo4j.model.CausalLM;
 import org.eapo4j.model.Sampler;
 import org.eapo4j.rl.Advantages;
 import org.eapo4j.rl.Collectives;
+import org.eapo4j.rl.GradAccumulator;
 import org.eapo4j.rl.PolicyUpdate;
 import org.eapo4j.rl.SequenceBatch;
 import org.eapo4j.rl.WeightingSchedule;
 
 /**
- * The part of an RL step between scoring and the metrics, the same for {@link Trainer} and {@link RlTrainer}: the
- * old-policy pass (log-probs and the entropy H_t, the global mask-weighted mean over {@code comm}'s ranks), the
- * reference pass, the weights of the schedule (zero for loss-masked rows), and the update.
+ * The part of an RL step between scoring and the metrics: the old-policy pass (log-probs and the entropy H_t, the
+ * global mask-weighted mean over {@code comm}'s ranks), the reference pass, the weights of the schedule (zero for
+ * loss-masked rows), and the update. The passes run prompt group by prompt group, as the update's micro-batches do,
+ * so that a row's numbers never depend on which rows share its rank.
  */
 final class PolicyPass {
     /** RNG stream of Sampler.rng(seed, step, stream) that orders a step's minibatches. */
@@ -24,18 +26,21 @@ final class PolicyPass {
     private PolicyPass() {}
 
     static Result run(RlConfig cfg, CausalLM policy, CausalLM reference, AdamW opt, WeightingSchedule schedule,
-                      SequenceBatch batch, ScoredBatch sc, int step, Collectives comm) {
-        float[][] oldStats = cfg.headPath().tokenStats(policy, batch, cfg.temperature);
+                      SequenceBatch batch, ScoredBatch sc, int step, Collectives comm, GradAccumulator acc) {
+        int unit = cfg.numGenerations;
+        float[][] oldStats = PolicyUpdate.tokenStats(policy, batch, cfg.headPath(), cfg.temperature, unit);
         double[] hs = comm.sum(batch.maskedSums(oldStats[1]));   // H_t over every rollout (all ranks'), masked or not
         double ht = hs[1] == 0 ? 0 : hs[0] / hs[1];
         requireFinite("RL step " + step, "rollout entropy", ht, "learning_rate");
-        float[] refLogp = reference == null ? null : cfg.headPath().tokenStats(reference, batch, cfg.temperature)[0];
+        float[] refLogp = reference == null ? null
+                : PolicyUpdate.tokenStats(reference, batch, cfg.headPath(), cfg.temperature, unit)[0];
         WeightingSchedule.Weights w = schedule.next(ht);
         double[] weights = Advantages.weights(sc.signs(), w.lambdaPos(), w.lambdaNeg());
         for (int i = 0; i < weights.length; i++) if (sc.lossMasked()[i]) weights[i] = 0;
         long tOld = System.nanoTime();
         PolicyUpdate.Stats st = PolicyUpdate.run(policy, opt, batch.withRowsMasked(sc.lossMasked()), oldStats[0],
-                refLogp, sc.advantages(), weights, cfg.updateConfig(), Sampler.rng(cfg.seed, step, S_MINIBATCH), comm);
+                refLogp, sc.advantages(), weights, cfg.updateConfig(), Sampler.rng(cfg.seed, step, S_MINIBATCH), comm,
+                acc);
         requireFinite("RL step " + step, "gradient norm", st.gradNorm(), "learning_rate");
         return new Result(ht, w, st, tOld);
     }

@@ -32,7 +32,7 @@ public final class ResumePolicy {
     public static final class Conflict extends ConfigException {
         private final List<Change> changes;
 
-        Conflict(Path dir, List<Change> changes) {
+        public Conflict(Path dir, List<Change> changes) {
             super(changes.stream().map(Change::field).toList(), "cannot resume " + dir + " with changed settings "
                     + "that fix what the run computes: " + String.join(", ", changes.stream().map(Change::toString)
                     .toList()) + " (a resumed run may change only " + String.join(", ", CHANGEABLE.stream().sorted()

@@ -51,30 +51,37 @@ import org.eapo4j.rl.Weightings;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public final class RlConfig {
-    // ---------------------------------------------------------------- data and seed
-    /** JSONL file, or an embedded name such as {@code medqa/train.jsonl}. */
-    public String trainData = "medqa/train.jsonl";
-    public String heldoutData = "medqa/heldout.jsonl";
+    // ---------------------------------------------------------------- task, model, data and seed
+    /** The task's name (stories, medqa, or your own); set from the task when empty. Recorded for resume and plots. */
+    public String task = "";
+    /**
+     * The policy: a Hugging Face folder, {@code embedded:stories260K} (the shipped model) or {@code builtin} (the
+     * built-in transformer, trained from scratch); informational for the library, which is given the policy object.
+     */
+    public String modelNameOrPath = "";
+    /** A JSONL file or an embedded name replacing the task's train prompts; empty = the task's own. */
+    public String trainData = "";
+    /** A JSONL file or an embedded name replacing the task's held-out prompts; empty = the task's own. */
+    public String heldoutData = "";
     public long seed = 1;
-
-    // ---------------------------------------------------------------- the built-in model
-    public int dModel = 128, layers = 2, heads = 4, dFf = 512, maxLen = 96;
+    /** Where the policy, the reference and every tensor of the update and the generator live: cpu, cuda or cuda:K. */
+    public String device = "cpu";
 
     // ---------------------------------------------------------------- supervised warm-up (not TRL's LR warm-up)
     /**
-     * Built-in model: steps of language modelling on the fact corpus ({@link org.eapo4j.data.FactCorpus}: one fact
-     * of a train or held-out question per sentence) before the answer warm-up; stands in for pretraining.
+     * Steps of language modelling on the task's pretraining stand-in before the answer warm-up (medqa on the
+     * built-in model: the fact corpus, {@link org.eapo4j.data.FactCorpus}); 0 for a pretrained policy.
      */
-    public int factWarmupSteps = 4000;
-    /** Steps of teacher forcing on answers of the train questions (after the fact steps). */
-    public int sftWarmupSteps = 150, sftWarmupBatch = 32;
+    public int factWarmupSteps = 0;
+    /** Steps of teacher forcing on the prompts' reference field (after the fact steps); 0 for a pretrained policy. */
+    public int sftWarmupSteps = 0, sftWarmupBatch = 32;
     public double sftWarmupLr = 5e-3;
     /**
-     * Key points in a warm-up answer: a fresh random choice of that many of the question's key points each time, so
-     * the warm-up teaches the answer format and a partial answer, and RL has the rest to find; 0 = the data's
-     * reference_answer.
+     * medqa: key points in a warm-up answer, a fresh random choice of that many of the question's key points each
+     * time, so the warm-up teaches the answer format and a partial answer and RL has the rest to find; 0 = the
+     * record's reference_answer.
      */
-    public int sftPartialPoints = 3;
+    public int sftPartialPoints = 0;
 
     // ---------------------------------------------------------------- RL
     public int steps = 150;
@@ -82,12 +89,12 @@ public final class RlConfig {
     public int promptsPerStep = 8;
     /** G, completions per prompt. */
     public int numGenerations = 8;
-    public int maxCompletionLength = 32;
+    public int maxCompletionLength = 256;
     public double temperature = 1.0;
     /** 0 = off. */
     public int topK = 0;
     public double topP = 1.0;
-    public double learningRate = 3e-4;
+    public double learningRate = 1e-6;
     /** Global gradient-norm clip, 0 = off. */
     public double maxGradNorm = 1.0;
     public double weightDecay = 0.0;
@@ -99,7 +106,7 @@ public final class RlConfig {
     public double epsilon = 0.2, epsilonHigh = 0.28;
     /** Dual-clip constant c > 1, 0 = off. */
     public double dualClip = 3.0;
-    /** k3 KL coefficient to the frozen warm-up policy. */
+    /** k3 KL coefficient to the frozen reference (the policy as RL starts). */
     public double beta = 0.0;
     public double entropyCoef = 0.0;
     /** Loss aggregation: token-mean, seq-mean-token-mean, seq-mean-token-sum, seq-mean-token-sum-norm. */
@@ -112,6 +119,11 @@ public final class RlConfig {
     public String lmHead = "full";
     /** RL draws its questions from the first rl_questions train questions (0 = all). */
     public int rlQuestions = 0;
+    /**
+     * Sum the gradients of micro-batches and processes in float64, so that 1 or N processes give the same update
+     * (8 bytes per trained parameter); false: float32 sums in the parameters' gradients.
+     */
+    public boolean deterministicGradients = true;
 
     // ---------------------------------------------------------------- weighting
     /** eapo, grpo, w-reinforce, psr, nsr or fixed:POS,NEG. */
@@ -125,14 +137,15 @@ public final class RlConfig {
     /** Held-out questions per evaluation (0 = all). */
     public int evalQuestions = 0;
     public int evalSamples = 8;
-    public int trainEvalQuestions = 40;
+    /** Train prompts evaluated beside the held-out ones (the first N; 0 = none). */
+    public int trainEvalQuestions = 0;
     /** Checkpoint every save_steps RL steps (0 = only at the end). */
     public int saveSteps = 25;
     /** LibTorch and kernel CPU threads, 0 = their defaults. */
-    public int threads = 1;
+    public int threads = 0;
 
     // ---------------------------------------------------------------- limits that keep values sane
-    static final int MAX_DIM = 8192, MAX_LAYERS = 64, MAX_LEN = 8192, MAX_BATCH = 4096, MAX_THREADS = 256;
+    static final int MAX_LEN = 1 << 20, MAX_BATCH = 4096, MAX_THREADS = 256;
     static final double MIN_TEMPERATURE = 1e-2, MAX_TEMPERATURE = 100;
 
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -299,7 +312,12 @@ public final class RlConfig {
 
     public UpdateConfig updateConfig() {
         return new UpdateConfig(lossConfig(), LossAggregation.fromName(lossType), numIterations, minibatches,
-                learningRate, maxGradNorm, maxCompletionLength, headPath());
+                learningRate, maxGradNorm, maxCompletionLength, headPath(), numGenerations);
+    }
+
+    /** {@code device} parsed. */
+    public DeviceSpec deviceSpec() {
+        return DeviceSpec.parse(device);
     }
 
     /** {@code lm_head} as the update's head path. */
@@ -327,17 +345,16 @@ public final class RlConfig {
      * {@link ConfigException} naming the field(s) by their JSON names. Returns this.
      */
     public RlConfig validate() {
-        text("train_data", trainData);
-        text("heldout_data", heldoutData);
-        // model
-        range("d_model", dModel, 1, MAX_DIM);
-        range("layers", layers, 1, MAX_LAYERS);
-        range("heads", heads, 1, MAX_DIM);
-        if (dModel % heads != 0)
-            throw new ConfigException(List.of("d_model", "heads"),
-                    "d_model (" + dModel + ") must be divisible by heads (" + heads + ")");
-        range("d_ff", dFf, 1, 4 * MAX_DIM);
-        range("max_len", maxLen, 2, MAX_LEN);
+        if (task == null) throw new ConfigException("task", "must be a string (empty = set from the task)");
+        if (modelNameOrPath == null) throw new ConfigException("model_name_or_path", "must be a string");
+        if (trainData == null) throw new ConfigException("train_data", "must be a string (empty = the task's data)");
+        if (heldoutData == null)
+            throw new ConfigException("heldout_data", "must be a string (empty = the task's data)");
+        try {
+            DeviceSpec.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("device", e.getMessage());
+        }
         // warm-up
         range("fact_warmup_steps", factWarmupSteps, 0, 10_000_000);
         range("sft_warmup_steps", sftWarmupSteps, 0, 10_000_000);
@@ -352,9 +369,6 @@ public final class RlConfig {
             throw new ConfigException(List.of("prompts_per_step", "num_generations"), "prompts_per_step x "
                     + "num_generations = " + rolloutsPerStep() + " rollouts per step; at most " + MAX_BATCH);
         range("max_completion_length", maxCompletionLength, 1, MAX_LEN);
-        if (maxCompletionLength >= maxLen)
-            throw new ConfigException(List.of("max_completion_length", "max_len"), "max_completion_length ("
-                    + maxCompletionLength + ") must be < max_len (" + maxLen + "): the prompt needs room too");
         finite("temperature", temperature);
         if (temperature < MIN_TEMPERATURE || temperature > MAX_TEMPERATURE)
             throw new ConfigException("temperature", "must be in [" + MIN_TEMPERATURE + ", " + MAX_TEMPERATURE
@@ -438,15 +452,16 @@ public final class RlConfig {
      * @param trainSize        questions in the train data
      * @param heldoutSize      questions in the held-out data
      * @param longestPrompt    tokens of the longest prompt of either file
+     * @param maxLen           the policy's positions (prompt + completion)
      */
-    public List<String> validateAgainstData(int trainSize, int heldoutSize, int longestPrompt) {
+    public List<String> validateAgainstData(int trainSize, int heldoutSize, int longestPrompt, int maxLen) {
         List<String> warnings = new ArrayList<>();
         if (longestPrompt + 1 >= maxLen)
-            throw new ConfigException("max_len", "max_len (" + maxLen + ") leaves no room for a completion after "
+            throw new ConfigException("max_completion_length", "the model's " + maxLen + " positions leave no room for a completion after "
                     + "the longest prompt of the data (" + longestPrompt + " tokens)");
         if (longestPrompt + maxCompletionLength > maxLen)
             warnings.add("max_completion_length " + maxCompletionLength + " + the longest prompt (" + longestPrompt
-                    + " tokens) exceed max_len " + maxLen + ": completions of long prompts are cut to "
+                    + " tokens) exceed the model's " + maxLen + " positions: completions of long prompts are cut to "
                     + (maxLen - longestPrompt) + " tokens");
         if (rlQuestions > trainSize)
             warnings.add("rl_questions " + rlQuestions + " exceeds the " + trainSize

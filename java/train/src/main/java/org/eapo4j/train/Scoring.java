@@ -7,34 +7,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import org.eapo4j.data.PromptRecord;
+import org.eapo4j.reward.RewardBreakdown;
+import org.eapo4j.reward.Rewards;
+import org.eapo4j.reward.Sample;
+
 import org.eapo4j.rl.Advantages;
 import org.eapo4j.rl.Collectives;
 import org.eapo4j.rl.RewardScaling;
 
 /**
- * Scoring of a step's rollouts: the reward of every completion through the {@link CompletionScorer} seam, then
- * group-relative advantages ({@code scale_rewards} group | batch | none), the positive / negative / neutral split,
- * and the loss mask of truncated completions when {@code mask_truncated_completions} is on.
- *
- * @param <R> the data record type
+ * Scoring of a step's rollouts: the rewards of every prompt group through the run's {@link Rewards} (the weighted
+ * sum of its terms; each term's mean goes to the step metrics as {@code rewards/NAME/mean}), then group-relative
+ * advantages ({@code scale_rewards} group | batch | none), the positive / negative / neutral split, and the loss mask
+ * of truncated completions when {@code mask_truncated_completions} is on.
  */
-public final class Scoring<R> {
-    private final CompletionScorer<R> reward;
-    private final Map<String, CompletionScorer<R>> extras;
+public final class Scoring {
+    private final Rewards rewards;
     private final Function<int[], String> decode;
     private final RewardScaling scaling;
     private final boolean maskTruncated;
 
     /**
-     * @param reward        the reward function
-     * @param extras        further per-completion figures to average into the step metrics, by metric name
      * @param decode        completion ids to text
      * @param maskTruncated truncated completions get no loss
      */
-    public Scoring(CompletionScorer<R> reward, Map<String, CompletionScorer<R>> extras, Function<int[], String> decode,
-                   RewardScaling scaling, boolean maskTruncated) {
-        this.reward = reward;
-        this.extras = new LinkedHashMap<>(extras);
+    public Scoring(Rewards rewards, Function<int[], String> decode, RewardScaling scaling, boolean maskTruncated) {
+        this.rewards = rewards;
         this.decode = decode;
         this.scaling = scaling;
         this.maskTruncated = maskTruncated;
@@ -48,33 +47,38 @@ public final class Scoring<R> {
     public record Sharded(ScoredBatch local, ScoredBatch global, double meanResponseLength) {}
 
     /** One process: every rollout of the step. */
-    public ScoredBatch score(RolloutBatch<R> batch) {
+    public ScoredBatch score(RolloutBatch<PromptRecord> batch) {
         return score(batch, Collectives.NONE).local();
     }
 
     /**
-     * Scores this rank's rollouts, then gathers every rank's rewards, flags, lengths and extras (one small
-     * collective) and computes advantages and the sign split over the global batch exactly as one process does, so
-     * {@code scale_rewards=batch} uses the global batch's standard deviation. Groups never span ranks.
+     * Scores this rank's rollouts (group by group), then gathers every rank's rewards, flags, lengths and term
+     * values (one small collective) and computes advantages and the sign split over the global batch exactly as one
+     * process does, so {@code scale_rewards=batch} uses the global batch's standard deviation. Groups never span
+     * ranks.
      */
-    public Sharded score(RolloutBatch<R> batch, Collectives comm) {
-        int n = batch.size(), e = extras.size(), width = 4 + e;
-        // per rollout: reward, truncated, loss-masked, response length, then each extra
+    public Sharded score(RolloutBatch<PromptRecord> batch, Collectives comm) {
+        int n = batch.size(), g = batch.groupSize();
+        List<String> terms = rewards.names();
+        int e = terms.size(), width = 4 + e;
+        // per rollout: reward, truncated, loss-masked, response length, then each term's value
         double[] mine = new double[n * width];
-        List<CompletionScorer<R>> ex = new ArrayList<>(extras.values());
-        for (int i = 0; i < n; i++) {
-            String prompt = batch.promptOf(i), text = decode.apply(batch.generation().responses()[i]);
-            R rec = batch.recordOf(i);
-            boolean truncated = batch.truncated(i);
-            double r = reward.score(prompt, text, rec, truncated);
-            if (!Double.isFinite(r))
-                throw new IllegalStateException("the reward function returned " + r + " for rollout " + i
-                        + " (prompt '" + prompt + "')");
-            mine[i] = r;
-            mine[n + i] = truncated ? 1 : 0;
-            mine[2 * n + i] = maskTruncated && truncated ? 1 : 0;
-            mine[3 * n + i] = batch.generation().responses()[i].length;
-            for (int k = 0; k < e; k++) mine[(4 + k) * n + i] = ex.get(k).score(prompt, text, rec, truncated);
+        for (int q = 0; q < n / g; q++) {
+            List<Sample> group = new ArrayList<>(g);
+            for (int j = 0; j < g; j++) {
+                int i = q * g + j;
+                group.add(Sample.of(batch.recordOf(i), decode.apply(batch.generation().responses()[i]),
+                        batch.truncated(i)));
+            }
+            RewardBreakdown br = rewards.score(group);   // a term that throws or returns NaN names itself
+            for (int j = 0; j < g; j++) {
+                int i = q * g + j;
+                mine[i] = br.total()[j];
+                mine[n + i] = batch.truncated(i) ? 1 : 0;
+                mine[2 * n + i] = maskTruncated && batch.truncated(i) ? 1 : 0;
+                mine[3 * n + i] = batch.generation().responses()[i].length;
+                for (int k = 0; k < e; k++) mine[(4 + k) * n + i] = br.values(terms.get(k))[j];
+            }
         }
         double[][] all = comm.gather(mine);
         int total = 0, offset = 0;
@@ -88,7 +92,7 @@ public final class Scoring<R> {
             for (int c = 0; c < width; c++) System.arraycopy(all[rk], c * m, cols[c], at, m);
             at += m;
         }
-        ScoredBatch global = scored(cols, e, batch.groupSize());
+        ScoredBatch global = scored(cols, e, g);
         ScoredBatch local = slice(global, offset, n, mine, e);
         double len = 0;
         for (double l : cols[3]) len += l;
@@ -120,30 +124,12 @@ public final class Scoring<R> {
     private Map<String, Double> means(double[][] cols, int e, int from, int n) {
         Map<String, Double> out = new LinkedHashMap<>();
         int k = 0;
-        for (String name : extras.keySet()) {
+        for (String name : rewards.names()) {
             double s = 0;
             for (int i = from; i < from + n; i++) s += cols[4 + k][i];
-            out.put(name, s / n);
+            out.put("rewards/" + name + "/mean", s / n);
             k++;
         }
         return out;
-    }
-
-    /**
-     * Advantages, the sign split and the truncation mask of rewards computed elsewhere (e.g. by a group reward):
-     * {@code rewards[i]} is rollout i's reward, {@code extras} the metric means to log beside it.
-     */
-    public static ScoredBatch fromRewards(RolloutBatch<?> batch, double[] rewards, Map<String, Double> extras,
-                                          RewardScaling scaling, boolean maskTruncated) {
-        int n = batch.size();
-        if (rewards.length != n) throw new IllegalArgumentException("rewards: " + rewards.length + " for " + n + " rollouts");
-        boolean[] truncated = new boolean[n], masked = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            truncated[i] = batch.truncated(i);
-            masked[i] = maskTruncated && truncated[i];
-        }
-        double[] adv = Advantages.compute(rewards, batch.groupSize(), scaling);
-        return new ScoredBatch(rewards, adv, Advantages.split(rewards, batch.groupSize()), truncated, masked,
-                new LinkedHashMap<>(extras));
     }
 }
