@@ -141,7 +141,9 @@ public final class LoraAdapters {
         j.put("init_lora_weights", true);
         j.putNull("layers_pattern");
         j.putNull("layers_to_transform");
-        j.put("lora_alpha", c.loraAlpha());
+        if (c.loraAlpha() == Math.rint(c.loraAlpha()) && Math.abs(c.loraAlpha()) < 1 << 30)
+            j.put("lora_alpha", (int) c.loraAlpha());   // PEFT's field is an int in most configs
+        else j.put("lora_alpha", c.loraAlpha());
         j.put("lora_bias", false);
         j.put("lora_dropout", c.loraDropout());
         j.putNull("modules_to_save");
