@@ -173,6 +173,60 @@ class LoraTest {
         }
     }
 
+    /**
+     * bfloat16 weights computed in bfloat16: the adapters are float32 (PEFT's autocast_adapter_dtype), and the result
+     * is within bfloat16 rounding of the float64 reference; merged into the bfloat16 weights, likewise.
+     */
+    @Test
+    void bf16BaseKeepsFloat32Adapters() throws Exception {
+        TinyCheckpoint.Spec s = new TinyCheckpoint.Spec();
+        s.seed = 25;
+        s.dtype = "BF16";
+        TinyCheckpoint ck = new TinyCheckpoint(s);
+        Path dir = ck.write(tmp.resolve("bf16"));
+        LoraConfig cfg = new LoraConfig(4, 8, 0.0, List.of(LoraConfig.ALL_LINEAR));
+        try (HfDecoder m = HfModels.applyLora(HfModels.load(dir, null, "cpu"), cfg, 7)) {
+            assertEquals(ScalarType.BFloat16, m.dtype());
+            for (Tensor p : m.namedParameters().values()) assertEquals(ScalarType.Float, p.scalar_type().intern());
+            Map<String, double[]> values = randomizeAdapters(m, 3, 0.3);
+            DecoderReference ref = new DecoderReference(ck, referenceAdapters(values, 4, 2.0));
+            double err = relativeError(m, ref);
+            System.out.printf("LoRA on bf16: max |logit - float64 reference| = %.3g of the scale%n", err);
+            assertTrue(err <= 4e-2, "bf16 relative error " + err);
+            LoraAdapters.merge(m);
+            double merged = relativeError(m, ref);
+            System.out.printf("LoRA merged into bf16 weights: %.3g of the scale%n", merged);
+            assertTrue(merged <= 4e-2, "bf16 merged relative error " + merged);
+        }
+    }
+
+    /** Incremental decoding through the KV cache computes what the full forward pass computes, adapters included. */
+    @Test
+    void cachedDecodingUsesTheAdapters() throws Exception {
+        TinyCheckpoint ck = tiny(26, false);
+        Path dir = ck.write(tmp.resolve("base"));
+        try (HfDecoder m = HfModels.applyLora(HfModels.load(dir, null, "cpu"), LoraConfig.of(2, 4), 1);
+             NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+            randomizeAdapters(m, 8, 0.3);
+            int t = PROMPT.length, split = 4;
+            long[] mask = new long[t];
+            Arrays.fill(mask, 1);
+            float[] full = HostTensors.toFloats(m.logits(HostTensors.fromLongs(PROMPT, 1, t),
+                    HostTensors.fromLongs(mask, 1, t)));
+            org.eapo4j.model.KvCache cache = m.newCache();
+            m.logits(HostTensors.fromLongs(Arrays.copyOf(PROMPT, split), 1, split),
+                    HostTensors.fromLongs(Arrays.copyOf(mask, split), 1, split), cache);
+            float[] rest = HostTensors.toFloats(m.logits(
+                    HostTensors.fromLongs(Arrays.copyOfRange(PROMPT, split, t), 1, t - split),
+                    HostTensors.fromLongs(mask, 1, t), cache));
+            cache.close();
+            float[] tail = Arrays.copyOfRange(full, split * 64, t * 64);
+            assertTrue(maxAbsDiff(tail, rest) <= 1e-5 * Math.max(1, maxAbs(tail)), "cached vs full");
+            DecoderReference ref = new DecoderReference(ck, Map.of());
+            assertTrue(relativeError(m, ref) > 1e-2, "the adapters take part");
+        }
+    }
+
     @Test
     void targetsFollowPeftMatchingAndNeverTheHeadOrEmbeddings() throws Exception {
         Path dir = tiny(22, false).write(tmp.resolve("base"));
