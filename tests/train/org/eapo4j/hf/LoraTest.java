@@ -669,6 +669,8 @@ class LoraTest {
                 new Bad("peft_type", "\"peft_type\" : \"LORA\"", "\"peft_type\" : \"IA3\""),
                 new Bad("rank_pattern", "\"rank_pattern\" : { }", "\"rank_pattern\" : {\"q_proj\": 4}"),
                 new Bad("target_modules", "\"target_modules\" : [ \"q_proj\" ]", "\"target_modules\" : \".*q_proj\""),
+                new Bad("exclude_modules", "\"bias\" : \"none\"", "\"bias\" : \"none\", \"exclude_modules\": [\"model.layers.0.self_attn.q_proj\"]"),
+                new Bad("modules_to_save", "\"modules_to_save\" : null", "\"modules_to_save\" : [\"lm_head\"]"),
                 new Bad("model.layers.0.self_attn.q_proj.lora_A.weight", "\"r\" : 2", "\"r\" : 3"),
                 new Bad("k_proj", "\"target_modules\" : [ \"q_proj\" ]", "\"target_modules\" : [ \"q_proj\", \"k_proj\" ]"))) {
             assertTrue(cfg.contains(b.from()), b.from() + " in " + cfg);

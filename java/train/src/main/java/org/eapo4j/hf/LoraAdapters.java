@@ -204,7 +204,12 @@ public final class LoraAdapters {
             refuseUnless(f, j, pattern, n -> n.isObject() && n.isEmpty(), "empty");
         for (String none : List.of("layers_to_transform", "layer_replication"))
             refuseUnless(f, j, none, n -> false, "null");
-        refuseUnless(f, j, "modules_to_save", n -> n.isArray() && n.isEmpty(), "null");
+        // fields of newer PEFT versions that change which weights are adapted or trained
+        for (String none : List.of("modules_to_save", "exclude_modules", "target_parameters", "trainable_token_indices",
+                "alora_invocation_tokens"))
+            refuseUnless(f, j, none, n -> (n.isArray() || n.isObject()) && n.isEmpty()
+                    || n.isTextual() && n.asText().isEmpty(), "null");
+        refuseUnless(f, j, "use_qalora", n -> n.isBoolean() && !n.asBoolean(), "false");
         JsonNode r = j.get("r"), alpha = j.get("lora_alpha"), drop = j.get("lora_dropout"), tm = j.get("target_modules");
         if (r == null || !r.canConvertToInt() || !r.isIntegralNumber()) throw HfFormatException.at(f, "r is not an integer");
         if (alpha == null || !alpha.isNumber()) throw HfFormatException.at(f, "lora_alpha is not a number");
