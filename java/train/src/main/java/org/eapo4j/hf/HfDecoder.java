@@ -1,7 +1,6 @@
 package org.eapo4j.hf;
 
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
