@@ -8,10 +8,22 @@ package org.eapo4j.hf;
 final class DecoderReference {
     private final TinyCheckpoint ck;
     private final TinyCheckpoint.Spec s;
+    private final java.util.Map<String, Lora> lora;
+
+    /**
+     * A LoRA adapter of one linear layer: y = W x + b + scaling * B (A x), A [r, in] and B [out, r] row-major.
+     */
+    record Lora(int r, double[] a, double[] b, double scaling) {}
 
     DecoderReference(TinyCheckpoint ck) {
+        this(ck, java.util.Map.of());
+    }
+
+    /** With LoRA adapters by full module name ("model.layers.0.self_attn.q_proj"). */
+    DecoderReference(TinyCheckpoint ck, java.util.Map<String, Lora> lora) {
         this.ck = ck;
         this.s = ck.spec;
+        this.lora = lora;
     }
 
     /** [T][V] logits of {@code ids}. */
@@ -26,12 +38,9 @@ final class DecoderReference {
             double[][] q = new double[t][], k = new double[t][], v = new double[t][];
             for (int i = 0; i < t; i++) {
                 double[] h = rms(x[i], ck.w(p + "input_layernorm.weight"));
-                q[i] = linear(h, ck.w(p + "self_attn.q_proj.weight"), ck.w(p + "self_attn.q_proj.bias"),
-                        s.heads * hd);
-                k[i] = linear(h, ck.w(p + "self_attn.k_proj.weight"), ck.w(p + "self_attn.k_proj.bias"),
-                        s.kvHeads * hd);
-                v[i] = linear(h, ck.w(p + "self_attn.v_proj.weight"), ck.w(p + "self_attn.v_proj.bias"),
-                        s.kvHeads * hd);
+                q[i] = proj(h, p + "self_attn.q_proj", s.heads * hd);
+                k[i] = proj(h, p + "self_attn.k_proj", s.kvHeads * hd);
+                v[i] = proj(h, p + "self_attn.v_proj", s.kvHeads * hd);
                 for (int head = 0; head < s.heads; head++)
                     transformHead(q[i], head * hd, hd, s.qkNorm ? ck.w(p + "self_attn.q_norm.weight") : null,
                             i, invFreq);
@@ -57,14 +66,14 @@ final class DecoderReference {
                     for (int j = 0; j <= i; j++)
                         for (int c = 0; c < hd; c++) att[head * hd + c] += score[j] / z * v[j][kv * hd + c];
                 }
-                double[] o = linear(att, ck.w(p + "self_attn.o_proj.weight"), ck.w(p + "self_attn.o_proj.bias"), d);
+                double[] o = proj(att, p + "self_attn.o_proj", d);
                 for (int c = 0; c < d; c++) x[i][c] += o[c];
                 double[] g = rms(x[i], ck.w(p + "post_attention_layernorm.weight"));
-                double[] gate = linear(g, ck.w(p + "mlp.gate_proj.weight"), ck.w(p + "mlp.gate_proj.bias"), s.inter);
-                double[] up = linear(g, ck.w(p + "mlp.up_proj.weight"), ck.w(p + "mlp.up_proj.bias"), s.inter);
+                double[] gate = proj(g, p + "mlp.gate_proj", s.inter);
+                double[] up = proj(g, p + "mlp.up_proj", s.inter);
                 double[] act = new double[s.inter];
                 for (int c = 0; c < s.inter; c++) act[c] = gate[c] / (1 + Math.exp(-gate[c])) * up[c];
-                double[] down = linear(act, ck.w(p + "mlp.down_proj.weight"), ck.w(p + "mlp.down_proj.bias"), d);
+                double[] down = proj(act, p + "mlp.down_proj", d);
                 for (int c = 0; c < d; c++) x[i][c] += down[c];
             }
         }
@@ -115,6 +124,17 @@ final class DecoderReference {
         double[] o = new double[x.length];
         for (int i = 0; i < x.length; i++) o[i] = x[i] * r * w[i];
         return o;
+    }
+
+    /** The linear layer {@code module} (weight, optional bias, optional LoRA adapter) applied to x. */
+    private double[] proj(double[] x, String module, int out) {
+        double[] y = linear(x, ck.w(module + ".weight"), ck.w(module + ".bias"), out);
+        Lora l = lora.get(module);
+        if (l == null) return y;
+        double[] ax = linear(x, l.a(), null, l.r());
+        double[] bax = linear(ax, l.b(), null, out);
+        for (int o = 0; o < out; o++) y[o] += l.scaling() * bax[o];
+        return y;
     }
 
     /** y = W x + b with W [out, in] row-major. */

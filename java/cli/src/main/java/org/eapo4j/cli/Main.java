@@ -9,7 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code eapo4j train | eval | compare | demo | generate | report}: see docs/TRAINING.md. Every failure is one line on stderr
+ * {@code eapo4j train | eval | compare | demo | generate | report | merge}: see docs/TRAINING.md. Every failure is one line on stderr
  * ({@link CliErrors}): exit code 2 for bad input (flags, config, data, checkpoints), 1 for environment failures
  * (I/O, memory) and failed runs; {@code --debug} (anywhere on the command line) adds the stack trace.
  */
@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         description = "EAPO / GRPO-family RL fine-tuning of a small LM on the embedded medical QA task.",
         subcommands = {TrainCommand.class, EvalCommand.class, CompareCommand.class, DemoCommand.class,
                 GenerateCommand.class,
-                ReportCommand.class})
+                ReportCommand.class, MergeCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

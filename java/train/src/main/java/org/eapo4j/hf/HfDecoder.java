@@ -1,6 +1,7 @@
 package org.eapo4j.hf;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -13,6 +14,7 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.eapo4j.hf.HfLayers.AdapterPass;
 import org.eapo4j.hf.HfLayers.Embedding;
 import org.eapo4j.hf.HfLayers.Linear;
 import org.eapo4j.hf.HfLayers.Placement;
@@ -29,6 +31,13 @@ import org.eapo4j.model.ModuleParameters;
  *
  * <p>Position ids come from the attention mask (the count of real tokens before a position), and padding keys are
  * masked out of attention, so a padded row, left or right, computes what the same sequence alone computes.
+ *
+ * <p>LoRA ({@link HfModels#applyLora}, {@link HfModels#load(Path, Path, ScalarType, String)}): the linear layers of
+ * the blocks then carry adapters, the base weights are frozen, and {@link #namedParameters()} returns the adapters
+ * only ({@code model.layers.N.self_attn.q_proj.lora_A.weight}, ...), so an optimizer, a gradient all-reduce or a
+ * checkpoint built on it sees nothing else. {@link #frozenCopy()} is then a view of the base without adapters that
+ * shares this model's weights (see there). The model starts in evaluation mode; LoRA dropout acts only after
+ * {@code train(true)} (LibTorch's {@code Module} flag), nothing else depends on the mode.
  */
 public final class HfDecoder extends Module implements CausalLM {
     private final HfConfig config;
@@ -39,6 +48,8 @@ public final class HfDecoder extends Module implements CausalLM {
     private final RmsNorm norm;
     private final Linear lmHead;   // null when tied to the embeddings
     private final Tensor invFreq;  // [headDim / 2] float32 on the parameters' device
+    private LoraConfig lora;       // null: no adapters
+    private int openViews;         // reference views (frozenCopy with LoRA) not yet closed
 
     HfDecoder(HfConfig config, ScalarType dtype, String device, Path source) {
         this.config = config;
@@ -59,6 +70,7 @@ public final class HfDecoder extends Module implements CausalLM {
         try (Tensor host = org.eapo4j.tensors.HostTensors.fromFloats(f, f.length); Device d = new Device(device)) {
             invFreq = host.to(d, ScalarType.Float);
         }
+        train(false);   // LibTorch modules start in training mode; only LoRA dropout reads it
     }
 
     public HfConfig config() {
@@ -87,8 +99,12 @@ public final class HfDecoder extends Module implements CausalLM {
 
     @Override
     public Tensor logits(Tensor inputIds, Tensor attentionMask, KvCache cache) {
+        return logits(inputIds, attentionMask, cache, pass());
+    }
+
+    Tensor logits(Tensor inputIds, Tensor attentionMask, KvCache cache, AdapterPass pass) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor h = hidden(inputIds, attentionMask, cache);
+            Tensor h = hidden(inputIds, attentionMask, cache, pass);
             Tensor out = torch.linear(h, headWeightHandle());
             return out.retainReference();
         }
@@ -101,12 +117,21 @@ public final class HfDecoder extends Module implements CausalLM {
 
     @Override
     public Tensor hiddenStates(Tensor inputIds, Tensor attentionMask) {
+        return hiddenStates(inputIds, attentionMask, pass());
+    }
+
+    Tensor hiddenStates(Tensor inputIds, Tensor attentionMask, AdapterPass pass) {
         try (PointerScope scope = new PointerScope()) {
-            return hidden(inputIds, attentionMask, null).retainReference();
+            return hidden(inputIds, attentionMask, null, pass).retainReference();
         }
     }
 
-    private Tensor hidden(Tensor ids, Tensor mask, KvCache cache) {
+    /** How this model's own forward passes use its adapters: none, or with dropout in training mode. */
+    private AdapterPass pass() {
+        return lora == null ? AdapterPass.OFF : is_training() ? AdapterPass.ON_TRAINING : AdapterPass.ON;
+    }
+
+    private Tensor hidden(Tensor ids, Tensor mask, KvCache cache, AdapterPass pass) {
         if (ids.dim() != 2 || ids.scalar_type().intern() != ScalarType.Long)
             throw new IllegalArgumentException("inputIds must be [B, T] int64, got " + java.util.Arrays.toString(shape(ids)) + " "
                     + ids.scalar_type());
@@ -137,7 +162,7 @@ public final class HfDecoder extends Module implements CausalLM {
         Tensor cos = emb.cos().to(dt).unsqueeze(1), sin = emb.sin().to(dt).unsqueeze(1);
         Tensor attnMask = attentionMask(real, past, t, dev);
         Tensor x = embed.forward(idsD);
-        for (int l = 0; l < layers.length; l++) x = layers[l].forward(x, cos, sin, attnMask, cache, l);
+        for (int l = 0; l < layers.length; l++) x = layers[l].forward(x, cos, sin, attnMask, cache, l, pass);
         if (cache != null) cache.advance((int) t);
         return norm.forward(x);
     }
@@ -172,13 +197,80 @@ public final class HfDecoder extends Module implements CausalLM {
         return config.maxPositions();
     }
 
+    /**
+     * The trainable parameters: every weight of the model, or with LoRA the adapters alone
+     * ({@code <module>.lora_A.weight} [r, in] and {@code <module>.lora_B.weight} [out, r] per adapted module, in
+     * module order). Owned handles onto the live tensors.
+     */
     @Override
     public Map<String, Tensor> namedParameters() {
+        if (lora == null) return ModuleParameters.named(this);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Linear> e : blockLinears().entrySet()) {
+            HfLayers.LoraAdapter a = e.getValue().lora;
+            if (a == null) continue;
+            out.put(e.getKey() + ".lora_A.weight", new Tensor(a.a));
+            out.put(e.getKey() + ".lora_B.weight", new Tensor(a.b));
+        }
+        return out;
+    }
+
+    /** Every base weight by its checkpoint name (never the adapters): owned handles onto the live tensors. */
+    Map<String, Tensor> baseParameters() {
         return ModuleParameters.named(this);
     }
 
+    /** The linear layers of the blocks by full module name ("model.layers.0.self_attn.q_proj"), in module order. */
+    Map<String, Linear> blockLinears() {
+        Map<String, Linear> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.length; i++)
+            for (Map.Entry<String, Linear> e : layers[i].linears().entrySet())
+                out.put("model.layers." + i + "." + e.getKey(), e.getValue());
+        return out;
+    }
+
+    /** The LoRA configuration of the adapters, or null when the model has none. */
+    public LoraConfig lora() {
+        return lora;
+    }
+
+    /**
+     * Attaches {@code adapters} (full module name to adapter; the model takes ownership) and freezes every base
+     * weight; with {@code config} null, detaches nothing and unfreezes the base (after a merge).
+     */
+    void setLora(LoraConfig config, Map<String, HfLayers.LoraAdapter> adapters) {
+        Map<String, Linear> linears = blockLinears();
+        for (Map.Entry<String, HfLayers.LoraAdapter> e : adapters.entrySet()) linears.get(e.getKey()).lora = e.getValue();
+        lora = config;
+        Map<String, Tensor> base = baseParameters();
+        for (Tensor p : base.values()) {
+            p.set_requires_grad(config == null);
+            p.close();
+        }
+    }
+
+    int openReferenceViews() {
+        return openViews;
+    }
+
+    void viewClosed() {
+        openViews--;
+    }
+
+    /**
+     * Without LoRA: a copy with its own parameters and no gradients. With LoRA: a view of this model with the adapters
+     * switched off (the base model, the frozen reference of the KL term) that shares this model's base weights, so
+     * the weights are never held twice. Ownership: the view owns no weights; closing it frees nothing of this model,
+     * and it must not be used after this model is closed. Its {@code namedParameters()} is empty (nothing in it
+     * trains; the base is restored by loading the base model again, not from a checkpoint), and {@code copyFrom}
+     * refuses.
+     */
     @Override
-    public HfDecoder frozenCopy() {
+    public CausalLM frozenCopy() {
+        if (lora != null) {
+            openViews++;
+            return new LoraReference(this);
+        }
         HfDecoder c = new HfDecoder(config, placement.dtype(), placement.device(), source);
         c.copyFrom(this);
         for (Tensor p : c.namedParameters().values()) p.set_requires_grad(false);

@@ -6,6 +6,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.eapo4j.hf.HfLayers.AdapterPass;
 import org.eapo4j.hf.HfLayers.Linear;
 import org.eapo4j.hf.HfLayers.Placement;
 import org.eapo4j.hf.HfLayers.RmsNorm;
@@ -38,13 +39,14 @@ final class HfDecoderLayer extends Module {
      * @param cos   [B, 1, T, headDim] rotary cosines of their positions (sin likewise), in x's dtype
      * @param mask  [B, 1, T, Tpast + T] boolean: true where a query may attend to a key
      * @param cache keys/values of earlier positions (appended to), or null
+     * @param pass  whether the linear layers' LoRA adapters (if any) take part
      */
-    Tensor forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache cache, int layer) {
+    Tensor forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache cache, int layer, AdapterPass pass) {
         long b = x.size(0), t = x.size(1);
         Tensor h = inputNorm.forward(x);
-        Tensor q = attn.q.forward(h).view(b, t, heads, headDim).transpose(1, 2);
-        Tensor k = attn.k.forward(h).view(b, t, kvHeads, headDim).transpose(1, 2);
-        Tensor v = attn.v.forward(h).view(b, t, kvHeads, headDim).transpose(1, 2);
+        Tensor q = attn.q.forward(h, pass).view(b, t, heads, headDim).transpose(1, 2);
+        Tensor k = attn.k.forward(h, pass).view(b, t, kvHeads, headDim).transpose(1, 2);
+        Tensor v = attn.v.forward(h, pass).view(b, t, kvHeads, headDim).transpose(1, 2);
         if (attn.qNorm != null) {
             q = attn.qNorm.forward(q);
             k = attn.kNorm.forward(k);
@@ -60,14 +62,30 @@ final class HfDecoderLayer extends Module {
         }
         Tensor a = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false,
                 new DoubleOptional(), kvHeads != heads);
-        x = x.add(attn.o.forward(a.transpose(1, 2).reshape(b, t, (long) heads * headDim)));
+        x = x.add(attn.o.forward(a.transpose(1, 2).reshape(b, t, (long) heads * headDim), pass));
         Tensor g = postNorm.forward(x);
-        return x.add(mlp.down.forward(torch.silu(mlp.gate.forward(g)).mul(mlp.up.forward(g))));
+        return x.add(mlp.down.forward(torch.silu(mlp.gate.forward(g, pass)).mul(mlp.up.forward(g, pass)), pass));
+    }
+
+    /**
+     * The linear layers by their name under the block ("self_attn.q_proj", ..., "mlp.down_proj"), in the order
+     * {@link LoraConfig#LINEAR_MODULES} lists them.
+     */
+    java.util.Map<String, Linear> linears() {
+        java.util.Map<String, Linear> m = new java.util.LinkedHashMap<>();
+        m.put("self_attn.q_proj", attn.q);
+        m.put("self_attn.k_proj", attn.k);
+        m.put("self_attn.v_proj", attn.v);
+        m.put("self_attn.o_proj", attn.o);
+        m.put("mlp.gate_proj", mlp.gate);
+        m.put("mlp.up_proj", mlp.up);
+        m.put("mlp.down_proj", mlp.down);
+        return m;
     }
 
     /** Closes this module's own handles onto its parameters (the module tree keeps its references until closed). */
     void release() {
-        for (Linear l : new Linear[] {attn.q, attn.k, attn.v, attn.o, mlp.gate, mlp.up, mlp.down}) l.release();
+        for (Linear l : linears().values()) l.release();
         if (attn.qNorm != null) {
             attn.qNorm.release();
             attn.kNorm.release();

@@ -38,22 +38,81 @@ final class HfLayers {
         }
     }
 
-    /** {@code y = x W^T (+ b)}; W is [out, in]. */
+    /** How a forward pass treats LoRA adapters: left out, added, or added with dropout on their input. */
+    enum AdapterPass {
+        /** The base weights alone (no adapters, or the frozen reference of a LoRA model). */
+        OFF,
+        /** W x + s B A x (evaluation mode). */
+        ON,
+        /** W x + s B A dropout(x) (training mode). */
+        ON_TRAINING
+    }
+
+    /** {@code y = x W^T (+ b)}; W is [out, in]. With a LoRA adapter: {@code + scaling * B A x}. */
     static final class Linear extends Module {
         final Tensor weight, bias;
+        /** Not a registered submodule: its tensors stay out of the module tree's named_parameters(). */
+        LoraAdapter lora;
 
         Linear(long in, long out, boolean withBias, Placement p) {
             weight = parameter(this, "weight", p, out, in);
             bias = withBias ? parameter(this, "bias", p, out) : null;
         }
 
+        long inFeatures() {
+            return weight.size(1);
+        }
+
+        long outFeatures() {
+            return weight.size(0);
+        }
+
         void release() {
             weight.close();
             if (bias != null) bias.close();
+            if (lora != null) lora.close();
+            lora = null;
         }
 
         Tensor forward(Tensor x) {
-            return bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
+            return forward(x, AdapterPass.OFF);
+        }
+
+        Tensor forward(Tensor x, AdapterPass pass) {
+            Tensor y = bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
+            return lora == null || pass == AdapterPass.OFF ? y : lora.addTo(y, x, pass == AdapterPass.ON_TRAINING);
+        }
+    }
+
+    /**
+     * One LoRA adapter as PEFT's {@code lora.Linear} computes it: {@code y + scaling * B(A(dropout(x)))}, with A
+     * [r, in] and B [out, r]. The adapter tensors are float32 when the base is bfloat16/float16 (PEFT's default
+     * {@code autocast_adapter_dtype}): the input is cast to their dtype, the sum is formed there and cast back to the
+     * base output's dtype. Owned by the {@link Linear} it is attached to (closed with it).
+     */
+    static final class LoraAdapter implements AutoCloseable {
+        final Tensor a, b;
+        final double scaling, dropout;
+
+        LoraAdapter(Tensor a, Tensor b, double scaling, double dropout) {
+            this.a = a;
+            this.b = b;
+            this.scaling = scaling;
+            this.dropout = dropout;
+        }
+
+        Tensor addTo(Tensor y, Tensor x, boolean training) {
+            ScalarType out = y.scalar_type().intern(), ad = a.scalar_type().intern();
+            Tensor in = out == ad ? x : x.to(ad);
+            if (training && dropout > 0) in = torch.dropout(in, dropout, true);
+            Tensor delta = torch.linear(torch.linear(in, a), b).mul(new Scalar(scaling));
+            return out == ad ? y.add(delta) : y.to(ad).add(delta).to(out);
+        }
+
+        @Override
+        public void close() {
+            a.close();
+            b.close();
         }
     }
 

@@ -49,7 +49,7 @@ public final class HfModels {
             SafeDtype weights = weightDtype(dir, config, ckpt);
             HfDecoder model = new HfDecoder(config, dtype == null ? weights.scalarType : dtype, device, dir);
             try {
-                Map<String, Tensor> params = model.namedParameters();
+                Map<String, Tensor> params = model.baseParameters();
                 check(dir, config, ckpt, params, weights);
                 for (Map.Entry<String, Tensor> e : params.entrySet())
                     ckpt.tensors().get(e.getKey()).copyInto(e.getKey(), e.getValue());
@@ -71,7 +71,7 @@ public final class HfModels {
         HfDecoder m = new HfDecoder(config, dtype, device, null);
         torch.manual_seed(seed);
         try (NoGradGuard g = new NoGradGuard()) {
-            for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
+            for (Map.Entry<String, Tensor> e : m.baseParameters().entrySet()) {
                 Tensor p = e.getValue();
                 if (e.getKey().endsWith("norm.weight")) p.fill_(new Scalar(1.0));
                 else if (e.getKey().endsWith(".bias")) p.zero_();
@@ -80,6 +80,39 @@ public final class HfModels {
             }
         }
         return m;
+    }
+
+    /**
+     * The base model in {@code baseDir} with the PEFT LoRA adapter in {@code adapterDir} attached (to evaluate it or
+     * to train it further): {@link LoraAdapters#readConfig} reads its settings; every adapter tensor is checked
+     * (names, shapes) before any is copied. The adapters are float32 unless the base is float64. The caller closes
+     * the model.
+     */
+    public static HfDecoder load(Path baseDir, Path adapterDir, ScalarType dtype, String device) {
+        if (adapterDir == null) throw new IllegalArgumentException("adapterDir: null");
+        HfDecoder model = load(baseDir, dtype, device);
+        try {
+            return LoraAdapters.load(model, adapterDir);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Attaches fresh LoRA adapters to {@code model} in place, as PEFT's {@code get_peft_model} does: every block linear
+     * layer that {@code config} targets gets A [r, in] drawn as {@code kaiming_uniform_(a = sqrt(5))} (uniform in
+     * +-1/sqrt(in)) and B [out, r] = 0, so the outputs are unchanged until B moves. The base weights are frozen
+     * (requires_grad false) and {@link HfDecoder#namedParameters()} returns the adapters from then on. A is drawn from
+     * a {@link java.util.SplittableRandom} seeded with {@code seed}, so the same seed gives the same adapters on
+     * every device and process (LibTorch's global generator is left alone).
+     *
+     * @return {@code model}, which owns the adapters (freed by its {@code close})
+     * @throws IllegalArgumentException {@code model} already has adapters, or a {@code target_modules} entry
+     *                                  matches no linear layer of the blocks (named)
+     */
+    public static HfDecoder applyLora(HfDecoder model, LoraConfig config, long seed) {
+        return LoraAdapters.apply(model, config, seed);
     }
 
     private static SafeDtype weightDtype(Path dir, HfConfig config, HfCheckpoint ckpt) {
@@ -137,16 +170,20 @@ public final class HfModels {
     /**
      * Writes {@code model} (loaded by {@link #load}) to {@code dir} as a Hugging Face folder: config.json, one
      * model.safetensors in the parameters' dtype, and the tokenizer files of the folder it was loaded from.
-     * {@code dir} may be new, the source folder, or a folder without other weight files.
+     * {@code dir} may be new, the source folder, or a folder without other weight files. A model with LoRA adapters
+     * is refused: write the adapters with {@link LoraAdapters#save}, or merge them first ({@link LoraAdapters#merge}).
      */
     public static void save(CausalLM model, Path dir) {
         if (!(model instanceof HfDecoder m))
             throw new IllegalArgumentException("model: only Hugging Face models (HfModels.load) can be saved as a "
                     + "Hugging Face folder, got " + model.getClass().getSimpleName());
+        if (m.lora() != null)
+            throw new IllegalArgumentException("model: has LoRA adapters; write them with LoraAdapters.save (PEFT "
+                    + "layout) or fold them in with LoraAdapters.merge before saving a full model");
         try {
             Files.createDirectories(dir);
             refuseOtherWeights(dir);
-            Map<String, Tensor> params = m.namedParameters();
+            Map<String, Tensor> params = m.baseParameters();
             try {
                 SafeTensorsWriter.write(dir.resolve(HfCheckpoint.SINGLE), params, Map.of("format", "pt"));
             } finally {

@@ -55,7 +55,12 @@ public interface CausalLM extends AutoCloseable {
     /** Trainable parameters by name, in a fixed order (handles onto the live tensors). */
     Map<String, Tensor> namedParameters();
 
-    /** A copy with its own parameters and no gradients: the frozen reference policy of the KL term. */
+    /**
+     * The frozen reference policy of the KL term: a copy with its own parameters and no gradients, or, for a model
+     * whose base is frozen under LoRA adapters ({@code org.eapo4j.hf.HfDecoder}), a view of the base with the adapters
+     * switched off that shares the weights (it owns nothing, its {@link #namedParameters()} is empty, and it must not
+     * outlive this model). Either way the caller closes it.
+     */
     CausalLM frozenCopy();
 
     /** Copies every parameter of {@code other} (same architecture and names) into this model. */
