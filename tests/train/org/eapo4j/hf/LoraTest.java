@@ -285,9 +285,9 @@ class LoraTest {
                      List.of(LoraConfig.ALL_LINEAR)), 5)) {
             float[] want = logits(base, BATCH);
             assertArrayEquals(want, logits(m, BATCH), "eval mode, B = 0");
-            m.train(true);   // dropout on the adapters' input only: with B = 0 the output is still the base's
+            m.training(true);   // dropout on the adapters' input only: with B = 0 the output is still the base's
             assertArrayEquals(want, logits(m, BATCH), "training mode with lora_dropout, B = 0");
-            m.train(false);
+            m.training(false);
             Map<String, Tensor> params = m.namedParameters();
             assertEquals(5 * 7 * 2, params.size());
             int hidden = 64, inter = 172;
@@ -387,7 +387,7 @@ class LoraTest {
         try (HfDecoder m = HfModels.applyLora(HfModels.load(dir, null, "cpu"), cfg, 11)) {
             AdamW opt = new AdamW(m.namedParameters(), 0.01);
             assertEquals(2 * 2 * 5 * 3, opt.stateTensors().size(), "optimizer state for the adapters only");
-            m.train(true);
+            m.training(true);
             for (int step = 0; step < 4; step++) {
                 try (PointerScope scope = new PointerScope()) {
                     opt.zeroGrad();
@@ -404,7 +404,7 @@ class LoraTest {
                     opt.step(1e-2);
                 }
             }
-            m.train(false);
+            m.training(false);
             trained = logits(m, BATCH);
             assertTrue(maxAbsDiff(trained, baseLogits) > 1e-3, "training moved the adapters");
             for (Map.Entry<String, Tensor> e : m.baseParameters().entrySet())
@@ -494,9 +494,9 @@ class LoraTest {
             assertFalse(ref instanceof HfDecoder);
             assertArrayEquals(want, logits(ref, BATCH), "the reference view computes the base model");
             assertArrayEquals(hidden(base, BATCH), hidden(ref, BATCH), "hidden states for the fused head");
-            m.train(true);   // the policy's mode does not reach the view
+            m.training(true);   // the policy's mode does not reach the view
             assertArrayEquals(want, logits(ref, BATCH));
-            m.train(false);
+            m.training(false);
             assertTrue(ref.namedParameters().isEmpty(), "nothing in the reference trains or is checkpointed");
             try (Tensor hw = ref.headWeight(); Tensor own = m.headWeight()) {
                 assertEquals(own.data_ptr().address(), hw.data_ptr().address(), "the head is shared, not copied");
@@ -530,10 +530,10 @@ class LoraTest {
             randomizeAdapters(m, 4, 0.05);
             float[] eval1 = logits(m, BATCH), eval2 = logits(m, BATCH);
             assertArrayEquals(eval1, eval2, "no dropout in evaluation mode (the default)");
-            m.train(true);
+            m.training(true);
             float[] train1 = logits(m, BATCH);
             assertTrue(maxAbsDiff(train1, eval1) > 1e-4, "dropout in training mode");
-            m.train(false);
+            m.training(false);
             assertArrayEquals(eval1, logits(m, BATCH));
         }
     }

@@ -1,22 +1,18 @@
 package org.eapo4j.hf;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 
-import org.junit.jupiter.api.Assumptions;
 
-/** Finds ../shared/models/NAME relative to the repository root by walking up from user.dir; skips when absent. */
+/**
+ * The pretrained models the tests use: the project's shipped copy (data/models/NAME, on the test class path under
+ * eapo4j/data/models/), so the tests run on a fresh clone with no ../shared beside it. Fails (never skips) when the
+ * shipped copy is missing.
+ */
 public final class SharedModels {
     private SharedModels() {}
 
     public static Path require(String name) {
-        for (Path p = Paths.get(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("../shared/models").resolve(name).normalize();
-            if (Files.isRegularFile(candidate.resolve("config.json"))) return candidate;
-        }
-        Assumptions.abort("../shared/models/" + name + " not found above " + System.getProperty("user.dir")
-                + ": the pretrained-model tests need that fixture");
-        return null;
+        if ("stories260K".equals(name)) return EmbeddedModels.stories260K();
+        throw new IllegalArgumentException("no shipped model named " + name);
     }
 }

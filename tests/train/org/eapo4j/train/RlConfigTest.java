@@ -21,9 +21,31 @@ class RlConfigTest {
         for (String k : List.of("steps", "seed", "prompts_per_step", "num_generations", "max_completion_length",
                 "temperature", "top_p", "top_k", "learning_rate", "epsilon", "epsilon_high", "beta", "loss_type",
                 "scale_rewards", "mask_truncated_completions", "weighting", "eapo_alpha", "num_iterations",
-                "d_model", "sft_warmup_steps", "eval_steps", "save_steps"))
+                "sft_warmup_steps", "eval_steps", "save_steps", "device", "lora_r", "lora_alpha", "lora_dropout",
+                "lora_target_modules"))
             assertTrue(RlConfig.fieldNames().contains(k), k);
+        for (String k : List.of("d_model", "layers", "heads", "d_ff", "max_len"))   // the built-in model's, not here
+            assertTrue(!RlConfig.fieldNames().contains(k), k);
         for (String k : RlConfig.fieldNames()) assertEquals(k.toLowerCase(java.util.Locale.ROOT), k);
+    }
+
+    /** A TRL-style minimal config for a pretrained model is complete: no warm-up, no data files, no model sizes. */
+    @Test
+    void libraryDefaultsSuitAPretrainedPolicy() {
+        RlConfig c = new RlConfig();
+        assertEquals(0, c.sftWarmupSteps);
+        assertEquals(0, c.factWarmupSteps);
+        assertEquals("", c.trainData);
+        assertEquals("cpu", c.device);
+        assertEquals(0, c.loraR);
+        assertEquals(c, c.validate());
+        c.device = "gpu";
+        assertEquals("device", assertThrows(ConfigException.class, c::validate).fields().get(0));
+        c.device = "cuda:1";
+        c.validate();
+        c.loraR = 8;
+        c.loraDropout = 1.5;
+        assertEquals("lora_dropout", assertThrows(ConfigException.class, c::validate).fields().get(0));
     }
 
     @Test

@@ -142,7 +142,7 @@ class UpdatePathTest {
         assertEquals(0.5, on.truncatedFraction(), 0);
         assertEquals(0.0, on.advantages()[0], 0);              // group (2, 2): equal rewards
         assertEquals(-1.0, on.advantages()[3] - on.advantages()[2], 1e-12);   // group (2, 1): r - mean
-        assertEquals(1.5, on.extras().get("rewards/len/mean"), 1e-12);
+        assertEquals(1.75, on.extras().get("rewards/len/mean"), 1e-12);   // lengths 2, 2, 2, 1
         ScoredBatch off = new Scoring(len, ids -> "x".repeat(ids.length), org.eapo4j.rl.RewardScaling.NONE, false)
                 .score(rb);
         for (boolean b : off.lossMasked()) assertEquals(false, b);

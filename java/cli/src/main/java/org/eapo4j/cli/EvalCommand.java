@@ -38,6 +38,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", description = "a Hugging Face model folder (e.g. <run>/hf-model of a --model run) "
             + "instead of a checkpoint") Path model;
     @Option(names = "--task", description = "with --model: stories (default) or medqa") String task;
+    @Option(names = "--adapter", description = "with --model: a PEFT LoRA adapter folder (e.g. <run>/adapter) on "
+            + "that base model") Path adapter;
     @Option(names = "--data", description = "JSONL file or embedded name (default: the run's held-out set)")
     String data;
     @Option(names = "--samples", defaultValue = "8", description = "answers per question (G)") int samples;
@@ -54,9 +56,11 @@ public final class EvalCommand implements Callable<Integer> {
                     + "(a Hugging Face folder), one of them");
         if (checkpoint != null && task != null)
             throw new ConfigException("task", "--task goes with --model (a checkpoint knows its task)");
+        if (adapter != null && model == null) throw new ConfigException("adapter", "--adapter goes with --model");
         if (model != null) {
             Task t = RunSetup.task(task == null ? StoriesTask.NAME : task, "", "", false);
-            try (CausalLM policy = HfModels.load(model); HfTokenizer tok = HfTokenizer.load(model)) {
+            try (CausalLM policy = adapter == null ? HfModels.load(model) : HfModels.load(model, adapter, null, "cpu");
+                 HfTokenizer tok = HfTokenizer.load(model)) {
                 Map<String, Object> m = evaluate(t, t.defaults(), policy, tok);
                 m.put("model", model.toString());
                 print(m);
@@ -77,7 +81,8 @@ public final class EvalCommand implements Callable<Integer> {
                         + "evaluate <run>/hf-model with --model");
             Path dir = EmbeddedModels.resolve(stc.modelNameOrPath);
             try (CausalLM policy = HfModels.load(dir); HfTokenizer tok = HfTokenizer.load(dir)) {
-                stored.loadPolicyInto(policy);
+                if (stc.loraR > 0) HfModels.applyLora((org.eapo4j.hf.HfDecoder) policy, stc.loraConfig(), stc.seed);
+                stored.loadPolicyInto(policy);   // the whole model, or its adapters
                 print(withRun(evaluate(t, stc, policy, tok), stored));
             }
         }

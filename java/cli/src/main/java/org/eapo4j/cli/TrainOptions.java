@@ -39,7 +39,9 @@ public final class TrainOptions {
             {"heads", "--heads"}, {"d_ff", "--d-ff"}, {"max_len", "--max-len"}, {"threads", "--threads"},
             {"nproc", "--nproc"}, {"lm_head", "--lm-head"}, {"task", "--task"}, {"model", "--model"},
             {"model_name_or_path", "--model"}, {"device", "--device"},
-            {"deterministic_gradients", "--deterministic-gradients"},
+            {"deterministic_gradients", "--deterministic-gradients"}, {"lora_r", "--lora-r"},
+            {"lora_alpha", "--lora-alpha"}, {"lora_dropout", "--lora-dropout"},
+            {"lora_target_modules", "--lora-targets"},
         };
         for (String[] p : pairs) FLAGS.put(p[0], p[1]);
     }
@@ -113,6 +115,14 @@ public final class TrainOptions {
     @Option(names = "--deterministic-gradients", arity = "1", description = "sum micro-batch and process gradients "
             + "in float64 so 1 or N processes give the same run (default true; 8 bytes per trained parameter)")
     Boolean deterministicGradients;
+    @Option(names = "--lora-r", description = "LoRA rank r: train adapters on the frozen model instead of all its "
+            + "weights (0 = full fine-tuning, the default; Hugging Face models)") Integer loraR;
+    @Option(names = "--lora-alpha", description = "LoRA alpha: the adapters add (alpha / r) B A x (default 16)")
+    Double loraAlpha;
+    @Option(names = "--lora-dropout", description = "dropout on the adapters' input during the update (default 0)")
+    Double loraDropout;
+    @Option(names = "--lora-targets", description = "adapted modules, comma-separated (q_proj,v_proj,...) or "
+            + "all-linear (default)") String loraTargets;
     @Option(names = "--lm-head", description = "full (the [N, V] logits, default) or fused (the fused linear head: "
             + "logits in chunks, never all at once)") String lmHead;
 
@@ -205,6 +215,10 @@ public final class TrainOptions {
         if (trainEvalQuestions != null) c.trainEvalQuestions = trainEvalQuestions;
         if (checkpointEvery != null) c.saveSteps = checkpointEvery;
         if (device != null) c.device = device;
+        if (loraR != null) c.loraR = loraR;
+        if (loraAlpha != null) c.loraAlpha = loraAlpha;
+        if (loraDropout != null) c.loraDropout = loraDropout;
+        if (loraTargets != null) c.loraTargetModules = loraTargets;
         if (deterministicGradients != null) c.deterministicGradients = deterministicGradients;
         if (threads != null) c.threads = threads;
         if (lmHead != null) c.lmHead = lmHead;

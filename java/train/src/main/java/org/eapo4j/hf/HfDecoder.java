@@ -37,7 +37,7 @@ import org.eapo4j.model.ModuleParameters;
  * only ({@code model.layers.N.self_attn.q_proj.lora_A.weight}, ...), so an optimizer, a gradient all-reduce or a
  * checkpoint built on it sees nothing else. {@link #frozenCopy()} is then a view of the base without adapters that
  * shares this model's weights (see there). The model starts in evaluation mode; LoRA dropout acts only after
- * {@code train(true)} (LibTorch's {@code Module} flag), nothing else depends on the mode.
+ * {@link #training(boolean) training(true)}, nothing else depends on the mode.
  */
 public final class HfDecoder extends Module implements CausalLM {
     private final HfConfig config;
@@ -48,6 +48,7 @@ public final class HfDecoder extends Module implements CausalLM {
     private final RmsNorm norm;
     private final Linear lmHead;   // null when tied to the embeddings
     private final Tensor invFreq;  // [headDim / 2] float32 on the parameters' device
+    private volatile boolean training;  // LoRA dropout on (training(boolean))
     private LoraConfig lora;       // null: no adapters
     private int openViews;         // reference views (frozenCopy with LoRA) not yet closed
 
@@ -70,7 +71,20 @@ public final class HfDecoder extends Module implements CausalLM {
         try (Tensor host = org.eapo4j.tensors.HostTensors.fromFloats(f, f.length); Device d = new Device(device)) {
             invFreq = host.to(d, ScalarType.Float);
         }
-        train(false);   // LibTorch modules start in training mode; only LoRA dropout reads it
+    }
+
+    /**
+     * Training mode: LoRA dropout on the adapters' input in this model's forward passes (off at start). A Java flag,
+     * not LibTorch's {@code Module.train}: that one walks the module tree through JavaCPP callbacks into Java objects
+     * that are not all kept alive.
+     */
+    public void training(boolean on) {
+        training = on;
+    }
+
+    /** Whether {@link #training(boolean)} is on. */
+    public boolean isTraining() {
+        return training;
     }
 
     public HfConfig config() {
@@ -128,7 +142,7 @@ public final class HfDecoder extends Module implements CausalLM {
 
     /** How this model's own forward passes use its adapters: none, or with dropout in training mode. */
     private AdapterPass pass() {
-        return lora == null ? AdapterPass.OFF : is_training() ? AdapterPass.ON_TRAINING : AdapterPass.ON;
+        return lora == null ? AdapterPass.OFF : training ? AdapterPass.ON_TRAINING : AdapterPass.ON;
     }
 
     private Tensor hidden(Tensor ids, Tensor mask, KvCache cache, AdapterPass pass) {

@@ -12,7 +12,7 @@ import java.util.List;
  * @param r                 rank of the adapters, at least 1 ({@code r} in PEFT)
  * @param loraAlpha         {@code lora_alpha}: the update is scaled by lora_alpha / r; must be finite and > 0
  * @param loraDropout       {@code lora_dropout}: dropout probability on the adapters' input, in [0, 1); applied in
- *                          training mode only ({@link HfDecoder#train(boolean)})
+ *                          training mode only ({@link HfDecoder#training(boolean)})
  * @param targetModules     {@code target_modules}: module names matched as PEFT matches a list (a module
  *                          {@code model.layers.N.self_attn.q_proj} is targeted by "q_proj", "self_attn.q_proj" or its
  *                          full name), or the single entry {@value #ALL_LINEAR}: every linear layer of the decoder

@@ -7,6 +7,8 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -31,15 +33,13 @@ public final class GradAccumulator implements AutoCloseable {
         if (params == null) throw new IllegalArgumentException("params must not be null");
         this.params = List.copyOf(params);
         present = new boolean[this.params.size()];
-        for (Tensor p : this.params) {
-            Tensor z;
-            try (NoGradGuard g = new NoGradGuard()) {
-                z = p.detach().to(ScalarType.Double).clone();   // clone: never an alias of a float64 parameter
-                z.zero_();
+        try (PointerScope scope = new PointerScope(); TensorOptions o = new TensorOptions(ScalarType.Double)) {
+            for (Tensor p : this.params) {
+                Tensor z = torch.zeros(p.sizes().vec().get(), o);
+                if (!p.device().is_cpu()) z = z.to(p.device(), ScalarType.Double);
+                z.retainReference();   // outlives the scopes around it (JavaCPP's detach would release it); close()
+                sums.add(z);
             }
-            PointerScope inner = PointerScope.getInnerScope();
-            if (inner != null) inner.detach(z);   // freed by close(), not by a scope around the constructor
-            sums.add(z);
         }
     }
 
@@ -107,7 +107,7 @@ public final class GradAccumulator implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Tensor s : sums) s.close();
+        for (Tensor s : sums) s.releaseReference();
         sums.clear();
     }
 }

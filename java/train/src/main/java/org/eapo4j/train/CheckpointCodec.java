@@ -124,6 +124,7 @@ final class CheckpointCodec {
 
     /** Copies the stored reference policy into {@code ref}, when the checkpoint has one. */
     static void restoreReference(Loaded l, CausalLM ref) {
+        if (ref.namedParameters().isEmpty()) return;   // a LoRA reference view: the frozen base itself
         String first = "ref." + ref.namedParameters().keySet().iterator().next();
         if (l.checkpoint().has(first)) l.checkpoint().loadInto("ref.", ref.namedParameters(), l.file());
     }

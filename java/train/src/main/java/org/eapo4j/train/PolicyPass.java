@@ -38,11 +38,25 @@ final class PolicyPass {
         double[] weights = Advantages.weights(sc.signs(), w.lambdaPos(), w.lambdaNeg());
         for (int i = 0; i < weights.length; i++) if (sc.lossMasked()[i]) weights[i] = 0;
         long tOld = System.nanoTime();
-        PolicyUpdate.Stats st = PolicyUpdate.run(policy, opt, batch.withRowsMasked(sc.lossMasked()), oldStats[0],
+        training(policy, true);   // dropout (LoRA's) only in the update's forward passes
+        PolicyUpdate.Stats st;
+        try {
+            st = PolicyUpdate.run(policy, opt, batch.withRowsMasked(sc.lossMasked()), oldStats[0],
                 refLogp, sc.advantages(), weights, cfg.updateConfig(), Sampler.rng(cfg.seed, step, S_MINIBATCH), comm,
                 acc);
+        } finally {
+            training(policy, false);
+        }
         requireFinite("RL step " + step, "gradient norm", st.gradNorm(), "learning_rate");
         return new Result(ht, w, st, tOld);
+    }
+
+    /**
+     * Switches LoRA dropout on for the update's forward passes and off again (rollouts and log-probs run without
+     * it); nothing else in our models reads the training flag, so other models are left alone.
+     */
+    static void training(CausalLM policy, boolean on) {
+        if (policy instanceof org.eapo4j.hf.HfDecoder d && d.lora() != null && d.lora().loraDropout() > 0) d.training(on);
     }
 
     /** A NaN or infinite figure means the run diverged: stop with a message instead of training on garbage. */

@@ -52,96 +52,153 @@ import org.eapo4j.rl.Weightings;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public final class RlConfig {
     // ---------------------------------------------------------------- task, model, data and seed
-    /** The task's name (stories, medqa, or your own); set from the task when empty. Recorded for resume and plots. */
+    @Setting(help = "The task's name (stories, medqa, or your own); set from the task when empty; recorded for "
+            + "resume and plots.", flag = "-")
     public String task = "";
-    /**
-     * The policy: a Hugging Face folder, {@code embedded:stories260K} (the shipped model) or {@code builtin} (the
-     * built-in transformer, trained from scratch); informational for the library, which is given the policy object.
-     */
+    @Setting(help = "The policy: a Hugging Face folder, embedded:stories260K (the shipped model) or builtin (the "
+            + "built-in transformer); informational for the library, which is given the policy object.",
+            source = "TRL", flag = "-")
     public String modelNameOrPath = "";
-    /** A JSONL file or an embedded name replacing the task's train prompts; empty = the task's own. */
+    @Setting(help = "A JSONL file or an embedded name replacing the task's train prompts; empty = the task's own.")
     public String trainData = "";
-    /** A JSONL file or an embedded name replacing the task's held-out prompts; empty = the task's own. */
+    @Setting(help = "A JSONL file or an embedded name replacing the task's held-out prompts; empty = the task's own.")
     public String heldoutData = "";
+    @Setting(help = "Seed of every random stream (prompt order, sampling, minibatches, initial weights).",
+            source = "TRL")
     public long seed = 1;
-    /** Where the policy, the reference and every tensor of the update and the generator live: cpu, cuda or cuda:K. */
+    @Setting(help = "Where the policy, the reference and every tensor of the update and the generator live: cpu, "
+            + "cuda or cuda:K (CUDA needs the GPU build of the PyTorch presets).")
     public String device = "cpu";
 
     // ---------------------------------------------------------------- supervised warm-up (not TRL's LR warm-up)
-    /**
-     * Steps of language modelling on the task's pretraining stand-in before the answer warm-up (medqa on the
-     * built-in model: the fact corpus, {@link org.eapo4j.data.FactCorpus}); 0 for a pretrained policy.
-     */
+    @Setting(help = "Steps of language modelling on the task's pretraining stand-in before the answer warm-up "
+            + "(medqa on the built-in model: the fact corpus); 0 for a pretrained policy.", flag = "--fact-steps",
+            min = 0, max = 10_000_000)
     public int factWarmupSteps = 0;
-    /** Steps of teacher forcing on the prompts' reference field (after the fact steps); 0 for a pretrained policy. */
-    public int sftWarmupSteps = 0, sftWarmupBatch = 32;
+    @Setting(help = "Steps of teacher forcing on the prompts' reference field before RL; 0 for a pretrained policy.",
+            flag = "--warmup-steps", min = 0, max = 10_000_000)
+    public int sftWarmupSteps = 0;
+    @Setting(help = "Examples per warm-up step.", flag = "--warmup-batch", min = 1, max = MAX_BATCH)
+    public int sftWarmupBatch = 32;
+    @Setting(help = "Peak learning rate of the warm-up (cosine decay to 10% over each stage).", flag = "--warmup-lr",
+            min = 0, max = 1, minExclusive = true)
     public double sftWarmupLr = 5e-3;
-    /**
-     * medqa: key points in a warm-up answer, a fresh random choice of that many of the question's key points each
-     * time, so the warm-up teaches the answer format and a partial answer and RL has the rest to find; 0 = the
-     * record's reference_answer.
-     */
+    @Setting(help = "medqa: key points per warm-up answer, a fresh random choice each time, so RL has the rest to "
+            + "find; 0 = the record's reference_answer.", flag = "--partial-points", min = 0, max = 1000)
     public int sftPartialPoints = 0;
 
     // ---------------------------------------------------------------- RL
+    @Setting(help = "RL steps (each: rollouts, rewards, old-policy pass, updates).", source = "TRL (max_steps)",
+            min = 0, max = 10_000_000)
     public int steps = 150;
-    /** Questions per RL step (TRL: per_device_train_batch_size / num_generations). */
+    @Setting(help = "Prompts per RL step (TRL: per_device_train_batch_size / num_generations).",
+            flag = "--prompts", aliases = "--prompts-per-step", min = 1, max = MAX_BATCH)
     public int promptsPerStep = 8;
-    /** G, completions per prompt. */
+    @Setting(help = "G, completions per prompt.", source = "TRL", flag = "--group", aliases = "--num-generations",
+            min = 2, max = MAX_BATCH)
     public int numGenerations = 8;
+    @Setting(help = "Longest completion in tokens.", source = "TRL", flag = "--max-new",
+            aliases = "--max-completion-length", min = 1, max = MAX_LEN)
     public int maxCompletionLength = 256;
+    @Setting(help = "Sampling temperature of rollouts and evaluation (and of the loss's log-probs).", source = "TRL",
+            min = MIN_TEMPERATURE, max = MAX_TEMPERATURE)
     public double temperature = 1.0;
-    /** 0 = off. */
+    @Setting(help = "Sample among the k most likely tokens; 0 = off.", source = "TRL", min = 0,
+            max = Integer.MAX_VALUE)
     public int topK = 0;
+    @Setting(help = "Nucleus sampling: the smallest set of tokens of probability >= top_p; 1 = off.", source = "TRL",
+            min = 0, max = 1, minExclusive = true)
     public double topP = 1.0;
+    @Setting(help = "AdamW learning rate of the RL updates.", source = "TRL", flag = "--lr",
+            aliases = "--learning-rate", min = 0, max = 1, minExclusive = true)
     public double learningRate = 1e-6;
-    /** Global gradient-norm clip, 0 = off. */
+    @Setting(help = "Clip of the global gradient norm; 0 = off.", source = "TRL", min = 0)
     public double maxGradNorm = 1.0;
+    @Setting(help = "AdamW decoupled weight decay.", source = "TRL", min = 0, max = 1, maxExclusive = true)
     public double weightDecay = 0.0;
-    /** Passes over each rollout batch (TRL: num_iterations). */
+    @Setting(help = "Passes over each rollout batch (TRL's num_iterations, PPO epochs).", source = "TRL",
+            flag = "--epochs", aliases = "--num-iterations", min = 1, max = 1000)
     public int numIterations = 1;
-    /** Optimizer steps per pass. */
+    @Setting(help = "Optimizer steps (minibatches) per pass over a rollout batch.", min = 1, max = MAX_BATCH)
     public int minibatches = 2;
-    /** Low clip eps of the ratio; {@code epsilonHigh} the high one (DAPO's clip-higher). */
-    public double epsilon = 0.2, epsilonHigh = 0.28;
-    /** Dual-clip constant c > 1, 0 = off. */
+    @Setting(help = "Low clip eps of the importance ratio: ratios below 1 - epsilon are clipped.", source = "TRL",
+            flag = "--clip-low", aliases = "--epsilon", min = 0, max = 1, maxExclusive = true)
+    public double epsilon = 0.2;
+    @Setting(help = "High clip eps of the importance ratio (DAPO's clip-higher).", source = "TRL",
+            flag = "--clip-high", aliases = "--epsilon-high", min = 0)
+    public double epsilonHigh = 0.28;
+    @Setting(help = "Dual-clip constant c > 1 that caps the loss of negative-advantage tokens; 0 = off.",
+            source = "verl (clip_ratio_c)", min = 0)
     public double dualClip = 3.0;
-    /** k3 KL coefficient to the frozen reference (the policy as RL starts). */
+    @Setting(help = "k3 KL coefficient to the frozen reference (the policy as RL starts); 0 = no reference.",
+            source = "TRL", flag = "--kl", aliases = "--beta", min = 0)
     public double beta = 0.0;
+    @Setting(help = "Entropy bonus eta: the loss gets -eta * H per token.", source = "verl (entropy_coeff)",
+            min = -10, max = 10)
     public double entropyCoef = 0.0;
-    /** Loss aggregation: token-mean, seq-mean-token-mean, seq-mean-token-sum, seq-mean-token-sum-norm. */
+    @Setting(help = "Loss aggregation over tokens and sequences.", source = "TRL / verl (loss_agg_mode)",
+            flag = "--aggregation", aliases = "--loss-type",
+            choices = {"token-mean", "seq-mean-token-mean", "seq-mean-token-sum", "seq-mean-token-sum-norm"})
     public String lossType = "token-mean";
-    /** group, batch or none. */
+    @Setting(help = "Advantage scaling: divide r - mean by the group's std, the batch's std, or not at all.",
+            source = "TRL", choices = {"group", "batch", "none"})
     public String scaleRewards = "group";
-    /** Completions that hit max_completion_length without the end token get no loss. */
+    @Setting(help = "Completions that hit max_completion_length without a stop token get no loss.", source = "TRL")
     public boolean maskTruncatedCompletions = false;
-    /** How the response tokens reach the loss: full (the [N, V] logits) or fused (the fused linear head). */
+    @Setting(help = "How the response tokens reach the loss: the full [N, V] logits, or the fused linear head "
+            + "(logits in chunks, never all at once).", choices = {"full", "fused"})
     public String lmHead = "full";
-    /** RL draws its questions from the first rl_questions train questions (0 = all). */
+    @Setting(help = "RL draws its prompts from the first rl_questions train prompts; 0 = all.", min = 0,
+            max = Integer.MAX_VALUE)
     public int rlQuestions = 0;
-    /**
-     * Sum the gradients of micro-batches and processes in float64, so that 1 or N processes give the same update
-     * (8 bytes per trained parameter); false: float32 sums in the parameters' gradients.
-     */
+    @Setting(help = "Sum the gradients of micro-batches and processes in float64, so 1 or N processes give the same "
+            + "run (8 bytes per trained parameter); false: float32 sums.")
     public boolean deterministicGradients = true;
 
+    // ---------------------------------------------------------------- LoRA (PEFT's names)
+    @Setting(help = "LoRA rank r: train adapters on the frozen model instead of its weights; 0 = full fine-tuning "
+            + "(Hugging Face models).", source = "PEFT (r)", min = 0, max = 65536)
+    public int loraR = 0;
+    @Setting(help = "LoRA scaling numerator: the adapters add (lora_alpha / r) B A x.", source = "PEFT")
+    public double loraAlpha = 16;
+    @Setting(help = "Dropout on the adapters' input during the update.", source = "PEFT", min = 0, max = 1,
+            maxExclusive = true)
+    public double loraDropout = 0;
+    @Setting(help = "Adapted modules: comma-separated names (q_proj, v_proj, ...) or all-linear.", source = "PEFT",
+            flag = "--lora-targets")
+    public String loraTargetModules = "all-linear";
+
     // ---------------------------------------------------------------- weighting
-    /** eapo, grpo, w-reinforce, psr, nsr or fixed:POS,NEG. */
+    @Setting(help = "Sample weighting: eapo, grpo, w-reinforce, psr, nsr or fixed:POS,NEG (rl/Weightings.java).",
+            source = "EAPO")
     public String weighting = "eapo";
-    public double eapoAlpha = 1.0, lambdaMin = 0.05, lambdaMax = 4.0, entropyEma = 0.0;
+    @Setting(help = "EAPO: lambda_pos = (H_t / H_0)^alpha.", source = "EAPO", flag = "--alpha", min = 0, max = 100)
+    public double eapoAlpha = 1.0;
+    @Setting(help = "EAPO: lower clamp of lambda_pos.", source = "EAPO", min = 0)
+    public double lambdaMin = 0.05;
+    @Setting(help = "EAPO: upper clamp of lambda_pos.", source = "EAPO", min = 0)
+    public double lambdaMax = 4.0;
+    @Setting(help = "EAPO: EMA coefficient of H_t; 0 = none.", source = "EAPO", min = 0, max = 1, maxExclusive = true)
+    public double entropyEma = 0.0;
+    @Setting(help = "EAPO: H_0 is the mean H_t of the first h0_steps steps.", source = "EAPO", min = 1,
+            max = 10_000_000)
     public int h0Steps = 1;
 
     // ---------------------------------------------------------------- evaluation and bookkeeping
-    /** Evaluate every eval_steps RL steps (0 = only at the end). */
+    @Setting(help = "Evaluate every eval_steps RL steps; 0 = only at the start and the end.", source = "TRL",
+            flag = "--eval-every", aliases = "--eval-steps", min = 0, max = Integer.MAX_VALUE)
     public int evalSteps = 25;
-    /** Held-out questions per evaluation (0 = all). */
+    @Setting(help = "Held-out prompts per evaluation; 0 = all.", min = 0, max = Integer.MAX_VALUE)
     public int evalQuestions = 0;
+    @Setting(help = "Completions per prompt in an evaluation.", min = 1, max = MAX_BATCH)
     public int evalSamples = 8;
-    /** Train prompts evaluated beside the held-out ones (the first N; 0 = none). */
+    @Setting(help = "Train prompts evaluated beside the held-out ones (the first N); 0 = none.", min = 0,
+            max = Integer.MAX_VALUE)
     public int trainEvalQuestions = 0;
-    /** Checkpoint every save_steps RL steps (0 = only at the end). */
+    @Setting(help = "Checkpoint every save_steps RL steps; 0 = only at the end.", source = "TRL",
+            flag = "--checkpoint-every", aliases = "--save-steps", min = 0, max = Integer.MAX_VALUE)
     public int saveSteps = 25;
-    /** LibTorch and kernel CPU threads, 0 = their defaults. */
+    @Setting(help = "LibTorch and kernel CPU threads; 0 = their defaults.", min = 0, max = MAX_THREADS)
     public int threads = 0;
 
     // ---------------------------------------------------------------- limits that keep values sane
@@ -315,6 +372,11 @@ public final class RlConfig {
                 learningRate, maxGradNorm, maxCompletionLength, headPath(), numGenerations);
     }
 
+    /** The LoRA adapters of {@code lora_*} (call only when lora_r > 0). */
+    public org.eapo4j.hf.LoraConfig loraConfig() {
+        return org.eapo4j.hf.LoraConfig.fromPeftNames(loraR, loraAlpha, loraDropout, loraTargetModules);
+    }
+
     /** {@code device} parsed. */
     public DeviceSpec deviceSpec() {
         return DeviceSpec.parse(device);
@@ -345,102 +407,40 @@ public final class RlConfig {
      * {@link ConfigException} naming the field(s) by their JSON names. Returns this.
      */
     public RlConfig validate() {
-        if (task == null) throw new ConfigException("task", "must be a string (empty = set from the task)");
-        if (modelNameOrPath == null) throw new ConfigException("model_name_or_path", "must be a string");
-        if (trainData == null) throw new ConfigException("train_data", "must be a string (empty = the task's data)");
-        if (heldoutData == null)
-            throw new ConfigException("heldout_data", "must be a string (empty = the task's data)");
+        Settings.checkRanges(this);   // every declared range and choice (@Setting)
         try {
             DeviceSpec.parse(device);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("device", e.getMessage());
         }
-        // warm-up
-        range("fact_warmup_steps", factWarmupSteps, 0, 10_000_000);
-        range("sft_warmup_steps", sftWarmupSteps, 0, 10_000_000);
-        range("sft_partial_points", sftPartialPoints, 0, 1000);
-        range("sft_warmup_batch", sftWarmupBatch, 1, MAX_BATCH);
-        rate("sft_warmup_lr", sftWarmupLr);
-        // RL
-        range("steps", steps, 0, 10_000_000);
-        range("prompts_per_step", promptsPerStep, 1, MAX_BATCH);
-        range("num_generations", numGenerations, 2, MAX_BATCH);
         if (rolloutsPerStep() > MAX_BATCH)
             throw new ConfigException(List.of("prompts_per_step", "num_generations"), "prompts_per_step x "
                     + "num_generations = " + rolloutsPerStep() + " rollouts per step; at most " + MAX_BATCH);
-        range("max_completion_length", maxCompletionLength, 1, MAX_LEN);
-        finite("temperature", temperature);
-        if (temperature < MIN_TEMPERATURE || temperature > MAX_TEMPERATURE)
-            throw new ConfigException("temperature", "must be in [" + MIN_TEMPERATURE + ", " + MAX_TEMPERATURE
-                    + "] (logits / temperature must stay finite), got " + temperature);
-        range("top_k", topK, 0, Integer.MAX_VALUE);
-        finite("top_p", topP);
-        if (!(topP > 0 && topP <= 1)) throw new ConfigException("top_p", "must be in (0, 1], got " + topP);
-        rate("learning_rate", learningRate);
-        finite("max_grad_norm", maxGradNorm);
-        if (maxGradNorm < 0) throw new ConfigException("max_grad_norm", "must be >= 0 (0 = no clipping), got "
-                + maxGradNorm);
-        finite("weight_decay", weightDecay);
-        if (weightDecay < 0 || weightDecay >= 1)
-            throw new ConfigException("weight_decay", "must be in [0, 1), got " + weightDecay);
-        range("num_iterations", numIterations, 1, 1000);
-        range("minibatches", minibatches, 1, MAX_BATCH);
         if (minibatches > rolloutsPerStep())
             throw new ConfigException(List.of("minibatches", "prompts_per_step", "num_generations"), "minibatches ("
                     + minibatches + ") must be <= the " + rolloutsPerStep() + " rollouts of a step (prompts_per_step "
                     + promptsPerStep + " x num_generations " + numGenerations + ")");
-        finite("epsilon", epsilon);
-        if (epsilon < 0 || epsilon >= 1) throw new ConfigException("epsilon", "must be in [0, 1), got " + epsilon);
-        finite("epsilon_high", epsilonHigh);
-        if (epsilonHigh < 0) throw new ConfigException("epsilon_high", "must be >= 0, got " + epsilonHigh);
-        finite("dual_clip", dualClip);
         if (dualClip != 0 && dualClip <= 1)
             throw new ConfigException("dual_clip", "must be 0 (off) or > 1, got " + dualClip);
-        finite("beta", beta);
-        if (beta < 0) throw new ConfigException("beta", "must be >= 0, got " + beta);
-        finite("entropy_coef", entropyCoef);
-        if (Math.abs(entropyCoef) > 10) throw new ConfigException("entropy_coef", "must be in [-10, 10], got "
-                + entropyCoef);
-        try {
-            LossAggregation.fromName(lossType == null ? "" : lossType);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("loss_type", e.getMessage().replace("aggregation", "loss_type"));
-        }
-        try {
-            RewardScaling.fromName(scaleRewards == null ? "" : scaleRewards);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("scale_rewards", e.getMessage());
-        }
-        if (!"full".equals(lmHead) && !"fused".equals(lmHead))
-            throw new ConfigException("lm_head", "must be full or fused, got " + lmHead);
-        range("rl_questions", rlQuestions, 0, Integer.MAX_VALUE);
-        // weighting
-        finite("eapo_alpha", eapoAlpha);
-        if (eapoAlpha < 0 || eapoAlpha > 100) throw new ConfigException("eapo_alpha", "must be in [0, 100], got "
-                + eapoAlpha);
-        finite("lambda_min", lambdaMin);
-        finite("lambda_max", lambdaMax);
-        if (lambdaMin < 0) throw new ConfigException("lambda_min", "must be >= 0, got " + lambdaMin);
         if (lambdaMax < lambdaMin)
             throw new ConfigException(List.of("lambda_max", "lambda_min"), "lambda_max (" + lambdaMax
                     + ") must be >= lambda_min (" + lambdaMin + ")");
-        finite("entropy_ema", entropyEma);
-        if (entropyEma < 0 || entropyEma >= 1)
-            throw new ConfigException("entropy_ema", "must be in [0, 1), got " + entropyEma);
-        range("h0_steps", h0Steps, 1, 10_000_000);
         text("weighting", weighting);
         try {
             Weightings.parse(weighting, eapoConfig());
         } catch (IllegalArgumentException e) {
             throw new ConfigException("weighting", e.getMessage());
         }
-        // evaluation and bookkeeping
-        range("eval_steps", evalSteps, 0, Integer.MAX_VALUE);
-        range("eval_questions", evalQuestions, 0, Integer.MAX_VALUE);
-        range("eval_samples", evalSamples, 1, MAX_BATCH);
-        range("train_eval_questions", trainEvalQuestions, 0, Integer.MAX_VALUE);
-        range("save_steps", saveSteps, 0, Integer.MAX_VALUE);
-        range("threads", threads, 0, MAX_THREADS);
+        if (loraR > 0) {
+            try {
+                loraConfig();
+            } catch (IllegalArgumentException e) {
+                String m = e.getMessage();
+                String field = m.startsWith("lora_alpha") ? "lora_alpha" : m.startsWith("lora_dropout")
+                        ? "lora_dropout" : m.startsWith("target_modules") ? "lora_target_modules" : "lora_r";
+                throw new ConfigException(field, m);
+            }
+        }
         return this;
     }
 
@@ -486,22 +486,6 @@ public final class RlConfig {
 
     private static void text(String field, String v) {
         if (v == null || v.isBlank()) throw new ConfigException(field, "must be a non-empty string");
-    }
-
-    private static void range(String field, long v, long min, long max) {
-        if (v < min || v > max)
-            throw new ConfigException(field, max == Integer.MAX_VALUE || max == Long.MAX_VALUE
-                    ? "must be >= " + min + ", got " + v : "must be in [" + min + ", " + max + "], got " + v);
-    }
-
-    private static void finite(String field, double v) {
-        if (!Double.isFinite(v)) throw new ConfigException(field, "must be a finite number, got " + v);
-    }
-
-    /** A learning rate: finite, in (0, 1]. */
-    private static void rate(String field, double v) {
-        finite(field, v);
-        if (!(v > 0 && v <= 1)) throw new ConfigException(field, "must be in (0, 1], got " + v);
     }
 
     @Override

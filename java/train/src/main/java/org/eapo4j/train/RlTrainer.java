@@ -18,6 +18,7 @@ import org.eapo4j.data.WordTokenizer;
 import org.eapo4j.dist.DistContext;
 import org.eapo4j.hf.HfDecoder;
 import org.eapo4j.hf.HfModels;
+import org.eapo4j.hf.LoraAdapters;
 import org.eapo4j.kernels.FusedKernels;
 import org.eapo4j.model.AdamW;
 import org.eapo4j.model.CausalLM;
@@ -78,6 +79,8 @@ import org.eapo4j.task.WarmupStage;
 public final class RlTrainer implements AutoCloseable {
     /** The folder under the output folder where a Hugging Face policy is saved at the end of the run. */
     public static final String HF_MODEL_DIR = "hf-model";
+    /** The folder under the output folder where LoRA adapters are saved in PEFT's layout at the end of the run. */
+    public static final String ADAPTER_DIR = "adapter";
     /** Rows of a warm-up micro-batch: warm-up batches are split among ranks in such units. */
     static final int WARMUP_UNIT_ROWS = 8;
     private static final int S_WARMUP = 3, S_EVAL = 4;   // RNG streams (prompts, sampling: Rollouts; minibatch: PolicyPass)
@@ -132,6 +135,15 @@ public final class RlTrainer implements AutoCloseable {
             FusedKernels.setNumThreads(cfg.threads);
         }
         checkAgainstModel();
+        if (cfg.loraR > 0) {   // adapters on a frozen base: only they train, the reference is the base itself
+            if (!(policy instanceof HfDecoder hf))
+                throw new ConfigException("lora_r", "LoRA adapters need a Hugging Face model; the built-in model "
+                        + "trains in full");
+            if (hf.lora() == null) HfModels.applyLora(hf, cfg.loraConfig(), cfg.seed);
+            else if (!hf.lora().equals(cfg.loraConfig()))
+                throw new ConfigException("lora_r", "the policy already carries adapters " + hf.lora()
+                        + " that differ from the settings");
+        }
         stages = task.warmupStages(cfg, tok);
         CausalLMGenerator gen = new CausalLMGenerator(policy, stopIds, tok.padId());
         CompletionGenerator generator = (p, sampling, rng) -> gen.generate(toLongs(p), sampling, rng);
@@ -207,6 +219,10 @@ public final class RlTrainer implements AutoCloseable {
         List<PromptDataset> sets = evalPrompts == null ? List.of(prompts) : List.of(prompts, evalPrompts);
         for (PromptDataset d : sets)
             for (PromptRecord r : d.records()) longest = Math.max(longest, encode(r.prompt()).length);
+        if (!(policy instanceof TransformerLM) && longest + cfg.maxCompletionLength > policy.maxPositions())
+            throw new ConfigException("max_completion_length", "the longest prompt (" + longest + " tokens) + "
+                    + "max_completion_length " + cfg.maxCompletionLength + " exceed the model's " + policy.maxPositions()
+                    + " positions");   // the built-in model's data cap them instead (a warning)
         warnings.addAll(cfg.validateAgainstData(prompts.size(), evalPrompts == null ? 0 : evalPrompts.size(),
                 longest, policy.maxPositions()));
     }
@@ -316,9 +332,14 @@ public final class RlTrainer implements AutoCloseable {
         }
         if (cfg.steps == 0 || !folder.hasCheckpoint()) saveCheckpoint();
         Path hf = null;
-        if (policy instanceof HfDecoder && dp.isMaster()) {
-            hf = folder.dir().resolve(HF_MODEL_DIR);
-            HfModels.save(policy, hf);
+        if (policy instanceof HfDecoder dec && dp.isMaster()) {
+            if (dec.lora() != null) {
+                hf = folder.dir().resolve(ADAPTER_DIR);
+                LoraAdapters.save(dec, hf, cfg.modelNameOrPath.isEmpty() ? "" : cfg.modelNameOrPath);
+            } else {
+                hf = folder.dir().resolve(HF_MODEL_DIR);
+                HfModels.save(policy, hf);
+            }
         }
         RunSummary s = RunSummary.of(cfg, rlStep, dp.worldSize(), (System.nanoTime() - t0) / 1e9,
                 dp.isMaster() ? MetricsLog.read(folder.metrics()) : List.of(), folder.dir(), hf);
