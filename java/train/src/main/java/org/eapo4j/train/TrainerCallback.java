@@ -20,4 +20,10 @@ public interface TrainerCallback {
 
     /** After a checkpoint is written. */
     default void onCheckpoint(Path file) {}
+
+    /**
+     * Once, at the end of a run (after its last step, evaluation and checkpoint, before summary.json is written), on
+     * the process that writes the run folder; {@code runDir} is that folder, with its complete metrics.jsonl.
+     */
+    default void onRunEnd(Path runDir) {}
 }
