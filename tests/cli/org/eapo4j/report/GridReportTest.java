@@ -1,4 +1,4 @@
-package org.eapo4j.train;
+package org.eapo4j.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.eapo4j.train.GridRuns.Label;
-import org.eapo4j.train.GridRuns.Run;
+import org.eapo4j.report.GridRuns.Label;
+import org.eapo4j.report.GridRuns.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -65,8 +65,7 @@ class EndToEndTest {
         assertEquals(5, evals.size());
         assertEquals(3, saved[0]);   // after the warm-up, @2, @4
         assertEquals(4, ((Number) summary.get("rl_steps")).intValue());
-        for (String f : List.of("metrics.jsonl", "checkpoint.bin", "summary.json", "config.json", "entropy.png",
-                "lambda_pos.png", "reward.png", "diversity.png"))
+        for (String f : List.of("metrics.jsonl", "checkpoint.bin", "summary.json", "config.json"))
             assertTrue(Files.exists(out.resolve(f)), f);
         List<Map<String, Object>> rows = MetricsLog.read(out.resolve("metrics.jsonl"));
         List<Map<String, Object>> rl = rows.stream().filter(r -> "rl".equals(r.get("kind"))).toList();

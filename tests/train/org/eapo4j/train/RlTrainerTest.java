@@ -84,7 +84,7 @@ class RlTrainerTest {
         }
         assertEquals(4, s.rlSteps());
         assertEquals(4, seen.size());
-        for (String f : List.of("metrics.jsonl", "checkpoint.bin", "summary.json", "config.json", "reward.png"))
+        for (String f : List.of("metrics.jsonl", "checkpoint.bin", "summary.json", "config.json"))
             assertTrue(Files.exists(out.resolve(f)), f);
         List<Map<String, Object>> rl = MetricsLog.read(out.resolve("metrics.jsonl")).stream()
                 .filter(r -> "rl".equals(r.get("kind"))).toList();

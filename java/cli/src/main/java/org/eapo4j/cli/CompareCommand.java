@@ -5,7 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.eapo4j.train.CompareReport;
+import org.eapo4j.report.CompareReport;
+import org.eapo4j.report.RunPlotsCallback;
 import org.eapo4j.train.RunLoop;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlConfig;
@@ -52,7 +53,7 @@ public final class CompareCommand implements Callable<Integer> {
             c.steps = 0;
             System.out.printf("== warm-up, seed %d (%.0f s elapsed)%n", seed, (System.nanoTime() - t0) / 1e9);
             try (Trainer t = Trainer.open(c, wd)) {
-                new RunLoop(t, null, System.out, 25).run();
+                new RunLoop(t, null, System.out, 25).addCallback(new RunPlotsCallback(wd)).run();
             }
         }
         for (long seed : seeds)
@@ -66,7 +67,7 @@ public final class CompareCommand implements Callable<Integer> {
                 Trainer t = Files.exists(dir.resolve(Trainer.CHECKPOINT)) ? Trainer.resume(dir)
                         : Trainer.fromWarmup(c, dir, CompareReport.warmupDir(root, seed).resolve(Trainer.CHECKPOINT));
                 try (t) {
-                    new RunLoop(t, null, System.out, 25).run();
+                    new RunLoop(t, null, System.out, 25).addCallback(new RunPlotsCallback(dir)).run();
                 }
             }
         String command = commandLine();

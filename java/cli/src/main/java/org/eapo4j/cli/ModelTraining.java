@@ -7,6 +7,7 @@ import org.eapo4j.data.PromptDataset;
 import org.eapo4j.hf.HfModels;
 import org.eapo4j.hf.HfTokenizer;
 import org.eapo4j.model.CausalLM;
+import org.eapo4j.report.RunPlotsCallback;
 import org.eapo4j.reward.KeyPointRewardFunction;
 import org.eapo4j.reward.Rewards;
 import org.eapo4j.reward.StoryReward;
@@ -91,7 +92,7 @@ final class ModelTraining {
         try (CausalLM policy = HfModels.load(modelDir); HfTokenizer tok = HfTokenizer.load(modelDir)) {
             RlTrainer.Builder b = RlTrainer.builder().policy(policy).tokenizer(tok).prompts(train).evalPrompts(heldout)
                     .config(cfg).outputDir(dir).log(console)
-                    .progress(progress ? TerminalProgress.FACTORY : null);
+                    .progress(progress ? TerminalProgress.FACTORY : null).callback(new RunPlotsCallback(dir));
             if (task == Task.STORIES) b.reward("story", 1.0, new StoryReward());
             else b.reward("key_points", 1.0, new KeyPointRewardFunction());
             b.stopTokenIds(task.stopIds(tok));

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.eapo4j.dist.DistContext;
+import org.eapo4j.report.RunPlotsCallback;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlConfig;
 import org.eapo4j.train.RunFolder;
@@ -99,8 +100,10 @@ public final class TrainCommand implements Callable<Integer> {
                 + (dist.isDistributed() ? " (" + dist.worldSize() + " processes)" : ""));
         long t0 = System.nanoTime();
         try (t) {
-            Map<String, Object> s = new RunLoop(t, !noProgress && System.console() != null && dist.isMaster()
-                    ? TerminalProgress.FACTORY : null, con, 10).run();
+            RunLoop loop = new RunLoop(t, !noProgress && System.console() != null && dist.isMaster()
+                    ? TerminalProgress.FACTORY : null, con, 10);
+            if (dist.isMaster()) loop.addCallback(new RunPlotsCallback(t.outDir()));
+            Map<String, Object> s = loop.run();
             if (!dist.isMaster()) return 0;
             System.out.printf("done in %.0f s: metrics %s, plots *.png, checkpoint %s%n",
                     (System.nanoTime() - t0) / 1e9, t.metricsPath(), t.checkpointPath());

@@ -1,4 +1,4 @@
-package org.eapo4j.train;
+package org.eapo4j.report;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +10,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
+import org.eapo4j.train.MetricsLog;
+import org.eapo4j.train.RlConfig;
+import org.eapo4j.train.Trainer;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -184,9 +188,12 @@ public final class CompareReport {
             }
             curves.add(new Plots.Curve(w, x, y));
         }
+        XYChart chart = Plots.chart(yLabel + " — mean over seeds " + seeds.stream().map(String::valueOf)
+                .collect(Collectors.joining(", ")), yLabel, curves);
+        if (chart == null) return null;
         Path p = dir.resolve(name + ".png");
-        Plots.save(p, name, yLabel, curves);
-        return Files.exists(p) ? p.toString() : null;
+        Plots.save(chart, p);
+        return p.toString();
     }
 
     static double[] movingMean(double[] y, int n) {
@@ -212,6 +219,7 @@ public final class CompareReport {
             XYSeries s = chart.addSeries(e.getKey(), x, e.getValue());
             s.setMarker(SeriesMarkers.CIRCLE);
         }
+        ChartAxes.yDecimals(chart);
         try {
             Files.createDirectories(dir);
             BitmapEncoder.saveBitmap(chart, dir.resolve("seed_spread").toString(), BitmapEncoder.BitmapFormat.PNG);

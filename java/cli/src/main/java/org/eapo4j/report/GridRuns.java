@@ -1,4 +1,4 @@
-package org.eapo4j.train;
+package org.eapo4j.report;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +11,10 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.eapo4j.train.AtomicFiles;
+import org.eapo4j.train.MetricsLog;
 
 /**
  * Reads one setting's folder of runs written by {@code ./eapo4j train} (what {@code benchmarks/grid.sh} lays out):
@@ -101,7 +105,7 @@ final class GridRuns {
         Path f = runDir.resolve("final-eval.json");
         if (!Files.isRegularFile(f)) return Double.NaN;
         try {
-            Map<?, ?> m = MetricsLog.JSON.readValue(f.toFile(), Map.class);
+            Map<?, ?> m = new ObjectMapper().readValue(f.toFile(), Map.class);
             return m.get("elements_union_frac") instanceof Number n ? n.doubleValue() : Double.NaN;
         } catch (IOException e) {
             throw new IllegalArgumentException("--runs: cannot read " + f + ": " + e.getMessage(), e);

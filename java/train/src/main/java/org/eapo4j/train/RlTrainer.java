@@ -284,7 +284,6 @@ public final class RlTrainer implements AutoCloseable {
             }
         }
         if (rlStep == 0 || last == null) saveCheckpoint();
-        Plots.runPlots(folder.metrics(), folder.dir());
         Path hf = null;
         if (policy instanceof HfDecoder) {
             hf = folder.dir().resolve(HF_MODEL_DIR);

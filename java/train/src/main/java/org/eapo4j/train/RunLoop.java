@@ -95,7 +95,6 @@ public final class RunLoop {
                             num(e, "train_reward_mean"));
                     if (pb != null) System.err.print("\r");
                     out.println(line);
-                    if (master) Plots.runPlots(t.metricsPath(), t.outDir());
                 }
                 if ((cfg.saveSteps > 0 && step % cfg.saveSteps == 0) || last) {
                     t.saveCheckpoint();
@@ -108,7 +107,6 @@ public final class RunLoop {
             checkpointed();
         }
         if (!master) return Map.of("rank", t.dataParallel().context().rank(), "rl_steps", t.currentStep());
-        Plots.runPlots(t.metricsPath(), t.outDir());
         Map<String, Object> summary = summary((System.nanoTime() - t0) / 1e9);
         t.folder().writeSummary(summary);
         return summary;
