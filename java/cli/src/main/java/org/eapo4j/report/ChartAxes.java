@@ -14,14 +14,14 @@ final class ChartAxes {
 
     /**
      * The x axis counts RL steps: numeric ticks from 0, integer labels. XChart puts the ticks on the data's own x values,
-     * every k-th one like categories (1, 9, 17, ...), when those values are equally spaced; the axis end half a step
+     * every k-th one like categories (1, 9, 17, ...), when those values are equally spaced; an axis end half a step
      * past an integer is off every integer spacing, so it computes round numeric ticks instead.
      */
     static void stepAxis(XYChart c) {
         double hi = extreme(c, XYSeries::getXMax, true);
         if (Double.isNaN(hi)) return;
         c.getStyler().setXAxisMin(Math.min(0.0, extreme(c, XYSeries::getXMin, false)));
-        c.getStyler().setXAxisMax(Math.floor(hi) + 1.5 + Math.floor(0.02 * Math.max(0, hi)));
+        c.getStyler().setXAxisMax(hi < 1 ? 1.5 : Math.floor(hi) + 0.5 + Math.floor(0.02 * hi));
         c.getStyler().setXAxisDecimalPattern("0");
     }
 

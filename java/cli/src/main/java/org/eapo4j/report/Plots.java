@@ -84,7 +84,7 @@ public final class Plots {
                         curve("held-out mean", rows, "eval", "heldout_reward_mean"),
                         curve("held-out best-of-G", rows, "eval", "heldout_best_of_g"),
                         curve("train-set eval mean", rows, "eval", "train_reward_mean"))));
-        charts.put("diversity", chart("diversity of the G held-out completions" + run, "share (self-BLEU: score)",
+        charts.put("diversity", chart("diversity of the G held-out completions" + run, "0 to 1",
                 List.of(curve("distinct-1", rows, "eval", "heldout_distinct_1"),
                         curve("distinct-2", rows, "eval", "heldout_distinct_2"),
                         curve("self-BLEU", rows, "eval", "heldout_self_bleu"),
