@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 
 import org.eapo4j.train.MetricsLog;
 import org.eapo4j.train.RlConfig;
-import org.eapo4j.train.Trainer;
+import org.eapo4j.train.RunFolder;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -66,7 +66,7 @@ public final class CompareReport {
 
         // warm-up baseline
         List<Map<String, Object>> warm = new ArrayList<>();
-        for (long s : seeds) warm.add(lastEval(MetricsLog.read(warmupDir(root, s).resolve(Trainer.METRICS)), "warmup"));
+        for (long s : seeds) warm.add(lastEval(MetricsLog.read(warmupDir(root, s).resolve(RunFolder.METRICS)), "warmup"));
         md.append("| warm-up policy (before RL) |");
         for (String k : keys) md.append(' ').append(meanStd(values(warm, k))).append(" |");
         md.append(" – | – |\n");
@@ -77,7 +77,7 @@ public final class CompareReport {
             List<Map<String, Object>> finals = new ArrayList<>();
             List<Double> ht = new ArrayList<>(), rr = new ArrayList<>();
             for (long s : seeds) {
-                List<Map<String, Object>> rows = MetricsLog.read(runDir(root, w, s).resolve(Trainer.METRICS));
+                List<Map<String, Object>> rows = MetricsLog.read(runDir(root, w, s).resolve(RunFolder.METRICS));
                 finals.add(lastEval(rows, "rl"));
                 ht.add(tailMean(rows, "entropy_ht", 10));
                 rr.add(tailMean(rows, "reward_mean", 10));
@@ -172,7 +172,7 @@ public final class CompareReport {
         for (String w : weightings) {
             TreeMap<Double, double[]> acc = new TreeMap<>();
             for (long s : seeds) {
-                Plots.Curve c = Plots.curve(w, MetricsLog.read(runDir(root, w, s).resolve(Trainer.METRICS)), kind, key);
+                Plots.Curve c = Plots.curve(w, MetricsLog.read(runDir(root, w, s).resolve(RunFolder.METRICS)), kind, key);
                 double[] y = smooth > 1 ? movingMean(c.y(), smooth) : c.y();
                 for (int i = 0; i < c.x().length; i++) {
                     double[] a = acc.computeIfAbsent(c.x()[i], k -> new double[2]);
