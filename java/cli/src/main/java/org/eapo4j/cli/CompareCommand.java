@@ -5,7 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.eapo4j.train.CompareReport;
+import org.eapo4j.report.CompareReport;
+import org.eapo4j.report.RunPlotsCallback;
 import org.eapo4j.train.RlTrainer;
 import org.eapo4j.train.RunFolder;
 import org.eapo4j.task.MedqaTask;
@@ -82,7 +83,7 @@ public final class CompareCommand implements Callable<Integer> {
         org.bytedeco.pytorch.global.torch.manual_seed(c.seed);
         try (TransformerLM policy = new TransformerLM(opts.builtinModel(words.size()))) {
             RlTrainer.Builder b = RlTrainer.builder().policy(policy).tokenizer(words.asTokenizer()).task(task)
-                    .config(c).outputDir(dir).log(System.out);
+                    .config(c).outputDir(dir).log(System.out).callback(new RunPlotsCallback(dir));
             if (initFrom != null) b.initFrom(initFrom);
             try (RlTrainer t = b.build()) {
                 t.train();

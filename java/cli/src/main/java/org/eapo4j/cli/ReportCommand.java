@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.eapo4j.train.GridReport;
+import org.eapo4j.report.GridReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.eapo4j.dist.DistContext;
+import org.eapo4j.report.RunPlotsCallback;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlTrainer;
 import org.eapo4j.train.RunFolder;
@@ -81,7 +82,7 @@ public final class TrainCommand implements Callable<Integer> {
             boolean bar = !noProgress && System.console() != null && dist.isMaster();
             RlTrainer.Builder b = RlTrainer.builder().policy(s.policy).tokenizer(s.tokenizer).task(s.task)
                     .config(s.config).outputDir(dir).log(con).progress(bar ? TerminalProgress.FACTORY : null)
-                    .parallel(dist);
+                    .parallel(dist).callback(new RunPlotsCallback(dir));   // rank 0 only: RlTrainer
             if (initFrom != null) b.initFrom(initFrom);
             try (RlTrainer t = b.build()) {
                 t.open();

@@ -62,7 +62,7 @@ public final class AtomicFiles {
     }
 
     /** A short reason for an I/O failure: the OS message, or the exception type. */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
         if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) return fs.getReason();
         String m = e.getMessage();

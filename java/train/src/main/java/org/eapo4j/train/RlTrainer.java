@@ -68,8 +68,8 @@ import org.eapo4j.task.WarmupStage;
  *
  * <p>All randomness is a function of (seed, step): a run resumed from its checkpoint repeats what the uninterrupted
  * run would have done. The output folder holds metrics.jsonl (docs/TRAINING.md), config.json, checksummed atomic
- * checkpoints and summary.json; a Hugging Face policy is also saved under {@code hf-model/} at the end. Plots come
- * from a {@link TrainerCallback} (the CLI installs one). A second build on the same folder resumes the run (settings
+ * checkpoints and summary.json; a Hugging Face policy is also saved under {@code hf-model/} at the end (LoRA: its
+ * adapters under {@code adapter/}). Plots come from a {@link TrainerCallback} (the CLI installs one). A second build on the same folder resumes the run (settings
  * that fix what the run computes must be the same: {@link ResumePolicy}). In a data-parallel run only rank 0 writes.
  *
  * <p>Ownership: the trainer uses but does not own the policy and tokenizer (close them yourself after the run) nor
@@ -344,8 +344,8 @@ public final class RlTrainer implements AutoCloseable {
         RunSummary s = RunSummary.of(cfg, rlStep, dp.worldSize(), (System.nanoTime() - t0) / 1e9,
                 dp.isMaster() ? MetricsLog.read(folder.metrics()) : List.of(), folder.dir(), hf);
         if (dp.isMaster()) {
-            folder.writeSummary(s.toMap());
             callbacks.forEach(c -> c.onRunEnd(folder.dir()));
+            folder.writeSummary(s.toMap());
         }
         return s;
     }

@@ -21,6 +21,9 @@ public interface TrainerCallback {
     /** After a checkpoint is written. */
     default void onCheckpoint(Path file) {}
 
-    /** At the end of {@link RlTrainer#train()}, after summary.json is written into {@code runDir}. */
+    /**
+     * Once, at the end of a run (after its last step, evaluation and checkpoint, before summary.json is written), on
+     * the process that writes the run folder; {@code runDir} is that folder, with its complete metrics.jsonl.
+     */
     default void onRunEnd(Path runDir) {}
 }

@@ -1,4 +1,4 @@
-package org.eapo4j.train;
+package org.eapo4j.report;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
 
-import org.eapo4j.train.GridRuns.Run;
+import org.eapo4j.report.GridRuns.Run;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -41,7 +41,6 @@ final class GridPlots {
         XYChart c = new XYChartBuilder().width(900).height(500).title(title + " (line: mean over seeds; shaded: min to max)")
                 .xAxisTitle("RL step").yAxisTitle(yTitle).build();
         c.getStyler().setMarkerSize(5);
-        c.getStyler().setXAxisMin(0.0);
         for (Map.Entry<String, List<Run>> e : byWeighting.entrySet()) {
             TreeMap<Integer, List<Double>> at = new TreeMap<>();
             for (Run r : e.getValue()) curve.apply(r).forEach((k, v) -> at.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
@@ -84,6 +83,8 @@ final class GridPlots {
                     0f));
             g.setMarker(SeriesMarkers.NONE);
         }
+        ChartAxes.stepAxis(c);
+        ChartAxes.yDecimals(c);
         save(c, png);
     }
 
@@ -99,6 +100,8 @@ final class GridPlots {
             s.setMarkerColor(colour(e.getKey()));
             s.setMarker(SeriesMarkers.CIRCLE);
         }
+        ChartAxes.xDecimals(c);
+        ChartAxes.yDecimals(c);
         save(c, png);
     }
 
@@ -138,6 +141,7 @@ final class GridPlots {
             s.setMarkerColor(colour(e.getKey()));
             s.setMarker(SeriesMarkers.CIRCLE);
         }
+        ChartAxes.yDecimals(c);
         save(c, png);
     }
 

@@ -1,9 +1,9 @@
-package org.eapo4j.train;
+package org.eapo4j.report;
 
-import static org.eapo4j.train.GridReport.col;
-import static org.eapo4j.train.GridReport.row;
-import static org.eapo4j.train.GridStats.ci;
-import static org.eapo4j.train.GridStats.fmt;
+import static org.eapo4j.report.GridReport.col;
+import static org.eapo4j.report.GridReport.row;
+import static org.eapo4j.report.GridStats.ci;
+import static org.eapo4j.report.GridStats.fmt;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +16,7 @@ import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 
-import org.eapo4j.train.GridRuns.Run;
+import org.eapo4j.report.GridRuns.Run;
 
 /**
  * The sensitivity part of the grid report: each weighting at learning-rate factors 0.5, 1, 2 and EAPO at alpha 0.5, 1,

@@ -1,4 +1,4 @@
-package org.eapo4j.train;
+package org.eapo4j.report;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +10,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
+import org.eapo4j.train.MetricsLog;
+import org.eapo4j.train.RlConfig;
+import org.eapo4j.train.RunFolder;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -50,9 +54,9 @@ public final class CompareReport {
                 cfg.scaleRewards, cfg.sftWarmupSteps, cfg.evalSamples, cfg.temperature));
 
         String[] keys = {"heldout_reward_mean", "heldout_best_of_g", "train_reward_mean", "heldout_distinct_1",
-                "heldout_distinct_2", "heldout_self_bleu", "heldout_keypoints_union"};
+                "heldout_distinct_2", "heldout_self_bleu", "heldout_elements_union_frac"};
         String[] heads = {"held-out reward", "best-of-G", "train-q reward", "distinct-1", "distinct-2", "self-BLEU",
-                "key points / G"};
+                "key points covered by G (share)"};
         md.append("## Final evaluation (mean ± std over ").append(seeds.size()).append(" seeds)\n\n");
         md.append("| weighting |");
         for (String h : heads) md.append(' ').append(h).append(" |");
@@ -109,8 +113,8 @@ public final class CompareReport {
                 "train-question eval reward"));
         files.add(plot(root, weightings, seeds, plotDir, "distinct_2", "eval", "heldout_distinct_2", 1,
                 "held-out distinct-2"));
-        files.add(plot(root, weightings, seeds, plotDir, "keypoints_union", "eval", "heldout_keypoints_union", 1,
-                "key points covered by the G answers"));
+        files.add(plot(root, weightings, seeds, plotDir, "keypoints_union", "eval", "heldout_elements_union_frac", 1,
+                "share of key points covered by the G answers"));
         files.add(seedSpread(plotDir, finalBySeed));
         md.append("\n## Plots (curves are means over seeds)\n\n");
         Path base = reportFile.toAbsolutePath().getParent();
@@ -184,9 +188,12 @@ public final class CompareReport {
             }
             curves.add(new Plots.Curve(w, x, y));
         }
+        XYChart chart = Plots.chart(yLabel + " — mean over seeds " + seeds.stream().map(String::valueOf)
+                .collect(Collectors.joining(", ")), yLabel, curves);
+        if (chart == null) return null;
         Path p = dir.resolve(name + ".png");
-        Plots.save(p, name, yLabel, curves);
-        return Files.exists(p) ? p.toString() : null;
+        Plots.save(chart, p);
+        return p.toString();
     }
 
     static double[] movingMean(double[] y, int n) {
@@ -212,6 +219,7 @@ public final class CompareReport {
             XYSeries s = chart.addSeries(e.getKey(), x, e.getValue());
             s.setMarker(SeriesMarkers.CIRCLE);
         }
+        ChartAxes.yDecimals(chart);
         try {
             Files.createDirectories(dir);
             BitmapEncoder.saveBitmap(chart, dir.resolve("seed_spread").toString(), BitmapEncoder.BitmapFormat.PNG);

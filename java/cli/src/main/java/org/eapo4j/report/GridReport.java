@@ -1,7 +1,7 @@
-package org.eapo4j.train;
+package org.eapo4j.report;
 
-import static org.eapo4j.train.GridStats.ci;
-import static org.eapo4j.train.GridStats.fmt;
+import static org.eapo4j.report.GridStats.ci;
+import static org.eapo4j.report.GridStats.fmt;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +20,8 @@ import java.util.function.ToDoubleFunction;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import org.eapo4j.train.GridRuns.Run;
+import org.eapo4j.report.GridRuns.Run;
+import org.eapo4j.train.AtomicFiles;
 
 /**
  * The markdown report of the EAPO experiment over one or more settings (each a folder of runs, see {@link GridRuns}):

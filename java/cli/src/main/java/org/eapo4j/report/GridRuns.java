@@ -1,4 +1,4 @@
-package org.eapo4j.train;
+package org.eapo4j.report;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +11,10 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.eapo4j.train.AtomicFiles;
+import org.eapo4j.train.MetricsLog;
 
 /**
  * Reads one setting's folder of runs written by {@code ./eapo4j train} (what {@code benchmarks/grid.sh} lays out):
@@ -101,7 +105,7 @@ final class GridRuns {
         Path f = runDir.resolve("final-eval.json");
         if (!Files.isRegularFile(f)) return Double.NaN;
         try {
-            Map<?, ?> m = MetricsLog.JSON.readValue(f.toFile(), Map.class);
+            Map<?, ?> m = new ObjectMapper().readValue(f.toFile(), Map.class);
             return m.get("elements_union_frac") instanceof Number n ? n.doubleValue() : Double.NaN;
         } catch (IOException e) {
             throw new IllegalArgumentException("--runs: cannot read " + f + ": " + e.getMessage(), e);
@@ -136,7 +140,8 @@ final class GridRuns {
         if (first == null) return null;
         double[] s = GridStats.smoothed(reward);
         for (int i = 0; i < s.length; i++) rollout.put(steps.get(i + GridStats.SMOOTH - 1), s[i]);
-        double keypoints = MetricsLog.num(last, "heldout_keypoints_union_frac");
+        double keypoints = MetricsLog.num(last, "heldout_elements_union_frac");
+        if (Double.isNaN(keypoints)) keypoints = MetricsLog.num(last, "heldout_keypoints_union_frac");   // older runs
         return new Run(label, MetricsLog.num(first, "heldout_reward_mean"), MetricsLog.num(last, "heldout_reward_mean"),
                 MetricsLog.num(last, "heldout_best_of_g"), MetricsLog.num(last, "heldout_distinct_1"),
                 MetricsLog.num(last, "heldout_distinct_2"), MetricsLog.num(last, "heldout_self_bleu"),

@@ -1,4 +1,4 @@
-package org.eapo4j.train;
+package org.eapo4j.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.eapo4j.train.GridRuns.Label;
-import org.eapo4j.train.GridRuns.Run;
+import org.eapo4j.report.GridRuns.Label;
+import org.eapo4j.report.GridRuns.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,7 +113,7 @@ class GridReportTest {
         assertEquals(4, eapo.collapseStep());
         assertEquals(0.4, eapo.minEntropyRatio(), 1e-12);
         assertEquals(0.55, eapo.elements(), 1e-12);   // from final-eval.json
-        assertEquals(0.8, grpo.elements(), 1e-12);    // heldout_keypoints_union_frac of the last eval
+        assertEquals(0.8, grpo.elements(), 1e-12);    // heldout_elements_union_frac of the last eval
         assertEquals(-1, grpo.collapseStep());
         assertEquals(List.of(0, 40, 80), List.copyOf(eapo.curves().heldout().keySet()));   // start at step 0
         assertEquals(0.05, eapo.curves().heldout().get(40), 1e-12);
@@ -260,6 +260,6 @@ class GridReportTest {
         return String.format(Locale.ROOT, "{\"kind\":\"eval\",\"step\":%d,\"heldout_reward_mean\":%s,"
                 + "\"heldout_best_of_g\":0.4,\"heldout_distinct_1\":0.4,\"heldout_distinct_2\":%s,"
                 + "\"heldout_self_bleu\":0.1%s}%n", step, reward, distinct2,
-                keypoints == null ? "" : ",\"heldout_keypoints_union_frac\":" + keypoints);
+                keypoints == null ? "" : ",\"heldout_elements_union_frac\":" + keypoints);
     }
 }
