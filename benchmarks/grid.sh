@@ -18,7 +18,7 @@ jobs=${JOBS:-2}
 seeds=${SEEDS:-1 2 3 4 5}
 sens_seeds=${SENS_SEEDS:-1 2 3}
 case $setting in
-  stories) base=(--model ../shared/models/stories260K --task stories); base_lr=1e-3 ;;
+  stories) base=(--model data/models/stories260K --task stories); base_lr=1e-3 ;;
   medqa)   base=(--eval-every 50); base_lr=3e-4 ;;   # RlConfig defaults: the embedded default run
   *) echo "unknown setting '$setting' (stories or medqa)" >&2; exit 2 ;;
 esac

@@ -4,7 +4,7 @@
 # x 5 seeds at half the learning rate), the post-hoc evaluation of the
 # stories runs (benchmarks/final-eval.sh: elements covered), then the report. Resumable: finished runs are skipped.
 # About 3 hours on 2 cores (stories260K runs take 4-10 min each, medqa runs 1-3 min after a 3-5 min warm-up per seed).
-# Needs ../shared/models/stories260K.
+# Uses the shipped data/models/stories260K.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-runs}

@@ -16,11 +16,7 @@ class ModelTrainingCliTest {
     @TempDir Path dir;
 
     static Path stories260K() {
-        Path p = Path.of(System.getProperty("eapo4j.root", "../..")).resolve("../shared/models/stories260K")
-                .toAbsolutePath().normalize();
-        assumeTrue(Files.isRegularFile(p.resolve("config.json")), "../shared/models/stories260K not found beside "
-                + "the repository: the --model tests need it");
-        return p;
+        return org.eapo4j.hf.EmbeddedModels.stories260K();   // the shipped copy
     }
 
     static String[] tiny(Path model, Path out, String task) {

@@ -20,26 +20,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The untrained baseline of the story task, from stories260K's published greedy continuation (expected.json), and a
- * check that the embedded openings are text the model's tokenizer covers without byte fallback. Skips where
- * ../shared/models/stories260K is absent.
+ * check that the embedded openings are text the model's tokenizer covers without byte fallback (the shipped model).
  */
 class StoryBaselineTest {
     static final String OPENING =
             "Once upon a time, there was a little girl named Lily. She loved to play outside in the park.";
 
-    /** ../shared/models/stories260K seen from the repository root, found by walking up from user.dir. */
-    static Path modelDir() {
-        for (Path d = Path.of(System.getProperty("user.dir")).toAbsolutePath(); d != null; d = d.getParent()) {
-            Path m = d.resolve("../shared/models/stories260K").normalize();
-            if (Files.isDirectory(m)) return m;
-        }
-        return null;
-    }
-
+    /** The shipped stories260K. */
     static Path model() {
-        Path m = modelDir();
-        assumeTrue(m != null, "stories260K not found at ../shared/models/stories260K above " + System.getProperty("user.dir"));
-        return m;
+        return org.eapo4j.hf.EmbeddedModels.stories260K();
     }
 
     static String greedyText(Path m) throws IOException {

@@ -34,10 +34,10 @@ final class HfModelsForBench {
         return c;
     }
 
-    /** ../shared/models/stories260K above user.dir, or null. */
+    /** The shipped data/models/stories260K above user.dir, or null. */
     static Path storiesDir() {
         for (Path p = Paths.get(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
-            Path c = p.resolve("../shared/models/stories260K").normalize();
+            Path c = p.resolve("data/models/stories260K").normalize();
             if (Files.isRegularFile(c.resolve("config.json"))) return c;
         }
         return null;

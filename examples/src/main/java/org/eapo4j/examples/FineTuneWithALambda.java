@@ -14,7 +14,7 @@ import org.eapo4j.train.RunSummary;
  * RL fine-tuning of a Hugging Face checkpoint with a reward written as a lambda, from Java:
  *
  * <pre>
- *   java -cp ... org.eapo4j.examples.FineTuneWithALambda ../shared/models/stories260K runs/example [steps]
+ *   java -cp ... org.eapo4j.examples.FineTuneWithALambda data/models/stories260K runs/example [steps]
  * </pre>
  *
  * The reward asks for stories that bring in a dog and stay short; EAPO weights the samples that beat their group by
@@ -25,7 +25,7 @@ public final class FineTuneWithALambda {
     private FineTuneWithALambda() {}
 
     public static void main(String[] args) {
-        Path modelDir = Path.of(args.length > 0 ? args[0] : "../shared/models/stories260K");
+        Path modelDir = Path.of(args.length > 0 ? args[0] : "data/models/stories260K");
         Path out = Path.of(args.length > 1 ? args[1] : "runs/example");
         RlConfig cfg = new RlConfig();
         cfg.steps = args.length > 2 ? Integer.parseInt(args[2]) : 20;

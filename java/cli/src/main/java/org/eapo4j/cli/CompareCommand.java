@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "compare", mixinStandardHelpOptions = true,
+@Command(name = "compare", mixinStandardHelpOptions = true, modelTransformer = TrainOptions.Transformer.class,
         description = "Train a grid of weightings x seeds (one shared warm-up per seed) and write a markdown report "
                 + "with a results table and plots. Rerunning with the same --out skips finished runs and resumes "
                 + "interrupted ones.")

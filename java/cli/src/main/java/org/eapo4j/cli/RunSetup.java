@@ -48,14 +48,25 @@ final class RunSetup implements AutoCloseable {
     static RunSetup fresh(String taskName, Path model, TrainOptions opts) {
         String name = taskName == null ? StoriesTask.NAME : taskName;
         boolean builtin = model == null && MedqaTask.NAME.equals(name);
-        if (!builtin) opts.refuseBuiltinOnly(model == null ? "--task " + name + " trains the shipped stories260K"
-                : "a --model run takes its size from the model folder");
-        RlConfig defaults = task(name, "", "", builtin).defaults();
-        RlConfig cfg = opts.applyOver(defaults);
-        cfg.modelNameOrPath = builtin ? BUILTIN : model == null ? EmbeddedModels.STORIES_260K : model.toString();
+        RlConfig cfg = freshConfig(taskName, model, opts);
         Task task = task(name, cfg.trainData, cfg.heldoutData, builtin);
         return open(task, cfg, builtin ? opts.builtinModel(((MedqaTask) task).wordTokenizer().size()) : null,
                 builtin ? ((MedqaTask) task).wordTokenizer() : null, model);
+    }
+
+    /** The validated settings of a new run (the flags over the task's defaults), without loading anything big. */
+    static RlConfig freshConfig(String taskName, Path model, TrainOptions opts) {
+        String name = taskName == null ? StoriesTask.NAME : taskName;
+        boolean builtin = model == null && MedqaTask.NAME.equals(name);
+        if (!builtin) opts.refuseBuiltinOnly(model == null ? "--task " + name + " trains the shipped stories260K"
+                : "a --model run takes its size from the model folder");
+        if (builtin) opts.builtinModel(2);   // the size flags' own checks
+        if (!StoriesTask.NAME.equals(name) && !MedqaTask.NAME.equals(name))
+            throw new ConfigException("task", "unknown task '" + name + "': stories or medqa");
+        RlConfig cfg = opts.applyOver(builtin ? MedqaTask.builtinDefaults() : name.equals(StoriesTask.NAME)
+                ? StoriesTask.defaultSettings() : MedqaTask.pretrainedDefaults());
+        cfg.modelNameOrPath = builtin ? BUILTIN : model == null ? EmbeddedModels.STORIES_260K : model.toString();
+        return cfg;
     }
 
     /** The run stored in {@code dir}, with the flags that a resume may change applied (checked by the trainer). */

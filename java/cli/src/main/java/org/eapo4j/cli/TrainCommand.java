@@ -10,14 +10,16 @@ import java.util.concurrent.Callable;
 import org.eapo4j.dist.DistContext;
 import org.eapo4j.report.RunPlotsCallback;
 import org.eapo4j.train.ConfigException;
+import org.eapo4j.train.RlConfig;
 import org.eapo4j.train.RlTrainer;
+import org.eapo4j.train.StoredRun;
 import org.eapo4j.train.RunFolder;
 import org.eapo4j.train.RunSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(name = "train", mixinStandardHelpOptions = true, modelTransformer = TrainOptions.Transformer.class,
         description = "RL fine-tuning (EAPO by default) of the shipped stories260K on the stories task, or of your "
                 + "--model, or (--task medqa) of the built-in model after its warm-up. Writes metrics.jsonl, plots "
                 + "(PNG), checkpoint.bin and summary.json into one folder; rerun with --resume DIR to continue it.")
@@ -52,21 +54,16 @@ public final class TrainCommand implements Callable<Integer> {
                     + "new one: give another --out");
         if (nproc != null) {
             TrainLauncher.check(nproc, null);
-            if (nproc > 1) {
-                Path dir = existing != null || out != null ? null : defaultOut();   // one for all ranks
+            if (nproc > 1) {   // bad flags fail here, before any worker starts
+                RlConfig cfg = existing != null ? opts.applyOver(StoredRun.read(existing).config())
+                        : RunSetup.freshConfig(task, model, opts);
+                TrainLauncher.check(nproc, cfg);
+                Path dir = existing != null || out != null ? null : defaultOut(cfg.task, cfg.weighting);   // one for all
                 return TrainLauncher.launch(nproc, dir);
             }
         }
         try (DistContext dist = TrainLauncher.openContext()) {
             return run(existing, dist, TrainLauncher.consoleOf(dist));
-        }
-    }
-
-    /** The flags checked (a fresh run's setup is cheap to make once more), and the default output folder. */
-    private Path defaultOut() throws Exception {
-        try (RunSetup s = RunSetup.fresh(task, model, opts)) {
-            TrainLauncher.check(nproc, s.config);
-            return defaultOut(s.config.task, s.config.weighting);
         }
     }
 
@@ -97,9 +94,10 @@ public final class TrainCommand implements Callable<Integer> {
                     }
                 }
                 if (dist.isMaster()) t.warnings().forEach(w -> System.err.println("eapo4j: warning: " + w));
-                con.println("output folder: " + dir.toAbsolutePath() + " (" + s.config.task + ", "
-                        + s.config.modelNameOrPath + (dist.isDistributed() ? ", " + dist.worldSize() + " processes"
-                        : "") + ")");
+                con.println("output folder: " + dir.toAbsolutePath()
+                        + (dist.isDistributed() ? " (" + dist.worldSize() + " processes)" : ""));
+                con.println("task " + s.config.task + ", model " + s.config.modelNameOrPath + ", weighting "
+                        + s.config.weighting + ", seed " + s.config.seed);
                 RunSummary sum = t.train();
                 if (!dist.isMaster()) return 0;
                 con.printf("done in %.0f s: %d RL steps; metrics %s, plots *.png, checkpoint %s%s%n",

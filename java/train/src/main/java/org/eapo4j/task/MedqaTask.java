@@ -77,7 +77,22 @@ public final class MedqaTask implements Task {
 
     @Override
     public RlConfig defaults() {
-        RlConfig c = Task.super.defaults();
+        return builtin ? builtinDefaults() : pretrainedDefaults();
+    }
+
+    /** The defaults on the built-in model (with the warm-ups), without loading the data. */
+    public static RlConfig builtinDefaults() {
+        return defaults(true);
+    }
+
+    /** The defaults on a pretrained model (no warm-up), without loading the data. */
+    public static RlConfig pretrainedDefaults() {
+        return defaults(false);
+    }
+
+    private static RlConfig defaults(boolean builtin) {
+        RlConfig c = new RlConfig();
+        c.task = NAME;
         c.steps = 150;
         c.maxCompletionLength = 32;
         c.learningRate = 3e-4;
@@ -116,6 +131,18 @@ public final class MedqaTask implements Task {
                     }));
         }
         return stages;
+    }
+
+    /** Reference answers that the answer warm-up cuts (prompt + answer beyond the model's positions). */
+    @Override
+    public List<String> warnings(RlConfig cfg, Tokenizer tok, int maxPositions) {
+        if (cfg.sftWarmupSteps == 0) return List.of();
+        int cut = 0;
+        for (QaItem it : trainQa.items())
+            if (tok.encode(it.question()).length + tok.encodeCompletion(it.referenceAnswer()).length + 1 > maxPositions)
+                cut++;
+        return cut == 0 ? List.of() : List.of(cut + " reference answer(s) do not fit in max_len " + maxPositions
+                + " after their prompt and are cut in the warm-up");
     }
 
     /** A partial answer: {@code k} of the question's key points (canonical names), a random choice in random order. */

@@ -58,7 +58,13 @@ public final class StoriesTask implements Task {
     /** A short run on a small pretrained model: 120 steps of 8 x 8 continuations of up to 48 tokens. */
     @Override
     public RlConfig defaults() {
-        RlConfig c = Task.super.defaults();
+        return defaultSettings();
+    }
+
+    /** {@link #defaults()} without loading the data. */
+    public static RlConfig defaultSettings() {
+        RlConfig c = new RlConfig();
+        c.task = NAME;
         c.steps = 120;
         c.promptsPerStep = 8;
         c.numGenerations = 8;

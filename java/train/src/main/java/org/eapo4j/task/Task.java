@@ -44,6 +44,14 @@ public interface Task {
     }
 
     /**
+     * What the data will cut or cap in a run of {@code cfg} on a model of {@code maxPositions} positions (one line
+     * each; the trainer reports them with its own warnings). None by default.
+     */
+    default List<String> warnings(RlConfig cfg, Tokenizer tok, int maxPositions) {
+        return List.of();
+    }
+
+    /**
      * Supervised stages before RL, in order (none unless {@code sft_warmup_steps} > 0: then one stage on the train
      * records' reference field, {@link WarmupStage#onReferenceField}).
      */

@@ -407,6 +407,16 @@ public final class RlConfig {
      * {@link ConfigException} naming the field(s) by their JSON names. Returns this.
      */
     public RlConfig validate() {
+        try {   // the named choices first, with their parsers' messages
+            LossAggregation.fromName(lossType == null ? "" : lossType);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("loss_type", e.getMessage().replace("aggregation", "loss_type"));
+        }
+        try {
+            RewardScaling.fromName(scaleRewards == null ? "" : scaleRewards);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("scale_rewards", e.getMessage());
+        }
         Settings.checkRanges(this);   // every declared range and choice (@Setting)
         try {
             DeviceSpec.parse(device);
@@ -457,7 +467,7 @@ public final class RlConfig {
     public List<String> validateAgainstData(int trainSize, int heldoutSize, int longestPrompt, int maxLen) {
         List<String> warnings = new ArrayList<>();
         if (longestPrompt + 1 >= maxLen)
-            throw new ConfigException("max_completion_length", "the model's " + maxLen + " positions leave no room for a completion after "
+            throw new ConfigException("max_len", "max_len (" + maxLen + ") leaves no room for a completion after "
                     + "the longest prompt of the data (" + longestPrompt + " tokens)");
         if (longestPrompt + maxCompletionLength > maxLen)
             warnings.add("max_completion_length " + maxCompletionLength + " + the longest prompt (" + longestPrompt

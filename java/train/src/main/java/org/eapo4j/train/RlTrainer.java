@@ -145,6 +145,7 @@ public final class RlTrainer implements AutoCloseable {
                         + " that differ from the settings");
         }
         stages = task.warmupStages(cfg, tok);
+        warnings.addAll(task.warnings(cfg, tok, policy.maxPositions()));
         CausalLMGenerator gen = new CausalLMGenerator(policy, stopIds, tok.padId());
         CompletionGenerator generator = (p, sampling, rng) -> gen.generate(toLongs(p), sampling, rng);
         int pool = cfg.rlQuestions > 0 ? Math.min(cfg.rlQuestions, prompts.size()) : prompts.size();

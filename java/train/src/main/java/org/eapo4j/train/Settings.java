@@ -55,13 +55,18 @@ public final class Settings {
 
         /** The range or the choices as text ("[0, 1)", "token-mean | ...", "" when free). */
         public String range() {
-            if (decl.choices().length > 0) return String.join(" \\| ", decl.choices());
+            if (decl.choices().length > 0) return String.join(" | ", decl.choices());
             boolean lo = !Double.isNaN(decl.min()), hi = !Double.isNaN(decl.max());
             if (!lo && !hi) return "";
-            if (!hi) return (decl.minExclusive() ? "> " : ">= ") + number(decl.min());
-            if (!lo) return (decl.maxExclusive() ? "< " : "<= ") + number(decl.max());
-            return (decl.minExclusive() ? "(" : "[") + number(decl.min()) + ", " + number(decl.max())
+            if (!hi) return (decl.minExclusive() ? "> " : ">= ") + bound(decl.min());
+            if (!lo) return (decl.maxExclusive() ? "< " : "<= ") + bound(decl.max());
+            return (decl.minExclusive() ? "(" : "[") + bound(decl.min()) + ", " + bound(decl.max())
                     + (decl.maxExclusive() ? ")" : "]");
+        }
+
+        /** A bound as the setting's type prints it: 8192 for an int, 100.0 for a double. */
+        private String bound(double x) {
+            return type() == double.class ? Double.toString(x) : Long.toString((long) x);
         }
     }
 
@@ -134,7 +139,7 @@ public final class Settings {
                     : String.valueOf(d);
             sb.append("| `").append(e.json()).append("` | ")
                     .append(e.flags().isEmpty() ? "" : "`" + String.join("`, `", e.flags()) + "`").append(" | ")
-                    .append(def).append(" | ").append(e.range()).append(" | ")
+                    .append(def).append(" | ").append(e.range().replace("|", "\\|")).append(" | ")
                     .append(e.decl().help().replace("|", "\\|")).append(" | ")
                     .append(e.decl().source()).append(" |\n");
         }
