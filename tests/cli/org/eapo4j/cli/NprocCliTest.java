@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.eapo4j.dist.DistEnv;
+import org.eapo4j.parallel.DistEnv;
 import org.eapo4j.train.StoredRun;
 import org.eapo4j.train.MetricsLog;
 import org.junit.jupiter.api.Test;

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.eapo4j.dist.DistEnv;
-import org.eapo4j.dist.LocalLauncher;
+import org.eapo4j.parallel.DistEnv;
+import org.eapo4j.parallel.LocalLauncher;
 import org.eapo4j.task.StoriesTask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

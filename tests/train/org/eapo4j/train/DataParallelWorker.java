@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import org.bytedeco.pytorch.Tensor;
-import org.eapo4j.dist.DistContext;
+import org.eapo4j.parallel.DistContext;
 import org.eapo4j.hf.EmbeddedModels;
 import org.eapo4j.hf.HfModels;
 import org.eapo4j.hf.HfTokenizer;

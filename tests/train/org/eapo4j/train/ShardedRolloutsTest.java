@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
-import org.eapo4j.dist.GroupShard;
+import org.eapo4j.parallel.GroupShard;
 import org.eapo4j.model.Generation;
 import org.eapo4j.model.SamplingConfig;
 import org.junit.jupiter.api.Test;

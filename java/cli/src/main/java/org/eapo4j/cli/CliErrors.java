@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.eapo4j.data.DataFormatException;
-import org.eapo4j.dist.DistException;
+import org.eapo4j.parallel.DistException;
 import org.eapo4j.train.CheckpointException;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.ResumePolicy;

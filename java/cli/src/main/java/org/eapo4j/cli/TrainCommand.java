@@ -7,7 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.eapo4j.dist.DistContext;
+import org.eapo4j.parallel.DistContext;
 import org.eapo4j.report.RunPlotsCallback;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlConfig;

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.eapo4j.dist.DistContext;
-import org.eapo4j.dist.DistEnv;
-import org.eapo4j.dist.LocalLauncher;
+import org.eapo4j.parallel.DistContext;
+import org.eapo4j.parallel.DistEnv;
+import org.eapo4j.parallel.LocalLauncher;
 import org.eapo4j.train.ConfigException;
 import org.eapo4j.train.RlConfig;
 

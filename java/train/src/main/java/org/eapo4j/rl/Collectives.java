@@ -3,7 +3,7 @@ package org.eapo4j.rl;
 /**
  * The few collectives that let an update over several data-parallel processes compute what one process would over
  * their union: the global batch is the ranks' rows in rank order. {@link #NONE} is one process (every call returns
- * its input). The trainer's implementation sits over {@code org.eapo4j.dist.DistContext}.
+ * its input). The trainer's implementation sits over {@code org.eapo4j.parallel.DistContext}.
  *
  * <p>Every rank must make the same calls in the same order (they are collectives).
  */

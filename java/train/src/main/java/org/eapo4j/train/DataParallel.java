@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.bytedeco.pytorch.Tensor;
-import org.eapo4j.dist.DistContext;
-import org.eapo4j.dist.GradientSync;
-import org.eapo4j.dist.GroupShard;
-import org.eapo4j.dist.Reduction;
+import org.eapo4j.parallel.DistContext;
+import org.eapo4j.parallel.GradientSync;
+import org.eapo4j.parallel.GroupShard;
+import org.eapo4j.parallel.Reduction;
 import org.eapo4j.rl.Collectives;
 
 /**

@@ -15,7 +15,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.eapo4j.data.PromptDataset;
 import org.eapo4j.data.PromptRecord;
 import org.eapo4j.data.WordTokenizer;
-import org.eapo4j.dist.DistContext;
+import org.eapo4j.parallel.DistContext;
 import org.eapo4j.hf.HfDecoder;
 import org.eapo4j.hf.HfModels;
 import org.eapo4j.hf.LoraAdapters;

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
-import org.eapo4j.dist.GroupShard;
+import org.eapo4j.parallel.GroupShard;
 import org.eapo4j.model.Generation;
 import org.eapo4j.model.Sampler;
 import org.eapo4j.model.SamplingConfig;

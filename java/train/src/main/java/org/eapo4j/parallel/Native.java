@@ -1,4 +1,4 @@
-package org.eapo4j.dist;
+package org.eapo4j.parallel;
 
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;

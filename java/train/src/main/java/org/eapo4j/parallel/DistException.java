@@ -1,4 +1,4 @@
-package org.eapo4j.dist;
+package org.eapo4j.parallel;
 
 /**
  * A distributed run cannot go on: a rendezvous or a collective failed or timed out, a peer did not answer, or the

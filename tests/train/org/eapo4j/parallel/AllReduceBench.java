@@ -1,4 +1,4 @@
-package org.eapo4j.dist;
+package org.eapo4j.parallel;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,7 +14,7 @@ import org.eapo4j.tensors.HostTensors;
  * <pre>
  * mvn -o -q -B -pl java/train test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
  * java -cp java/train/target/test-classes:java/train/target/classes:$(cat /tmp/cp.txt) \
- *      org.eapo4j.dist.AllReduceBench [nproc=2] [iterations=10]
+ *      org.eapo4j.parallel.AllReduceBench [nproc=2] [iterations=10]
  * </pre>
  * Without {@code RANK} it launches nproc copies of itself through {@link LocalLauncher}. For 1M and 10M floats
  * rank 0 reports the median of: one all-reduce of a flat tensor, {@link GradientSync#sum()} over the same

@@ -1,4 +1,4 @@
-package org.eapo4j.dist;
+package org.eapo4j.parallel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.eapo4j.dist;
+package org.eapo4j.parallel;
 
 /** How the ranks' values of one element are combined by an all-reduce. */
 public enum Reduction {

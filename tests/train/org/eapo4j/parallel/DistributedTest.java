@@ -1,4 +1,4 @@
-package org.eapo4j.dist;
+package org.eapo4j.parallel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -54,9 +54,9 @@ class DistributedTest {
         Run one = launch(1, Duration.ofSeconds(5), "-Xmx512m", "-verbose:class", WORKER, "collectives", dir.toString());
         assertEquals(0, one.result().exitCode(), one.output());
         assertTrue(one.output().contains("COLLECTIVES-OK world=1"), one.output());
-        assertTrue(one.output().contains("org.eapo4j.dist.DistContext source"), "-verbose:class lists classes");
-        assertTrue(one.output().contains("org.eapo4j.dist.GradientSync source"), "-verbose:class lists classes");
-        assertFalse(one.output().contains("org.eapo4j.dist.GlooGroup"), "a world-size-1 run loaded GlooGroup");
+        assertTrue(one.output().contains("org.eapo4j.parallel.DistContext source"), "-verbose:class lists classes");
+        assertTrue(one.output().contains("org.eapo4j.parallel.GradientSync source"), "-verbose:class lists classes");
+        assertFalse(one.output().contains("org.eapo4j.parallel.GlooGroup"), "a world-size-1 run loaded GlooGroup");
         assertFalse(one.output().contains("[Gloo]") || one.output().contains("[c10d]"), "c10d printed something");
 
         float[] w2 = readFloats(dir.resolve("sgd-w2.txt")), w1 = readFloats(dir.resolve("sgd-w1.txt"));

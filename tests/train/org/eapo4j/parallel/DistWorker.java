@@ -1,4 +1,4 @@
-package org.eapo4j.dist;
+package org.eapo4j.parallel;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
