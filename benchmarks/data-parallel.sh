@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Data-parallel throughput: the default embedded run (default model and batch: 8 prompts x 8 answers per step) for a
-# few RL steps with 1 and with N worker processes (`./eapo4j train --nproc N`), then, from rank 0's metrics.jsonl,
-# RL steps per second and where a step's time goes (rollout, scoring, old-policy pass, update, and the share spent in
-# collectives: allreduce_time_s). The warm-up is cut to 20 steps and evaluation to a few questions, which changes
-# nothing about an RL step's cost. Usage: benchmarks/data-parallel.sh [max-processes (default 2)] [RL steps (default 8)]
+# Data-parallel throughput: the default run (the shipped stories260K on the stories task, 8 prompts x 8 completions
+# per step) for a few RL steps with 1 and with N worker processes (`./eapo4j train --nproc N`), then, from rank 0's
+# metrics.jsonl, RL steps per second and where a step's time goes (rollout, scoring, old-policy pass, update, and the
+# share spent in collectives: allreduce_time_s). Evaluation is cut to a few prompts, which changes nothing about an RL
+# step's cost; the runs compute the same numbers whatever N (docs/TRAINING.md, Several processes). Usage: benchmarks/data-parallel.sh [max-processes (default 2)] [RL steps (default 8)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 max=${1:-2} steps=${2:-8}
@@ -11,7 +11,7 @@ out=target/bench-data-parallel
 rm -rf "$out"
 mkdir -p "$out"
 for n in $(seq 1 "$max"); do
-  ./eapo4j train --nproc "$n" --warmup-steps 20 --steps "$steps" --eval-every 0 --eval-questions 4 \
+  ./eapo4j train --nproc "$n" --steps "$steps" --eval-every 0 --eval-questions 4 \
     --train-eval-questions 4 --eval-samples 2 --checkpoint-every 0 --no-progress --out "$out/nproc-$n" \
     >"$out/nproc-$n.log" 2>&1 || { cat "$out/nproc-$n.log" >&2; exit 1; }
 done

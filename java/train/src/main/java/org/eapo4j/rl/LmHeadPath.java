@@ -31,13 +31,13 @@ public enum LmHeadPath {
     public PolicyLossResult policyLossAndBackward(CausalLM model, SequenceBatch batch, PolicyLossInputs in,
                                                   PolicyLossConfig cfg) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor y = batch.targetTensor();
+            Tensor y = OnDevice.put(batch.targetTensor(), OnDevice.of(model));
             PolicyLossResult r;
             if (this == FUSED_HEAD) {
-                Tensor hidden = responseSlice(batch, model.hiddenStates(ids(batch), mask(batch)));
+                Tensor hidden = responseSlice(batch, model.hiddenStates(OnDevice.put(ids(batch), OnDevice.of(model)), OnDevice.put(mask(batch), OnDevice.of(model))));
                 r = FusedLinearHead.policyLoss(hidden, model.headWeight(), y, in, cfg, options(model));
             } else {
-                Tensor logits = responseSlice(batch, model.logits(ids(batch), mask(batch)));
+                Tensor logits = responseSlice(batch, model.logits(OnDevice.put(ids(batch), OnDevice.of(model)), OnDevice.put(mask(batch), OnDevice.of(model))));
                 r = FusedKernels.policyLoss(logits, y, in, cfg);
                 logits.backward(r.gradLogits(), new BoolOptional(), false, new TensorArrayRefOptional());
             }
@@ -49,11 +49,11 @@ public enum LmHeadPath {
     public float[][] tokenStats(CausalLM model, SequenceBatch batch, double temperature) {
         if (this == FULL_LOGITS) return batch.tokenStats(model, temperature);
         try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
-            Tensor y = batch.targetTensor();
+            Tensor y = OnDevice.put(batch.targetTensor(), OnDevice.of(model));
             TokenStats st = this == FUSED_HEAD
-                    ? FusedLinearHead.tokenStats(responseSlice(batch, model.hiddenStates(ids(batch), mask(batch))),
+                    ? FusedLinearHead.tokenStats(responseSlice(batch, model.hiddenStates(OnDevice.put(ids(batch), OnDevice.of(model)), OnDevice.put(mask(batch), OnDevice.of(model)))),
                             model.headWeight(), y, temperature, options(model))
-                    : FusedKernels.tokenStats(responseSlice(batch, model.logits(ids(batch), mask(batch))), y,
+                    : FusedKernels.tokenStats(responseSlice(batch, model.logits(OnDevice.put(ids(batch), OnDevice.of(model)), OnDevice.put(mask(batch), OnDevice.of(model)))), y,
                             temperature);
             return new float[][] {HostTensors.toFloats(st.logProbs()), HostTensors.toFloats(st.entropy())};
         }
@@ -73,7 +73,7 @@ public enum LmHeadPath {
         int t = b.tp + b.tr - 1;
         long[] flat = new long[b.rows * t];
         for (int i = 0; i < b.rows; i++) System.arraycopy(b.tokens[i], 0, flat, i * t, t);
-        return HostTensors.fromLongs(flat, b.rows, t);
+        return HostTensors.fromLongs(flat, b.rows, t);   // placed by the caller (OnDevice)
     }
 
     /** Attention mask [B, tp + tr - 1] as int64 (1 = token). */

@@ -205,7 +205,8 @@ public final class PolicyUpdate {
         try (PointerScope scope = new PointerScope()) {
             boolean fused = cfg.head() == LmHeadPath.FUSED_HEAD;
             Tensor logits = fused ? null : sub.responseLogits(model);
-            Tensor y = sub.targetTensor();
+            org.bytedeco.pytorch.Device dev = OnDevice.of(model);
+            Tensor y = OnDevice.put(sub.targetTensor(), dev);
             if (old == null) {
                 if (fused) old = cfg.head().tokenStats(model, sub, cfg.loss().temperature())[0];
                 else try (Tensor detached = logits.detach();
@@ -215,8 +216,9 @@ public final class PolicyUpdate {
             }
             float[] c = GlobalCoefficients.of(cfg.aggregation(), sub.mask, sub.rows, sub.tr, counts.lMax(),
                     counts.rows(), counts.tokens());
-            PolicyLossInputs in = new PolicyLossInputs(sub.perToken(old), ref == null ? null : sub.perToken(ref),
-                    sub.perToken(adv), sub.perToken(w), sub.perToken(c));
+            PolicyLossInputs in = new PolicyLossInputs(OnDevice.put(sub.perToken(old), dev),
+                    ref == null ? null : OnDevice.put(sub.perToken(ref), dev), OnDevice.put(sub.perToken(adv), dev),
+                    OnDevice.put(sub.perToken(w), dev), OnDevice.put(sub.perToken(c), dev));
             // fused: the head's chunks run the loss and hand the gradients to autograd themselves
             try (PolicyLossResult res = fused ? cfg.head().policyLossAndBackward(model, sub, in, cfg.loss())
                     : FusedKernels.policyLoss(logits, y, in, cfg.loss())) {

@@ -164,7 +164,9 @@ public final class SequenceBatch {
                 ids[i * t + j] = tokens[i][j];
                 am[i * t + j] = real[i][j] ? 1 : 0;
             }
-        try (Tensor idT = HostTensors.fromLongs(ids, rows, t); Tensor maskT = HostTensors.fromLongs(am, rows, t);
+        try (org.bytedeco.pytorch.Device d = OnDevice.of(model);
+             Tensor idT = OnDevice.put(HostTensors.fromLongs(ids, rows, t), d);
+             Tensor maskT = OnDevice.put(HostTensors.fromLongs(am, rows, t), d);
              Tensor full = model.logits(idT, maskT)) {
             return full.narrow(1, tp - 1, tr);
         }
@@ -214,7 +216,7 @@ public final class SequenceBatch {
     public float[][] tokenStats(CausalLM model, double temperature) {
         try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
             Tensor logits = responseLogits(model);
-            Tensor y = targetTensor();
+            Tensor y = OnDevice.put(targetTensor(), logits.device());
             try (TokenStats st = FusedKernels.tokenStats(logits, y, temperature)) {
                 return new float[][] {HostTensors.toFloats(st.logProbs()), HostTensors.toFloats(st.entropy())};
             }

@@ -129,7 +129,16 @@ public final class RlTrainer implements AutoCloseable {
         for (long id : stopIds)
             if (id < 0 || id >= policy.vocabSize())
                 throw new IllegalArgumentException("stopTokenIds: " + id + " is outside the vocabulary");
-        cfg.deviceSpec().require().close();   // one line on a LibTorch without the device, before any tensor work
+        try (org.bytedeco.pytorch.Device want = cfg.deviceSpec().require();   // one line without the device
+             org.bytedeco.pytorch.Device have = org.eapo4j.rl.OnDevice.of(policy)) {
+            if (cfg.deviceSpec().cuda() && policy instanceof TransformerLM)
+                throw new ConfigException("device", "the built-in model runs on the CPU only; device cuda needs a "
+                        + "Hugging Face model");
+            if (want.type() != have.type() || cfg.deviceSpec().cuda() && have.index() != cfg.deviceSpec().index())
+                throw new ConfigException("device", "device is " + cfg.deviceSpec() + " but the policy's parameters "
+                        + "are on " + (have.is_cpu() ? "cpu" : "cuda:" + have.index()) + " (load it there: "
+                        + "HfModels.load(dir, null, \"" + cfg.deviceSpec() + "\"))");
+        }
         if (cfg.threads > 0) {
             torch.set_num_threads(cfg.threads);
             FusedKernels.setNumThreads(cfg.threads);
@@ -220,6 +229,10 @@ public final class RlTrainer implements AutoCloseable {
         List<PromptDataset> sets = evalPrompts == null ? List.of(prompts) : List.of(prompts, evalPrompts);
         for (PromptDataset d : sets)
             for (PromptRecord r : d.records()) longest = Math.max(longest, encode(r.prompt()).length);
+        if (cfg.maxCompletionLength >= policy.maxPositions())
+            throw new ConfigException(List.of("max_completion_length", "max_len"), "max_completion_length ("
+                    + cfg.maxCompletionLength + ") must be < max_len (" + policy.maxPositions() + "): the prompt needs "
+                    + "room too");
         if (!(policy instanceof TransformerLM) && longest + cfg.maxCompletionLength > policy.maxPositions())
             throw new ConfigException("max_completion_length", "the longest prompt (" + longest + " tokens) + "
                     + "max_completion_length " + cfg.maxCompletionLength + " exceed the model's " + policy.maxPositions()

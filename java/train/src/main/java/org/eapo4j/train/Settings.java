@@ -64,9 +64,14 @@ public final class Settings {
                     + (decl.maxExclusive() ? ")" : "]");
         }
 
-        /** A bound as the setting's type prints it: 8192 for an int, 100.0 for a double. */
+        /** A bound as printed: whole numbers as integers unless the other bound is fractional ([0.01, 100.0]). */
         private String bound(double x) {
-            return type() == double.class ? Double.toString(x) : Long.toString((long) x);
+            boolean whole = isWhole(decl.min()) && isWhole(decl.max());
+            return whole ? Long.toString((long) x) : Double.toString(x);
+        }
+
+        private static boolean isWhole(double x) {
+            return Double.isNaN(x) || x == Math.rint(x) && Math.abs(x) < 1e15;
         }
     }
 
