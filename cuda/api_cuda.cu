@@ -156,6 +156,9 @@ int eapo_policy_loss_cuda(const eapo_policy_loss_args* args, void* stream, char*
     EAPO_CHECK(check_device_pointer(a.weights, "weights", err, err_len));
     EAPO_CHECK(check_device_pointer(a.coefs, "coefs", err, err_len));
     if (p.has_ref) EAPO_CHECK(check_device_pointer(a.ref_logp, "ref_logp", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.seq_log_ratio, "seq_log_ratio", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.pg_keep, "pg_keep", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.abs_kl_coef, "abs_kl_coef", err, err_len));
     EAPO_CHECK(check_ptr_opt(a.token_loss, "token_loss", err, err_len));
     EAPO_CHECK(check_ptr_opt(a.logp, "logp", err, err_len));
     EAPO_CHECK(check_ptr_opt(a.entropy, "entropy", err, err_len));

@@ -1,6 +1,6 @@
 // Fused weighted clipped-surrogate policy loss, forward + backward in one launch, CUDA (SPEC.md "Policy loss").
 // Per row r: the softmax statistics of z / tau (lse, entropy H), logp of the target, the token terms
-// (eapo_token_loss: clip, dual clip, k3 KL, entropy bonus), the outputs (token loss, logp, entropy, k3 KL, flags,
+// (eapo_token_loss_variant: clip, dual clip, k3 KL, entropy bonus, the loss variants of docs/LOSS_VARIANTS.md), the outputs (token loss, logp, entropy, k3 KL, flags,
 // c * l for the batch loss) and the whole gradient row
 //   dL/dz_v = (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H))        (eapo_grad_elem, computed in
 //           = p_v * (a + b * log p_v) + t * 1[v = y]                                  its factored form)
@@ -280,12 +280,15 @@ __global__ void __launch_bounds__(kThreads, min_blocks(MODE, WIDE)) policy_loss_
             const float entropy = eapo_acc_entropy(acc);
             const float logp = eapo_acc_logp(acc, zy);
             const int has_ref = p.has_ref;
-            eapo_token_terms t = eapo_token_loss(logp, entropy, p.old_logp[r], has_ref ? p.ref_logp[r] : 0.0f,
-                                                 p.advantages[r], p.weights[r], p.clip_low, p.clip_high,
-                                                 p.dual_clip, has_ref, p.use_kl ? p.kl_beta : 0.0f, p.entropy_coef);
+            const eapo_token_variant var = eapo_variant_at(p.loss_type, p.seq_log_ratio, p.pg_keep, p.abs_kl_coef,
+                                                           p.entropy_threshold, r);
+            eapo_token_terms t = eapo_token_loss_variant(logp, entropy, p.old_logp[r],
+                                                         has_ref ? p.ref_logp[r] : 0.0f, p.advantages[r],
+                                                         p.weights[r], p.clip_low, p.clip_high, p.dual_clip, has_ref,
+                                                         p.use_kl ? p.kl_beta : 0.0f, p.entropy_coef, var);
             consts.m = acc.m;
             consts.log_s = logf(acc.s);
-            consts.f = eapo_grad_factors_of(t.g, p.entropy_coef, entropy, c * p.inv_tau);
+            consts.f = eapo_grad_factors_of(t.g, t.eta, entropy, c * p.inv_tau);
             if (rank == 0) {
                 if (p.token_loss) p.token_loss[r] = t.loss;
                 if (p.logp) p.logp[r] = logp;

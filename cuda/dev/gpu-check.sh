@@ -9,7 +9,8 @@
 #      (EAPO4J_PREBUILT=DIR with DIR/bin and DIR/lib, as cuda/dev/pack-device.sh makes it) when its programs run here;
 #      check libeapo4j.so holds sm_80/sm_90 code and has no libcudart dependency
 #   2. native CPU test (eapo4j_native_test)
-#   3. GPU test (eapo4j_gpu_test): CUDA vs CPU kernels vs float64 reference, every policy-loss path
+#   3. GPU test (eapo4j_gpu_test): CUDA vs CPU kernels vs float64 reference, every policy-loss path; then the loss
+#      variants of docs/LOSS_VARIANTS.md (GSPO, CISPO, top-entropy, Clip-Cov, KL-Cov, all together) as their own step
 #   4. GPU benchmark (eapo4j_gpu_bench): copy roofline, our kernels, fractions of copy bandwidth
 #   5. PyTorch eager / torch.compile baselines (cuda/dev/bench_torch.py)
 #   6. Java GPU tests (CudaRawKernelsTest through the JUnit console launcher), when EAPO4J_JAVA_HOME and
@@ -151,10 +152,16 @@ if ((built == 0)); then
     run_step library-check 20 bash -c check_library
     # ---- 2-4. tests and benchmark ----
     run_step native-cpu-test 60 "$build/bin/eapo4j_native_test"
-    run_step gpu-test 150 "$build/bin/eapo4j_gpu_test"
+    variants=(gspo cispo top-entropy clip-cov kl-cov all-variants)  # the loss-variant cases of gpu_test.cu
+    variant_args=()
+    for v in "${variants[@]}"; do variant_args+=(--only "$v"); done
+    skip_args=()
+    for v in "${variants[@]}"; do skip_args+=(--skip "$v"); done
+    run_step gpu-test 150 "$build/bin/eapo4j_gpu_test" "${skip_args[@]}"
+    run_step gpu-test-variants 90 "$build/bin/eapo4j_gpu_test" "${variant_args[@]}"
     run_step gpu-bench 120 "$build/bin/eapo4j_gpu_bench" --iters 10 --json "$out/gpu_bench.json"
 else
-    for s in library-check native-cpu-test gpu-test gpu-bench; do skip_step "$s" "build failed"; done
+    for s in library-check native-cpu-test gpu-test gpu-test-variants gpu-bench; do skip_step "$s" "build failed"; done
 fi
 
 # ---- 5. PyTorch baselines ----

@@ -173,6 +173,9 @@ int main(int argc, char** argv) {
     CK(cudaMalloc(&y, N * 8));
     for (float** p : {&old_lp, &adv, &w, &c, &tl, &lp, &ent}) CK(cudaMalloc(p, N * 4));
     CK(cudaMalloc(&flags, N));
+    uint8_t* keep;  // Clip-Cov's keep mask for the loss-variant runs (all kept: a dropped row costs the same)
+    CK(cudaMalloc(&keep, N));
+    CK(cudaMemset(keep, 1, N));
     cudaStream_t s;
     CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
 
@@ -254,6 +257,31 @@ int main(int argc, char** argv) {
             record("policy_loss", V, variant, ms, 2 * zbytes + N * 30.0, 2 * zbytes, copy_gbs);
         }
         eapo_cuda_debug_set_loss_path(0);
+        // The loss variants of docs/LOSS_VARIANTS.md on the auto path (overhead vs "auto->..." above; the inputs'
+        // values only steer which branch each token takes: seq_log_ratio and abs_kl_coef reuse [N] float arrays).
+        struct VariantRun {
+            const char* name;
+            int loss_type;
+            bool seq, keep_mask, abs_kl;
+            float entropy_threshold;
+        };
+        const VariantRun runs[] = {{"auto gspo", EAPO_LOSS_CLIPPED, true, false, false, 0.0f},
+                                   {"auto cispo", EAPO_LOSS_CISPO, false, false, false, 0.0f},
+                                   {"auto top-entropy", EAPO_LOSS_CLIPPED, false, false, false, 5.0f},
+                                   {"auto clip-cov", EAPO_LOSS_CLIPPED, false, true, false, 0.0f},
+                                   {"auto kl-cov", EAPO_LOSS_UNCLIPPED, false, false, true, 0.0f},
+                                   {"auto all-variants", EAPO_LOSS_CLIPPED, true, true, true, 5.0f}};
+        for (const VariantRun& vr : runs) {
+            eapo_policy_loss_args va = pl;
+            va.loss_type = vr.loss_type;
+            if (vr.loss_type == EAPO_LOSS_CISPO) va.dual_clip = 0.0f;
+            va.seq_log_ratio = vr.seq ? adv : nullptr;
+            va.pg_keep = vr.keep_mask ? keep : nullptr;
+            va.abs_kl_coef = vr.abs_kl ? w : nullptr;
+            va.entropy_threshold = vr.entropy_threshold;
+            ms = median_ms(iters, s, [&] { check(eapo_policy_loss_cuda(&va, s, err, sizeof err), err, vr.name); });
+            record("policy_loss", V, vr.name, ms, 2 * zbytes + N * 30.0, 2 * zbytes, copy_gbs);
+        }
         // With the batch loss copied back (adds the reduction and a stream sync).
         double loss = 0;
         eapo_policy_loss_args with_loss = pl;
@@ -283,5 +311,6 @@ int main(int argc, char** argv) {
     CK(cudaStreamDestroy(s));
     cudaFree(z);
     cudaFree(g);
+    cudaFree(keep);
     return 0;
 }

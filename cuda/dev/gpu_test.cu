@@ -114,6 +114,12 @@ struct Case {
     bool null_outputs = false;       // token_loss / logp / entropy / kl / flags / batch_loss NULL
     bool no_grad = false;            // grad NULL (forward only)
     bool contiguous_grad = false;    // grad [N, V] contiguous while the logits are strided
+    // Loss variants (docs/LOSS_VARIANTS.md): the per-token inputs are made by make_data.
+    int loss_type = EAPO_LOSS_CLIPPED;
+    bool seq_level = false;          // seq_log_ratio given (GSPO): sequences of 4 consecutive rows
+    bool pg_keep = false;            // pg_keep given: every third row dropped (Clip-Cov)
+    float abs_kl_coef = 0.0f;        // abs_kl_coef given: this value on two rows of five (KL-Cov)
+    bool top_entropy = false;        // entropy_threshold between two reference entropies near the 40% quantile
     unsigned seed = 1;
     int64_t N() const { return B * T; }
     int64_t s_inner() const { return V + pad_inner; }
@@ -126,6 +132,9 @@ struct Data {
     std::vector<uint8_t> logits;  // raw dtype values, geometry of the case
     std::vector<int64_t> y;
     std::vector<float> old_lp, ref_lp, adv, w, c;
+    std::vector<float> seq_lr, akl;  // loss-variant inputs (empty when the case has none)
+    std::vector<uint8_t> keep;
+    float entropy_threshold = 0.0f;
     std::vector<ref_f64::RowStats> ref;
     std::vector<char> bad_row;
 };
@@ -135,6 +144,8 @@ ref_f64::RowStats reference_row(const Data& d, const Case& cs, int64_t r) {
     return ref_f64::row_stats([&](int64_t v) { return (double)load_elem(d.logits, cs.dtype, o + v); }, cs.V, d.y[r],
                               cs.tau);
 }
+
+void make_variant_inputs(const Case& cs, Data& d);
 
 Data make_data(const Case& cs) {
     Data d;
@@ -180,12 +191,59 @@ Data make_data(const Case& cs) {
         d.w[r] = (r % 4 == 3) ? 0.1f : 1.0f;
         d.c[r] = (cs.zero_rows && r % 7 == 2) ? 0.0f : 1.0f / (float)N;
     }
+    make_variant_inputs(cs, d);
     return d;
 }
 
+// The loss-variant inputs: a GSPO sequence log-ratio (the mean of the reference logp - old over groups of 4 rows),
+// a Clip-Cov keep mask, KL-Cov coefficients and a top-entropy threshold that falls between two reference entropies
+// (so that fp32 rounding cannot move a token across it).
+void make_variant_inputs(const Case& cs, Data& d) {
+    const int64_t N = cs.N();
+    if (cs.seq_level) {
+        d.seq_lr.assign(N, 0.0f);
+        for (int64_t s0 = 0; s0 < N; s0 += 4) {
+            const int64_t s1 = std::min(N, s0 + 4);
+            double sum = 0;
+            for (int64_t r = s0; r < s1; ++r)
+                sum += (std::isfinite(d.ref[r].logp) ? d.ref[r].logp : -3.0) - d.old_lp[r];
+            for (int64_t r = s0; r < s1; ++r) d.seq_lr[r] = (float)(sum / (double)(s1 - s0));
+        }
+    }
+    if (cs.pg_keep) {
+        d.keep.assign(N, 1);
+        for (int64_t r = 1; r < N; r += 3) d.keep[r] = 0;
+    }
+    if (cs.abs_kl_coef != 0.0f) {
+        d.akl.assign(N, 0.0f);
+        for (int64_t r = 0; r < N; ++r)
+            if (r % 5 == 0 || r % 5 == 3) d.akl[r] = cs.abs_kl_coef;
+    }
+    if (cs.top_entropy) {
+        std::vector<double> e;
+        for (int64_t r = 0; r < N; ++r)
+            if (std::isfinite(d.ref[r].entropy)) e.push_back(d.ref[r].entropy);
+        std::sort(e.begin(), e.end());
+        for (size_t k = e.size() * 2 / 5; k + 1 < e.size(); ++k)
+            if (e[k + 1] - e[k] > 1e-3 * (1.0 + e[k])) {
+                d.entropy_threshold = (float)(0.5 * (e[k] + e[k + 1]));
+                break;
+            }
+    }
+}
+
 ref_f64::TokenTerms reference_loss(const Case& cs, const Data& d, int64_t r) {
+    ref_f64::Variant var;
+    var.loss_type = cs.loss_type;
+    if (cs.seq_level) {
+        var.seq_level = true;
+        var.seq_log_ratio = d.seq_lr[r];
+    }
+    if (cs.pg_keep) var.keep = d.keep[r] != 0;
+    if (!d.akl.empty()) var.abs_kl_coef = d.akl[r];
+    var.entropy_threshold = d.entropy_threshold;
     return ref_f64::token_terms(cs.cfg, d.ref[r].logp, d.ref[r].entropy, d.old_lp[r], cs.kl, d.ref_lp[r], d.adv[r],
-                                d.w[r]);
+                                d.w[r], var);
 }
 
 bool close(double got, double want, double atol, double rtol) {
@@ -261,7 +319,7 @@ void check_loss(const Case& cs, const Data& d, const Outputs& o, const Outputs* 
                 if (d.bad_row[r]) {
                     want = NAN;
                 } else {
-                    want = ref_f64::grad_elem(d.c[r], cs.tau, cs.cfg.entropy_coef, d.ref[r], rl.g,
+                    want = ref_f64::grad_elem(d.c[r], cs.tau, rl.eta, d.ref[r], rl.g,
                                               load_elem(d.logits, cs.dtype, cs.off(r) + v), v == d.y[r]);
                 }
             }
@@ -341,7 +399,7 @@ eapo_token_stats_args stats_args(const Case& cs, const void* logits, const int64
     return a;
 }
 
-eapo_policy_loss_args loss_args(const Case& cs, const void* logits, const int64_t* y) {
+eapo_policy_loss_args loss_args(const Case& cs, const Data& d, const void* logits, const int64_t* y) {
     eapo_policy_loss_args a = {};
     a.logits = logits;
     a.dtype = cs.dtype;
@@ -357,6 +415,8 @@ eapo_policy_loss_args loss_args(const Case& cs, const void* logits, const int64_
     a.dual_clip = cs.cfg.dual_clip;
     a.kl_beta = cs.cfg.kl_beta;
     a.entropy_coef = cs.cfg.entropy_coef;
+    a.loss_type = cs.loss_type;
+    a.entropy_threshold = d.entropy_threshold;
     return a;
 }
 
@@ -374,7 +434,10 @@ Outputs run_cpu(const Case& cs, const Data& d, std::vector<uint8_t>& grad_host, 
     const size_t es = esize(cs.dtype);
     const uint8_t* lg = logits_inplace ? logits_inplace->data() : d.logits.data();
     void* gp = cs.no_grad ? nullptr : (logits_inplace ? logits_inplace->data() : grad_host.data()) + g_base * es;
-    eapo_policy_loss_args a = loss_args(cs, lg + cs.base_off * es, d.y.data());
+    eapo_policy_loss_args a = loss_args(cs, d, lg + cs.base_off * es, d.y.data());
+    a.seq_log_ratio = d.seq_lr.empty() ? nullptr : d.seq_lr.data();
+    a.pg_keep = d.keep.empty() ? nullptr : d.keep.data();
+    a.abs_kl_coef = d.akl.empty() ? nullptr : d.akl.data();
     a.old_logp = d.old_lp.data();
     a.ref_logp = cs.kl ? d.ref_lp.data() : nullptr;
     a.advantages = d.adv.data();
@@ -442,6 +505,10 @@ void run_case(const Case& cs) {
     // Device copies.
     DevBuf dl(d.logits.size()), dy(N * 8), dold(N * 4), dref(N * 4), dadv(N * 4), dw(N * 4), dc(N * 4);
     DevBuf dlp(N * 4), den(N * 4), dtl(N * 4), dkl(N * 4), dfl(N), dg(cs.inplace ? 1 : grad_init.size());
+    DevBuf dseq(N * 4), dkeep(N), dakl(N * 4);
+    if (!d.seq_lr.empty()) dseq.up(d.seq_lr.data(), N * 4);
+    if (!d.keep.empty()) dkeep.up(d.keep.data(), N);
+    if (!d.akl.empty()) dakl.up(d.akl.data(), N * 4);
     dl.up(d.logits.data(), d.logits.size());
     dy.up(d.y.data(), N * 8);
     dold.up(d.old_lp.data(), N * 4);
@@ -472,7 +539,10 @@ void run_case(const Case& cs) {
     }
 
     // Policy loss, every path.
-    eapo_policy_loss_args base = loss_args(cs, logits_dev, dy.as<int64_t>());
+    eapo_policy_loss_args base = loss_args(cs, d, logits_dev, dy.as<int64_t>());
+    base.seq_log_ratio = d.seq_lr.empty() ? nullptr : dseq.as<float>();
+    base.pg_keep = d.keep.empty() ? nullptr : dkeep.as<uint8_t>();
+    base.abs_kl_coef = d.akl.empty() ? nullptr : dakl.as<float>();
     base.old_logp = dold.as<float>();
     base.ref_logp = cs.kl ? dref.as<float>() : nullptr;
     base.advantages = dadv.as<float>();
@@ -638,7 +708,7 @@ void check_invalid_target_and_leaks(bool small) {
         fail("out-of-range targets should give NaN rows (and only those)");
     // 10,000 calls (200 in --small) with batch_loss: the scratch buffer must not leak.
     cs.cfg = ref_f64::LossConfig{0.2f, 0.2f, 0.0f, 0.0f, 0.01f};
-    eapo_policy_loss_args pl = loss_args(cs, dz.p, dy.as<int64_t>());
+    eapo_policy_loss_args pl = loss_args(cs, Data{}, dz.p, dy.as<int64_t>());
     pl.old_logp = pl.advantages = pl.weights = d1.as<float>();
     pl.coefs = dc.as<float>();
     pl.grad = dg.p;
@@ -669,6 +739,27 @@ void check_invalid_target_and_leaks(bool small) {
                 free1 >> 20);
 }
 
+// One case per loss variant (docs/LOSS_VARIANTS.md), and one with all of them; small: V = 1000 / 2000 (host
+// emulation), otherwise V = 32000 and 151936 as well.
+template <class Add>
+void add_variant_cases(Add& add, bool small) {
+    const int64_t v1 = small ? 1000 : 32000, v2 = small ? 2000 : 151936;
+    { Case& c = add("gspo-seq-f32", 1, 12, v1, EAPO_F32, 1.0f, 21); c.seq_level = true; c.cfg.dual_clip = 0.0f; }
+    { Case& c = add("gspo-seq-bf16-kl", 2, 6, v2, EAPO_BF16, 0.9f, 22);
+      c.seq_level = true; c.kl = true; c.cfg.kl_beta = 0.04f; }
+    { Case& c = add("cispo-f32", 1, 12, v1, EAPO_F32, 1.0f, 23);
+      c.loss_type = EAPO_LOSS_CISPO; c.cfg.dual_clip = 0.0f; c.cfg.clip_high = 0.3f; }
+    { Case& c = add("cispo-seq-bf16", 1, 8, v2, EAPO_BF16, 1.0f, 24);
+      c.loss_type = EAPO_LOSS_CISPO; c.seq_level = true; c.cfg.dual_clip = 0.0f; c.inplace = true; }
+    { Case& c = add("top-entropy-f16", 1, 15, v1, EAPO_F16, 1.0f, 25); c.top_entropy = true; c.cfg.entropy_coef = 0.05f; }
+    { Case& c = add("clip-cov-bf16", 1, 12, v2, EAPO_BF16, 1.0f, 26); c.pg_keep = true; }
+    { Case& c = add("kl-cov-bf16", 1, 15, v1, EAPO_BF16, 1.0f, 27);
+      c.loss_type = EAPO_LOSS_UNCLIPPED; c.abs_kl_coef = 1.0f; c.cfg.dual_clip = 0.0f; }
+    { Case& c = add("all-variants-bf16", 2, 8, v2, EAPO_BF16, 1.1f, 28);
+      c.seq_level = true; c.pg_keep = true; c.abs_kl_coef = 0.5f; c.top_entropy = true; c.kl = true;
+      c.cfg.kl_beta = 0.02f; c.cfg.entropy_coef = 0.03f; }
+}
+
 std::vector<Case> cases(bool small) {
     std::vector<Case> v;
     auto add = [&](const char* name, int64_t B, int64_t T, int64_t V, int dt, float tau, unsigned seed) -> Case& {
@@ -692,6 +783,7 @@ std::vector<Case> cases(bool small) {
         { Case& c = add("f32-cluster-sized", 1, 3, 40000, EAPO_F32, 1.0f, 5); c.bad_values = true; }
         { Case& c = add("null-outputs", 1, 3, 2000, EAPO_BF16, 1.0f, 6); c.null_outputs = true; }
         { Case& c = add("no-grad-kl-monitor", 1, 3, 2000, EAPO_F16, 1.0f, 7); c.no_grad = true; c.kl = true; }
+        add_variant_cases(add, true);
         return v;
     }
     add("1x1", 1, 1, 1, EAPO_F32, 1.0f, 1);
@@ -721,6 +813,7 @@ std::vector<Case> cases(bool small) {
       c.no_grad = true; c.kl = true; c.cfg.kl_beta = 0.3f; }
     { Case& c = add("no-dual-clip-no-entropy", 1, 16, 5000, EAPO_F32, 1.0f, 15);
       c.cfg.dual_clip = 0.0f; c.cfg.entropy_coef = 0.0f; }
+    add_variant_cases(add, false);
     return v;
 }
 

@@ -40,7 +40,17 @@ enum {
 /* Per-token flags written by the policy loss (bit set). */
 enum {
     EAPO_FLAG_CLIPPED = 1,      /* the clipped surrogate term was selected: no policy-gradient through rho */
-    EAPO_FLAG_DUAL_CLIPPED = 2  /* the dual clip (A < 0) was active */
+    EAPO_FLAG_DUAL_CLIPPED = 2, /* the dual clip (A < 0) was active */
+    EAPO_FLAG_ENTROPY_MASKED = 4, /* H < entropy_threshold: no policy-gradient term, no entropy bonus (top-entropy) */
+    EAPO_FLAG_PG_DROPPED = 8,   /* pg_keep[r] == 0: the policy-gradient term was removed (Clip-Cov) */
+    EAPO_FLAG_KL_COV = 16       /* abs_kl_coef[r] != 0: the |log-ratio| penalty was on (KL-Cov) */
+};
+
+/* The policy-gradient surrogate (eapo_policy_loss_args.loss_type); docs/LOSS_VARIANTS.md has the sources. */
+enum {
+    EAPO_LOSS_CLIPPED = 0,   /* max(-A rho, -A clip(rho, 1 - clip_low, 1 + clip_high)), dual clip (SPEC.md) */
+    EAPO_LOSS_CISPO = 1,     /* -sg[min(rho, 1 + clip_high)] * A * logp: detached clipped IS weight (CISPO) */
+    EAPO_LOSS_UNCLIPPED = 2  /* -A * rho, no clip (the surrogate of verl's kl_cov); the dual clip still applies */
 };
 
 /*
@@ -74,6 +84,8 @@ typedef struct eapo_token_stats_args {
  * with kl_beta = 0 (monitoring a reference without training against it; it is then not part of the loss); all zeros
  * when ref_logp is NULL. ref_logp is read only when kl_beta > 0 or kl is requested.
  * Rows with coef == 0 are skipped: zero gradient row, token_loss = logp = entropy = kl = 0, flags = 0.
+ * The loss-variant fields (loss_type .. abs_kl_coef) change the policy-gradient term pg and its gradient per token;
+ * the k3 KL is never masked. loss_type outside EAPO_LOSS_* or a non-finite entropy_threshold is EAPO_EINVAL.
  */
 typedef struct eapo_policy_loss_args {
     const void* logits;
@@ -92,6 +104,17 @@ typedef struct eapo_policy_loss_args {
     float dual_clip;
     float kl_beta;
     float entropy_coef;
+    /* Loss variants (docs/LOSS_VARIANTS.md); all zero / NULL = the clipped surrogate of SPEC.md, bit for bit. */
+    int loss_type;                /* EAPO_LOSS_* */
+    const float* seq_log_ratio;   /* [N] or NULL. Sequence-level importance ratio (GSPO): the row's sequence mean of
+                                     (logp - old_logp), detached; rho = exp(it) replaces the token ratio and
+                                     drho/dlogp = rho (the token ratio sg[s_i] * pi / sg[pi]) */
+    float entropy_threshold;      /* top-entropy tokens: a row with H < threshold gets no policy-gradient term and no
+                                     entropy bonus (EAPO_FLAG_ENTROPY_MASKED); 0 = off (H >= 0); finite */
+    const uint8_t* pg_keep;       /* [N] or NULL: 0 removes the row's policy-gradient term, value and gradient
+                                     (Clip-Cov's selected tokens; EAPO_FLAG_PG_DROPPED) */
+    const float* abs_kl_coef;     /* [N] or NULL: adds k_t * |clamp(logp - old_logp)| to the policy-gradient term
+                                     (KL-Cov's selected tokens get ppo_kl_coef, the others 0); finite, >= 0 */
     double* batch_loss;
     float* token_loss;
     float* logp;

@@ -80,44 +80,102 @@ EAPO_HD float eapo_acc_entropy(eapo_softmax_acc a) {
     return h > 0.0f ? h : (h == h ? 0.0f : h);
 }
 
-/* Per-token policy-loss terms (SPEC.md "Policy loss"). */
+/* Per-token policy-loss terms (SPEC.md "Policy loss", docs/LOSS_VARIANTS.md). */
 typedef struct eapo_token_terms {
     float loss;     /* l = w * pg + beta * kl - eta * H */
     float g;        /* dl/dlogp, the part that multiplies (1[v = y] - p_v) */
     float kl;       /* k3 = exp(ref - logp) - (ref - logp) - 1 when has_ref, else 0 (reported even when beta = 0) */
+    float eta;      /* the entropy coefficient in force for this row's gradient (0 when entropy-masked) */
     uint8_t flags;  /* EAPO_FLAG_* */
 } eapo_token_terms;
+
+/* The loss-variant inputs of one row (eapo_policy_loss_args, loss_type .. abs_kl_coef). */
+typedef struct eapo_token_variant {
+    int loss_type;            /* EAPO_LOSS_*: 0 clipped, 1 CISPO, 2 unclipped */
+    int seq_level;            /* rho from seq_log_ratio (GSPO) instead of the token's log-ratio */
+    float seq_log_ratio;
+    int keep;                 /* 0: the policy-gradient term is removed (Clip-Cov) */
+    float abs_kl_coef;        /* k of k * |d| (KL-Cov), 0 = off */
+    float entropy_threshold;  /* H < it: no policy gradient, no entropy bonus */
+} eapo_token_variant;
+
+/* Row r's variant inputs from the args' optional arrays (NULL = the default for every row). */
+EAPO_HD eapo_token_variant eapo_variant_at(int loss_type, const float* seq_log_ratio, const uint8_t* pg_keep,
+                                           const float* abs_kl_coef, float entropy_threshold, int64_t r) {
+    eapo_token_variant v;
+    v.loss_type = loss_type;
+    v.seq_level = seq_log_ratio != 0;
+    v.seq_log_ratio = seq_log_ratio ? seq_log_ratio[r] : 0.0f;
+    v.keep = pg_keep ? pg_keep[r] != 0 : 1;
+    v.abs_kl_coef = abs_kl_coef ? abs_kl_coef[r] : 0.0f;
+    v.entropy_threshold = entropy_threshold;
+    return v;
+}
+
+EAPO_HD float eapo_clamp20(float d) {
+    return d < -20.0f ? -20.0f : (d > 20.0f ? 20.0f : d);
+}
 
 /*
  * logp, entropy of the token under the current policy; old, ref (ignored unless has_ref), adv, weight as in SPEC.md.
  * dual_clip <= 1 disables the dual clip. The k3 value is evaluated whenever has_ref (one exp, for monitoring); it
  * enters the loss and g only when kl_beta > 0, so a huge k3 with beta = 0 never turns the loss into 0 * inf.
+ * v selects the loss variant; with every field at its default the arithmetic is exactly SPEC.md's (the default path
+ * evaluates the same float operations in the same order as before the variants existed).
  */
-EAPO_HD eapo_token_terms eapo_token_loss(float logp, float entropy, float old_logp, float ref_logp,
-                                         float adv, float weight, float clip_low, float clip_high,
-                                         float dual_clip, int has_ref, float kl_beta, float entropy_coef) {
+EAPO_HD eapo_token_terms eapo_token_loss_variant(float logp, float entropy, float old_logp, float ref_logp,
+                                                 float adv, float weight, float clip_low, float clip_high,
+                                                 float dual_clip, int has_ref, float kl_beta, float entropy_coef,
+                                                 eapo_token_variant v) {
     eapo_token_terms r;
-    float d = logp - old_logp;
-    d = d < -20.0f ? -20.0f : (d > 20.0f ? 20.0f : d);
-    float rho = expf(d);
-    float lo = 1.0f - clip_low, hi = 1.0f + clip_high;
-    float rho_c = rho < lo ? lo : (rho > hi ? hi : rho);
-    float pg_unclipped = -adv * rho;
-    float pg_clipped = -adv * rho_c;
-    /* max(-A rho, -A rho_c): the unclipped term is selected on ties, so its gradient flows. */
-    int unclipped = pg_unclipped >= pg_clipped;
-    float pg = unclipped ? pg_unclipped : pg_clipped;
-    r.flags = unclipped ? 0 : 1; /* EAPO_FLAG_CLIPPED */
-    int dual_active = 0;
-    if (adv < 0.0f && dual_clip > 1.0f) {
-        float cap = -adv * dual_clip;
-        if (pg > cap) {
-            pg = cap;
-            dual_active = 1;
-            r.flags |= 2; /* EAPO_FLAG_DUAL_CLIPPED */
+    float d = eapo_clamp20(logp - old_logp);
+    /* GSPO: the value is the sequence ratio s_i; its gradient is that of sg[s_i] * pi / sg[pi], i.e. rho again. */
+    float rho = expf(v.seq_level ? eapo_clamp20(v.seq_log_ratio) : d);
+    float pg, dpg;
+    if (v.loss_type == 1) { /* EAPO_LOSS_CISPO: detached weight min(rho, 1 + eps_high) times logp */
+        float cap = 1.0f + clip_high;
+        float wis = rho > cap ? cap : rho;
+        r.flags = rho > cap ? 1 : 0; /* EAPO_FLAG_CLIPPED: the weight was capped */
+        pg = -adv * wis * logp;
+        dpg = -adv * wis;
+    } else {
+        float lo = 1.0f - clip_low, hi = 1.0f + clip_high;
+        float rho_c = rho < lo ? lo : (rho > hi ? hi : rho);
+        float pg_unclipped = -adv * rho;
+        float pg_clipped = -adv * rho_c;
+        /* max(-A rho, -A rho_c): the unclipped term is selected on ties, so its gradient flows. EAPO_LOSS_UNCLIPPED
+         * always takes the unclipped term. */
+        int unclipped = v.loss_type == 2 || pg_unclipped >= pg_clipped;
+        pg = unclipped ? pg_unclipped : pg_clipped;
+        r.flags = unclipped ? 0 : 1; /* EAPO_FLAG_CLIPPED */
+        int dual_active = 0;
+        if (adv < 0.0f && dual_clip > 1.0f) {
+            float cap = -adv * dual_clip;
+            if (pg > cap) {
+                pg = cap;
+                dual_active = 1;
+                r.flags |= 2; /* EAPO_FLAG_DUAL_CLIPPED */
+            }
         }
+        dpg = (unclipped && !dual_active) ? -adv * rho : 0.0f;
     }
-    float dpg = (unclipped && !dual_active) ? -adv * rho : 0.0f;
+    if (v.abs_kl_coef != 0.0f) { /* KL-Cov: + k |d|, d/dlogp = k sign(d) (0 at d = 0, as autograd's abs) */
+        pg += v.abs_kl_coef * fabsf(d);
+        dpg += d > 0.0f ? v.abs_kl_coef : (d < 0.0f ? -v.abs_kl_coef : 0.0f);
+        r.flags |= 16; /* EAPO_FLAG_KL_COV */
+    }
+    float eta = entropy_coef;
+    if (!v.keep) { /* Clip-Cov: the term is multiplied by 0 */
+        pg = 0.0f;
+        dpg = 0.0f;
+        r.flags |= 8; /* EAPO_FLAG_PG_DROPPED */
+    }
+    if (entropy < v.entropy_threshold) { /* top-entropy: low-entropy tokens keep only the KL term */
+        pg = 0.0f;
+        dpg = 0.0f;
+        eta = 0.0f;
+        r.flags |= 4; /* EAPO_FLAG_ENTROPY_MASKED */
+    }
     float kl = 0.0f, kl_loss = 0.0f, kl_g = 0.0f;
     if (has_ref) {
         float x = ref_logp - logp;
@@ -129,9 +187,18 @@ EAPO_HD eapo_token_terms eapo_token_loss(float logp, float entropy, float old_lo
         }
     }
     r.kl = kl;
-    r.loss = weight * pg + kl_loss - entropy_coef * entropy;
+    r.eta = eta;
+    r.loss = weight * pg + kl_loss - eta * entropy;
     r.g = weight * dpg + kl_g;
     return r;
+}
+
+/* The clipped surrogate of SPEC.md with no variant. */
+EAPO_HD eapo_token_terms eapo_token_loss(float logp, float entropy, float old_logp, float ref_logp,
+                                         float adv, float weight, float clip_low, float clip_high,
+                                         float dual_clip, int has_ref, float kl_beta, float entropy_coef) {
+    return eapo_token_loss_variant(logp, entropy, old_logp, ref_logp, adv, weight, clip_low, clip_high, dual_clip,
+                                   has_ref, kl_beta, entropy_coef, eapo_variant_at(0, 0, 0, 0, 0.0f, 0));
 }
 
 /*

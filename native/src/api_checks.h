@@ -88,7 +88,9 @@ inline int check_disjoint_outputs(const eapo_policy_loss_args& a, char* err, int
                                                  a.grad_stride_inner, a.vocab, a.dtype)),
         arg_span("targets", a.targets, (uint64_t)n * 8), arg_span("old_logp", a.old_logp, f4),
         arg_span("ref_logp", a.ref_logp, f4),            arg_span("advantages", a.advantages, f4),
-        arg_span("weights", a.weights, f4),              arg_span("coefs", a.coefs, f4)};
+        arg_span("weights", a.weights, f4),              arg_span("coefs", a.coefs, f4),
+        arg_span("seq_log_ratio", a.seq_log_ratio, f4),  arg_span("abs_kl_coef", a.abs_kl_coef, f4),
+        arg_span("pg_keep", a.pg_keep, (uint64_t)n)};
     auto overlap = [](const ArgSpan& x, const ArgSpan& y) { return x.begin < y.end && y.begin < x.end; };
     const int n_outs = (int)(sizeof outs / sizeof outs[0]), n_ins = (int)(sizeof ins / sizeof ins[0]);
     for (int i = 0; i < n_outs; ++i) {
@@ -115,6 +117,10 @@ inline int check_args(const eapo_policy_loss_args* a, char* err, int err_len) {
     st = check_temperature(a->temperature, err, err_len);
     if (st != EAPO_OK) return st;
     if (!(a->kl_beta >= 0.0f)) return set_error(err, err_len, EAPO_EINVAL, "kl_beta must be >= 0");
+    if (a->loss_type != EAPO_LOSS_CLIPPED && a->loss_type != EAPO_LOSS_CISPO && a->loss_type != EAPO_LOSS_UNCLIPPED)
+        return set_error(err, err_len, EAPO_EINVAL, "unknown loss_type %d", a->loss_type);
+    if (!isfinite(a->entropy_threshold))
+        return set_error(err, err_len, EAPO_EINVAL, "entropy_threshold must be finite");
     if (a->grad != nullptr && (a->grad_stride_outer < 0 || a->grad_stride_inner < 0))
         return set_error(err, err_len, EAPO_EINVAL, "negative grad stride");
     return check_disjoint_outputs(*a, err, err_len);

@@ -1,4 +1,5 @@
-// Fused weighted clipped-surrogate policy loss, CPU: forward and dL/dlogits in one call (SPEC.md "Policy loss").
+// Fused weighted clipped-surrogate policy loss, CPU: forward and dL/dlogits in one call (SPEC.md "Policy loss"),
+// with the per-token loss variants of docs/LOSS_VARIANTS.md (eapo_token_loss_variant).
 // Per row: one pass for the softmax statistics, the per-token terms from eapo4j_rowmath.h, then one pass that writes
 // the gradient row (the row is read again from cache: 600 KB for V = 151936 in fp32 fits L2/L3).
 // The CUDA twin is cuda/policy_loss.cu. Compiled once per SIMD level with EAPO_SIMD_NS set.
@@ -65,9 +66,12 @@ double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t e
         const float entropy = eapo_acc_entropy(acc);
         const int64_t y = a.targets[r];
         const float logp = eapo_acc_logp(acc, load_scalar(row, a.dtype, y) * inv_tau);
-        eapo_token_terms t = eapo_token_loss(logp, entropy, a.old_logp[r], has_ref ? a.ref_logp[r] : 0.0f,
-                                             a.advantages[r], a.weights[r], a.clip_low, a.clip_high, a.dual_clip,
-                                             has_ref, use_kl ? a.kl_beta : 0.0f, a.entropy_coef);
+        const eapo_token_variant var = eapo_variant_at(a.loss_type, a.seq_log_ratio, a.pg_keep, a.abs_kl_coef,
+                                                       a.entropy_threshold, r);
+        eapo_token_terms t = eapo_token_loss_variant(logp, entropy, a.old_logp[r], has_ref ? a.ref_logp[r] : 0.0f,
+                                                     a.advantages[r], a.weights[r], a.clip_low, a.clip_high,
+                                                     a.dual_clip, has_ref, use_kl ? a.kl_beta : 0.0f, a.entropy_coef,
+                                                     var);
         if (a.token_loss) a.token_loss[r] = t.loss;
         if (a.logp) a.logp[r] = logp;
         if (a.entropy) a.entropy[r] = entropy;
@@ -75,7 +79,7 @@ double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t e
         if (a.flags) a.flags[r] = t.flags;
         loss_sum += (double)c * (double)t.loss;
         if (grad_row) {
-            write_grad_row(row, grad_row, a.dtype, a.vocab, inv_tau, acc, y, t.g, a.entropy_coef, entropy,
+            write_grad_row(row, grad_row, a.dtype, a.vocab, inv_tau, acc, y, t.g, t.eta, entropy,
                            c * inv_tau, buf);
         }
     }

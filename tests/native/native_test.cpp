@@ -9,6 +9,7 @@
 
 #include "eapo4j.h"
 #include "eapo4j_rowmath.h"
+#include "default_outputs_golden.h"
 #include "reference_f64.h"
 
 namespace {
@@ -249,6 +250,7 @@ int main() {
     check_shape(2, 151936, 1.0f, 5, KlMode::kNone);
     check_aliased_outputs_refused();
     check_factored_gradient();
+    failures += golden::check_default_outputs();
     std::printf("%s: %d failures\n", failures ? "FAILED" : "OK", failures);
     return failures ? 1 : 0;
 }

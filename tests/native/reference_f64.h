@@ -50,6 +50,7 @@ struct LossConfig {
 struct TokenTerms {
     double loss, g, kl;
     int flags;
+    double eta;  // the entropy coefficient in force for the token's gradient (0 when entropy-masked)
 };
 
 // k3 = exp(ref - logp) - (ref - logp) - 1 (SPEC.md), >= 0.
@@ -58,29 +59,74 @@ inline double k3(double logp, double ref_logp) {
     return std::exp(x) - x - 1;
 }
 
+// The loss variants of docs/LOSS_VARIANTS.md for one token (all at their defaults = SPEC.md's clipped surrogate).
+struct Variant {
+    int loss_type = EAPO_LOSS_CLIPPED;
+    bool seq_level = false;      // GSPO: the ratio is exp(seq_log_ratio), its derivative in logp is that ratio
+    double seq_log_ratio = 0;
+    bool keep = true;            // Clip-Cov: false removes the policy-gradient term
+    double abs_kl_coef = 0;      // KL-Cov: + k |logp - old|
+    double entropy_threshold = 0;  // top-entropy: H < threshold removes the policy gradient and the entropy bonus
+};
+
+inline double clamp20(double d) {
+    return std::min(20.0, std::max(-20.0, d));
+}
+
+// SPEC.md's token terms with a variant: pg and dpg/dlogp from the surrogate, then the KL-Cov term, then the masks.
 inline TokenTerms token_terms(const LossConfig& cfg, double logp, double entropy, double old_logp, bool has_ref,
-                              double ref_logp, double advantage, double weight) {
+                              double ref_logp, double advantage, double weight, const Variant& var) {
     const double A = advantage;
-    const double rho = std::exp(std::min(20.0, std::max(-20.0, logp - old_logp)));
-    const double rho_c = std::min(1.0 + cfg.clip_high, std::max(1.0 - cfg.clip_low, rho));
-    const double unclipped_term = -A * rho, clipped_term = -A * rho_c;
-    const bool unclipped = unclipped_term >= clipped_term;
-    double pg = unclipped ? unclipped_term : clipped_term;
-    int flags = unclipped ? 0 : EAPO_FLAG_CLIPPED;
-    bool dual = false;
-    if (A < 0 && cfg.dual_clip > 1.0f && pg > -A * cfg.dual_clip) {
-        pg = -A * cfg.dual_clip;
-        dual = true;
-        flags |= EAPO_FLAG_DUAL_CLIPPED;
+    const double d = clamp20(logp - old_logp);
+    const double rho = std::exp(var.seq_level ? clamp20(var.seq_log_ratio) : d);
+    double pg, dpg;
+    int flags = 0;
+    if (var.loss_type == EAPO_LOSS_CISPO) {
+        const double cap = 1.0 + cfg.clip_high;
+        const double weight_is = std::min(rho, cap);  // a constant in the gradient (detached)
+        pg = -A * weight_is * logp;
+        dpg = -A * weight_is;
+        if (rho > cap) flags = EAPO_FLAG_CLIPPED;
+    } else {
+        const double rho_c = std::min(1.0 + cfg.clip_high, std::max(1.0 - cfg.clip_low, rho));
+        const double unclipped_term = -A * rho, clipped_term = -A * rho_c;
+        const bool unclipped = var.loss_type == EAPO_LOSS_UNCLIPPED || unclipped_term >= clipped_term;
+        pg = unclipped ? unclipped_term : clipped_term;
+        flags = unclipped ? 0 : EAPO_FLAG_CLIPPED;
+        bool dual = false;
+        if (A < 0 && cfg.dual_clip > 1.0f && pg > -A * cfg.dual_clip) {
+            pg = -A * cfg.dual_clip;
+            dual = true;
+            flags |= EAPO_FLAG_DUAL_CLIPPED;
+        }
+        dpg = (unclipped && !dual) ? -A * rho : 0.0;
     }
-    const double dpg = (unclipped && !dual) ? -A * rho : 0.0;
+    if (var.abs_kl_coef != 0) {
+        pg += var.abs_kl_coef * std::fabs(d);
+        dpg += var.abs_kl_coef * (d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0);
+        flags |= EAPO_FLAG_KL_COV;
+    }
+    double eta = cfg.entropy_coef;
+    if (!var.keep) {
+        pg = dpg = 0;
+        flags |= EAPO_FLAG_PG_DROPPED;
+    }
+    if (entropy < var.entropy_threshold) {
+        pg = dpg = eta = 0;
+        flags |= EAPO_FLAG_ENTROPY_MASKED;
+    }
     const double kl = has_ref ? k3(logp, ref_logp) : 0.0;
     double kl_loss = 0, kl_g = 0;
     if (has_ref && cfg.kl_beta > 0.0f) {
         kl_loss = cfg.kl_beta * kl;
         kl_g = cfg.kl_beta * (1 - std::exp(ref_logp - logp));  // beta * dk3/dlogp
     }
-    return {weight * pg + kl_loss - cfg.entropy_coef * entropy, weight * dpg + kl_g, kl, flags};
+    return {weight * pg + kl_loss - eta * entropy, weight * dpg + kl_g, kl, flags, eta};
+}
+
+inline TokenTerms token_terms(const LossConfig& cfg, double logp, double entropy, double old_logp, bool has_ref,
+                              double ref_logp, double advantage, double weight) {
+    return token_terms(cfg, logp, entropy, old_logp, has_ref, ref_logp, advantage, weight, Variant{});
 }
 
 // dL/dz_v = (c / tau) * (g * (1[v = y] - p_v) + eta * p_v * (log p_v + H)) from log p_v; a masked entry (p_v = 0)

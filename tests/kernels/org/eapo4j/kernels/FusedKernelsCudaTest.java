@@ -71,6 +71,40 @@ class FusedKernelsCudaTest {
         }
     }
 
+    /** Every loss variant (docs/LOSS_VARIANTS.md) on CUDA tensors agrees with the CPU kernels, flags included. */
+    @Test
+    void lossVariantsMatchTheCpuKernels() {
+        try (PointerScope scope = new PointerScope(); Device cuda = new Device("cuda:0")) {
+            for (ScalarType dt : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16})
+                for (VariantCases v : VariantCases.values()) {
+                    Random rng = new Random(v.ordinal());
+                    Tensor logits = KernelTestData.logits(rng, dt, 2.0, 5, 6, 32000);
+                    Tensor y = KernelTestData.targets(rng, 32000, 5, 6);
+                    VariantCases.Built c = v.build(logits, y, 5, 6, 1.1, rng);
+                    PolicyLossInputs in = c.in();
+                    PolicyLossInputs gin = new PolicyLossInputs(onDevice(in.oldLogProbs(), cuda),
+                            onDevice(in.refLogProbs(), cuda), onDevice(in.advantages(), cuda),
+                            onDevice(in.weights(), cuda), onDevice(in.coefficients(), cuda),
+                            onDevice(in.seqLogRatio(), cuda), onDevice(in.pgKeep(), cuda),
+                            onDevice(in.absKlCoef(), cuda));
+                    PolicyLossResult cpu = FusedKernels.policyLoss(logits, y, in, c.cfg());
+                    PolicyLossResult gpu = FusedKernels.policyLoss(logits.to(cuda, dt), y.to(cuda, ScalarType.Long),
+                            gin, c.cfg());
+                    double[] want = AutogradReference.doubles(cpu.gradLogits());
+                    assertClose(v + " grad " + dt, AutogradReference.doubles(gpu.gradLogits()), want,
+                            2e-5 * maxAbs(want), 2 * storageRtol(dt));
+                    assertEquals(cpu.loss(), gpu.loss(), 1e-5 * (1 + Math.abs(cpu.loss())), v + " loss");
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(
+                            org.eapo4j.tensors.HostTensors.toBytes(cpu.clippedFlags()),
+                            org.eapo4j.tensors.HostTensors.toBytes(gpu.clippedFlags()), v + " flags");
+                }
+        }
+    }
+
+    private static Tensor onDevice(Tensor t, Device d) {
+        return t == null ? null : t.to(d, t.scalar_type());
+    }
+
     @Test
     void mixedDevicesAreRejected() {
         try (PointerScope scope = new PointerScope(); Device cuda = new Device("cuda:0")) {

@@ -140,10 +140,14 @@ public final class BenchmarkReport {
         String loadEnd = loadAverage();
         Duration took = Duration.between(start, Instant.now());
         Files.createDirectories(out.toAbsolutePath().getParent());
-        // The fused-head section has its own command (FusedLinearHeadReport): keep it as it was.
-        String kept = Files.exists(out) ? FusedLinearHeadReport.section(Files.readString(out, StandardCharsets.UTF_8)) : "";
+        // The fused-head and loss-variant sections have their own commands: keep them as they were.
+        String before = Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : "";
+        String kept = FusedLinearHeadReport.section(before);
+        String variants = LossVariantsSection.section(before);
         String doc = render(start, took, loadStart, loadEnd);
-        Files.writeString(out, kept.isEmpty() ? doc : FusedLinearHeadReport.splice(doc, kept), StandardCharsets.UTF_8);
+        if (!kept.isEmpty()) doc = FusedLinearHeadReport.splice(doc, kept);
+        if (!variants.isEmpty()) doc = LossVariantsSection.splice(doc, variants);
+        Files.writeString(out, doc, StandardCharsets.UTF_8);
         System.out.println("wrote " + out.toAbsolutePath() + " in " + took.toMinutes() + " min");
     }
 

@@ -15,7 +15,8 @@ import org.eapo4j.tensors.HostTensors;
  *
  * <ul>
  *   <li>{@link #tokenStats}: per-token log-prob of the target and token entropy, one pass over the logits.</li>
- *   <li>{@link #policyLoss}: the weighted clipped-surrogate loss of SPEC.md and dL/dlogits in the same call.</li>
+ *   <li>{@link #policyLoss}: the weighted clipped-surrogate loss of SPEC.md and dL/dlogits in the same call, with
+ *   the loss variants of docs/LOSS_VARIANTS.md (GSPO, CISPO, top-entropy tokens, Clip-Cov, KL-Cov).</li>
  * </ul>
  * Logits are [N, V] or [B, T, V] (fp32, bf16 or fp16; any row strides, the vocabulary dimension contiguous), targets
  * int64 of the leading shape. Every argument is validated here, before any native call. CPU tensors run the C++
@@ -132,11 +133,7 @@ public final class FusedKernels {
         TensorChecks.requireGradientDisjoint(logits, targets, in, cfg.gradInPlace(), gradBuffer);
         TensorChecks.requireOutputsFit(layout, 17, cfg.gradInPlace() || gradBuffer != null ? 0 : layout.vocab());
         TensorChecks.requireTargetsInRange(targets, layout.vocab());
-        TensorChecks.requireFinite("oldLogProbs", in.oldLogProbs());
-        TensorChecks.requireFinite("advantages", in.advantages());
-        TensorChecks.requireFinite("weights", in.weights());
-        TensorChecks.requireFinite("coefficients", in.coefficients());
-        if (useRef) TensorChecks.requireFinite("refLogProbs", in.refLogProbs());
+        TensorChecks.requireLossValues(in);
 
         Tensor grad;
         if (cfg.gradInPlace()) grad = logits.alias();
@@ -161,6 +158,9 @@ public final class FusedKernels {
             Tensor w = keep(temps, in.weights().contiguous());
             Tensor c = keep(temps, in.coefficients().contiguous());
             long ref = useRef ? address(keep(temps, in.refLogProbs().contiguous())) : 0L;
+            long seq = optionalAddress(temps, in.seqLogRatio());
+            long pgKeep = optionalAddress(temps, in.pgKeep());
+            long absKl = optionalAddress(temps, in.absKlCoef());
             args.logits(address(logits)).dtype(layout.nativeDtype()).rows_outer(layout.rowsOuter())
                     .rows_inner(layout.rowsInner()).stride_outer(layout.strideOuter())
                     .stride_inner(layout.strideInner()).vocab(layout.vocab()).targets(address(y))
@@ -169,6 +169,8 @@ public final class FusedKernels {
             args.temperature((float) cfg.temperature()).clip_low((float) cfg.clipLow())
                     .clip_high((float) cfg.clipHigh()).dual_clip((float) cfg.dualClip()).kl_beta((float) cfg.klBeta())
                     .entropy_coef((float) cfg.entropyCoef());
+            args.loss_type(cfg.surrogate().nativeCode()).seq_log_ratio(seq)
+                    .entropy_threshold((float) cfg.entropyThreshold()).pg_keep(pgKeep).abs_kl_coef(absKl);
             args.batch_loss(loss.address()).token_loss(address(tokenLoss)).logp(address(logp))
                     .entropy(address(entropy)).kl(address(kl)).flags(address(flags)).grad(address(grad))
                     .grad_stride_outer(gradLayout.strideOuter()).grad_stride_inner(gradLayout.strideInner());
@@ -211,6 +213,11 @@ public final class FusedKernels {
     private static Tensor keep(List<Tensor> temps, Tensor t) {
         temps.add(t);
         return t;
+    }
+
+    /** The address of a contiguous copy (kept in temps) of an optional input; 0 (NULL) when it is null. */
+    private static long optionalAddress(List<Tensor> temps, Tensor t) {
+        return t == null ? 0L : address(keep(temps, t.contiguous()));
     }
 
     static long address(Tensor t) {

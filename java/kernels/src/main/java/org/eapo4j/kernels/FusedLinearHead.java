@@ -105,11 +105,7 @@ public final class FusedLinearHead {
         boolean useRef = in.refLogProbs() != null;
         // Everything that can fail is checked on the whole batch before the first chunk touches a gradient.
         TensorChecks.requireTargetsInRange(targets, s.vocab());
-        TensorChecks.requireFinite("oldLogProbs", in.oldLogProbs());
-        TensorChecks.requireFinite("advantages", in.advantages());
-        TensorChecks.requireFinite("weights", in.weights());
-        TensorChecks.requireFinite("coefficients", in.coefficients());
-        if (useRef) TensorChecks.requireFinite("refLogProbs", in.refLogProbs());
+        TensorChecks.requireLossValues(in);
 
         Tensor tokenLoss = HostTensors.emptyLike(lead, ScalarType.Float, hidden);
         Tensor logp = HostTensors.emptyLike(lead, ScalarType.Float, hidden);
@@ -134,6 +130,8 @@ public final class FusedLinearHead {
             Tensor b = bias == null ? null : bias.detach();
             Tensor y = targets.reshape(-1), old = flat(in.oldLogProbs()), ref = useRef ? flat(in.refLogProbs()) : null;
             Tensor adv = flat(in.advantages()), wts = flat(in.weights()), coef = flat(in.coefficients());
+            Tensor seq = flatOrNull(in.seqLogRatio()), pgKeep = flatOrNull(in.pgKeep());
+            Tensor absKl = flatOrNull(in.absKlCoef());
             Tensor outLoss = tokenLoss.view(-1), outLogp = logp.view(-1), outEnt = entropy.view(-1), outKl = kl.view(-1);
             Tensor outFlags = flags.view(-1);
             float[] c = HostTensors.toFloats(coef);
@@ -152,7 +150,8 @@ public final class FusedLinearHead {
                 logits(z, hc, wt, b);
                 PolicyLossInputs ic = new PolicyLossInputs(old.narrow(0, r0, rows),
                         ref == null ? null : ref.narrow(0, r0, rows), adv.narrow(0, r0, rows),
-                        wts.narrow(0, r0, rows), coef.narrow(0, r0, rows));
+                        wts.narrow(0, r0, rows), coef.narrow(0, r0, rows), rowsOf(seq, r0, rows),
+                        rowsOf(pgKeep, r0, rows), rowsOf(absKl, r0, rows));
                 try (PolicyLossResult r = FusedKernels.policyLoss(z, y.narrow(0, r0, rows), ic, chunkCfg)) {
                     loss += r.loss();
                     long act = countNonZero(c, r0, rows);
@@ -248,6 +247,15 @@ public final class FusedLinearHead {
 
     private static Tensor flat(Tensor t) {
         return t.reshape(-1);
+    }
+
+    private static Tensor flatOrNull(Tensor t) {
+        return t == null ? null : t.reshape(-1);
+    }
+
+    /** Rows [r0, r0 + rows) of an optional flat per-token input. */
+    private static Tensor rowsOf(Tensor flat, long r0, long rows) {
+        return flat == null ? null : flat.narrow(0, r0, rows);
     }
 
     private static long countNonZero(float[] c, long from, long rows) {

@@ -61,6 +61,11 @@ public final class KernelScalars {
         return normalOrZero("entropyCoef", v);
     }
 
+    /** The top-entropy threshold: &gt;= 0 (0 = off), 0 or normal. */
+    public static float entropyThreshold(double v) {
+        return nonNegative("entropyThreshold", v);
+    }
+
     private static float nonNegative(String name, double v) {
         float f = normalOrZero(name, v);
         if (f < 0f) throw new IllegalArgumentException(name + " must be >= 0, got " + v);

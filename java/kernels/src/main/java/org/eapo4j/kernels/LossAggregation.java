@@ -36,6 +36,23 @@ public enum LossAggregation {
                 + "seq-mean-token-mean, seq-mean-token-sum, seq-mean-token-sum-norm");
     }
 
+    /**
+     * The aggregation behind one of TRL's {@code loss_type} values (they name aggregations, plus CISPO's surrogate):
+     * grpo = seq-mean-token-mean; bnpo = token-mean over the local batch; dr_grpo = seq-mean-token-sum-norm with
+     * L_max = max_completion_length; dapo and cispo = token-mean over the global batch's tokens (pass the global
+     * count as batchTokens). For cispo the caller also sets {@link Surrogate#CISPO}.
+     */
+    public static LossAggregation ofTrlLossType(String lossType) {
+        if (lossType == null) throw new IllegalArgumentException("loss_type must not be null");
+        return switch (lossType) {
+            case "grpo" -> SEQ_MEAN_TOKEN_MEAN;
+            case "bnpo", "dapo", "cispo" -> TOKEN_MEAN;
+            case "dr_grpo" -> SEQ_MEAN_TOKEN_SUM_NORM;
+            default -> throw new IllegalArgumentException("unknown loss_type '" + lossType
+                    + "'; expected one of grpo, bnpo, dr_grpo, dapo, cispo");
+        };
+    }
+
     /** Coefficients for a [B, T] mask (any numeric dtype, 0 = padding), with L_max = T. */
     public Tensor coefficients(Tensor mask) {
         return coefficients(mask, mask.dim() == 2 ? mask.size(1) : 0);

@@ -14,13 +14,35 @@ package org.eapo4j.kernels;
  * @param klBeta      beta &gt;= 0 of the k3 KL to the reference policy (needs reference log-probs when &gt; 0)
  * @param entropyCoef eta, the entropy bonus (l gets -eta * H), any sign
  * @param gradInPlace write dL/dlogits over the logits buffer instead of a new tensor (saves one [N, V] buffer)
+ * @param surrogate   the policy-gradient term: {@link Surrogate#CLIPPED} (default), CISPO or UNCLIPPED
+ *                    (docs/LOSS_VARIANTS.md); CISPO takes no dual clip
+ * @param importanceSamplingLevel {@link ImportanceSamplingLevel#TOKEN} (default) or SEQUENCE (GSPO, which needs
+ *                    {@link PolicyLossInputs#seqLogRatio()})
+ * @param entropyThreshold top-entropy tokens: a token with entropy H &lt; this gets no policy gradient and no entropy
+ *                    bonus (the k3 KL stays); 0 = off (the default, every H &gt;= 0). Finite, &gt;= 0; see
+ *                    {@link EntropyControls#topEntropyThreshold}
  */
 public record PolicyLossConfig(double temperature, double clipLow, double clipHigh, double dualClip, double klBeta,
-                               double entropyCoef, boolean gradInPlace) {
+                               double entropyCoef, boolean gradInPlace, Surrogate surrogate,
+                               ImportanceSamplingLevel importanceSamplingLevel, double entropyThreshold) {
 
     public static final PolicyLossConfig DEFAULT = builder().build();
 
+    /** The clipped surrogate of SPEC.md at the token level, no entropy threshold (as before the loss variants). */
+    public PolicyLossConfig(double temperature, double clipLow, double clipHigh, double dualClip, double klBeta,
+                            double entropyCoef, boolean gradInPlace) {
+        this(temperature, clipLow, clipHigh, dualClip, klBeta, entropyCoef, gradInPlace, Surrogate.CLIPPED,
+                ImportanceSamplingLevel.TOKEN, 0);
+    }
+
     public PolicyLossConfig {
+        if (surrogate == null) throw new IllegalArgumentException("surrogate must not be null");
+        if (importanceSamplingLevel == null)
+            throw new IllegalArgumentException("importanceSamplingLevel must not be null");
+        KernelScalars.entropyThreshold(entropyThreshold);
+        if (surrogate == Surrogate.CISPO && dualClip != 0)
+            throw new IllegalArgumentException("dualClip must be 0 with surrogate CISPO (its weight is already capped), got "
+                    + dualClip);
         // Checked on the float values the kernels receive (see KernelScalars for the accepted ranges).
         KernelScalars.temperature(temperature);
         KernelScalars.clipLow(clipLow);
@@ -36,13 +58,20 @@ public record PolicyLossConfig(double temperature, double clipLow, double clipHi
 
     public Builder toBuilder() {
         return new Builder().temperature(temperature).clipLow(clipLow).clipHigh(clipHigh).dualClip(dualClip)
-                .klBeta(klBeta).entropyCoef(entropyCoef).gradInPlace(gradInPlace);
+                .klBeta(klBeta).entropyCoef(entropyCoef).gradInPlace(gradInPlace).surrogate(surrogate)
+                .importanceSamplingLevel(importanceSamplingLevel).entropyThreshold(entropyThreshold);
     }
 
-    /** Defaults: temperature 1, clip 0.2 / 0.2, no dual clip, no KL, no entropy bonus, gradient not in place. */
+    /**
+     * Defaults: temperature 1, clip 0.2 / 0.2, no dual clip, no KL, no entropy bonus, gradient not in place, the
+     * clipped surrogate at the token level, no entropy threshold.
+     */
     public static final class Builder {
         private double temperature = 1.0, clipLow = 0.2, clipHigh = 0.2, dualClip = 0, klBeta = 0, entropyCoef = 0;
+        private double entropyThreshold = 0;
         private boolean gradInPlace;
+        private Surrogate surrogate = Surrogate.CLIPPED;
+        private ImportanceSamplingLevel level = ImportanceSamplingLevel.TOKEN;
 
         public Builder temperature(double v) { temperature = v; return this; }
         public Builder clipLow(double v) { clipLow = v; return this; }
@@ -51,9 +80,13 @@ public record PolicyLossConfig(double temperature, double clipLow, double clipHi
         public Builder klBeta(double v) { klBeta = v; return this; }
         public Builder entropyCoef(double v) { entropyCoef = v; return this; }
         public Builder gradInPlace(boolean v) { gradInPlace = v; return this; }
+        public Builder surrogate(Surrogate v) { surrogate = v; return this; }
+        public Builder importanceSamplingLevel(ImportanceSamplingLevel v) { level = v; return this; }
+        public Builder entropyThreshold(double v) { entropyThreshold = v; return this; }
 
         public PolicyLossConfig build() {
-            return new PolicyLossConfig(temperature, clipLow, clipHigh, dualClip, klBeta, entropyCoef, gradInPlace);
+            return new PolicyLossConfig(temperature, clipLow, clipHigh, dualClip, klBeta, entropyCoef, gradInPlace,
+                    surrogate, level, entropyThreshold);
         }
     }
 }

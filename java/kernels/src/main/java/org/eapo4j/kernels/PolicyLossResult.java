@@ -18,7 +18,10 @@ import org.bytedeco.pytorch.Tensor;
  *                     kernel's own log-prob, whenever {@code refLogProbs} was given (also with {@code klBeta = 0}, so
  *                     a reference can be monitored without being in the loss); all zeros without a reference, and 0
  *                     on rows with c_t = 0. Average it over the live tokens for the usual "mean KL" metric.
- * @param clippedFlags uint8 per token, bit 1 = the clipped surrogate was selected, bit 2 = the dual clip was active
+ * @param clippedFlags uint8 per token, bit 1 = the clipped surrogate was selected (CISPO: the weight was capped),
+ *                     bit 2 = the dual clip was active; the loss variants (docs/LOSS_VARIANTS.md) add 4 = below the
+ *                     top-entropy threshold, 8 = dropped by Clip-Cov, 16 = KL-Cov penalty on
+ *                     ({@link LossVariantMetrics} turns them into shares)
  * @param clipFraction share of tokens with c_t != 0 whose surrogate was clipped (bit 1 or 2)
  */
 public record PolicyLossResult(double loss, Tensor tokenLoss, Tensor logProbs, Tensor entropy, Tensor klPerToken,

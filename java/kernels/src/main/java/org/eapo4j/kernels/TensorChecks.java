@@ -63,6 +63,36 @@ final class TensorChecks {
         if (in.refLogProbs() != null) requirePerToken("refLogProbs", in.refLogProbs(), ScalarType.Float, lead, dev);
         else if (cfg.klBeta() > 0)
             throw new IllegalArgumentException("klBeta > 0 needs refLogProbs (the reference policy's log-probs)");
+        boolean seq = cfg.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE;
+        if (seq && in.seqLogRatio() == null)
+            throw new IllegalArgumentException("seqLogRatio is needed with importanceSamplingLevel SEQUENCE (GSPO)");
+        if (!seq && in.seqLogRatio() != null)
+            throw new IllegalArgumentException("seqLogRatio is given but importanceSamplingLevel is TOKEN: set it to "
+                    + "SEQUENCE or leave seqLogRatio null");
+        if (seq) requirePerToken("seqLogRatio", in.seqLogRatio(), ScalarType.Float, lead, dev);
+        if (in.pgKeep() != null) requirePerToken("pgKeep", in.pgKeep(), ScalarType.Byte, lead, dev);
+        if (in.absKlCoef() != null) requirePerToken("absKlCoef", in.absKlCoef(), ScalarType.Float, lead, dev);
+    }
+
+    /**
+     * The values of every per-token float input: finite (old, advantages, weights, coefficients, the reference and
+     * the loss-variant inputs when given), and absKlCoef &gt;= 0. O(N) reads, before any native call.
+     */
+    static void requireLossValues(PolicyLossInputs in) {
+        requireFinite("oldLogProbs", in.oldLogProbs());
+        requireFinite("advantages", in.advantages());
+        requireFinite("weights", in.weights());
+        requireFinite("coefficients", in.coefficients());
+        if (in.refLogProbs() != null) requireFinite("refLogProbs", in.refLogProbs());
+        if (in.seqLogRatio() != null) requireFinite("seqLogRatio", in.seqLogRatio());
+        if (in.absKlCoef() != null) {
+            requireFinite("absKlCoef", in.absKlCoef());
+            if (in.absKlCoef().numel() > 0) {
+                try (Tensor neg = in.absKlCoef().lt(new org.bytedeco.pytorch.Scalar(0.0)); Tensor any = neg.any()) {
+                    if (any.item_bool()) throw new IllegalArgumentException("absKlCoef must be >= 0");
+                }
+            }
+        }
     }
 
     static void requirePerToken(String name, Tensor t, ScalarType dtype, long[] leading, int device) {
@@ -125,6 +155,9 @@ final class TensorChecks {
         MemorySpan.requireDisjoint(name, grad, "advantages", in.advantages());
         MemorySpan.requireDisjoint(name, grad, "weights", in.weights());
         MemorySpan.requireDisjoint(name, grad, "coefficients", in.coefficients());
+        MemorySpan.requireDisjoint(name, grad, "seqLogRatio", in.seqLogRatio());
+        MemorySpan.requireDisjoint(name, grad, "pgKeep", in.pgKeep());
+        MemorySpan.requireDisjoint(name, grad, "absKlCoef", in.absKlCoef());
     }
 
     /**

@@ -23,7 +23,9 @@ public final class EapoNative {
 
     public static final int EAPO_F32 = 0, EAPO_BF16 = 1, EAPO_F16 = 2;
     public static final int EAPO_OK = 0, EAPO_EINVAL = 1, EAPO_ENODEV = 2, EAPO_ECUDA = 3;
-    public static final int EAPO_FLAG_CLIPPED = 1, EAPO_FLAG_DUAL_CLIPPED = 2;
+    public static final int EAPO_FLAG_CLIPPED = 1, EAPO_FLAG_DUAL_CLIPPED = 2, EAPO_FLAG_ENTROPY_MASKED = 4,
+            EAPO_FLAG_PG_DROPPED = 8, EAPO_FLAG_KL_COV = 16;
+    public static final int EAPO_LOSS_CLIPPED = 0, EAPO_LOSS_CISPO = 1, EAPO_LOSS_UNCLIPPED = 2;
 
     /**
      * Mirror of {@code eapo_token_stats_args}: one getter and one chaining setter per field, pointers as {@code long}
@@ -102,6 +104,14 @@ public final class EapoNative {
         public native float dual_clip(); public native PolicyLossArgs dual_clip(float v);
         public native float kl_beta(); public native PolicyLossArgs kl_beta(float v);
         public native float entropy_coef(); public native PolicyLossArgs entropy_coef(float v);
+        public native int loss_type(); public native PolicyLossArgs loss_type(int v);
+        public native @Cast("const float*") long seq_log_ratio();
+        public native PolicyLossArgs seq_log_ratio(@Cast("const float*") long v);
+        public native float entropy_threshold(); public native PolicyLossArgs entropy_threshold(float v);
+        public native @Cast("const uint8_t*") long pg_keep();
+        public native PolicyLossArgs pg_keep(@Cast("const uint8_t*") long v);
+        public native @Cast("const float*") long abs_kl_coef();
+        public native PolicyLossArgs abs_kl_coef(@Cast("const float*") long v);
         public native @Cast("double*") long batch_loss();
         public native PolicyLossArgs batch_loss(@Cast("double*") long v);
         public native @Cast("float*") long token_loss();

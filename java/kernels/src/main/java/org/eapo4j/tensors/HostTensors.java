@@ -24,6 +24,21 @@ public final class HostTensors {
         }
     }
 
+    /** A uint8 tensor of the given shape. */
+    public static Tensor fromBytes(byte[] data, long... shape) {
+        try (BytePointer p = new BytePointer(data)) {
+            return copyOut(p, shape, ScalarType.Byte);
+        }
+    }
+
+    /** A host tensor moved to the device of {@code like} (the host copy is closed); the same tensor on the CPU. */
+    public static Tensor toDeviceOf(Tensor host, Tensor like) {
+        if (like.is_cpu()) return host;
+        try (Tensor h = host; Device d = like.device()) {
+            return h.to(d, h.scalar_type());
+        }
+    }
+
     /** A float32 tensor of the given shape filled with one value. */
     public static Tensor full(float value, long... shape) {
         long n = 1;
