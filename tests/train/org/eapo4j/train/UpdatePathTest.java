@@ -117,7 +117,7 @@ class UpdatePathTest {
             try (org.eapo4j.rl.GradAccumulator acc = new org.eapo4j.rl.GradAccumulator(
                     List.copyOf(m2.namedParameters().values()))) {
                 PolicyUpdate.Stats b = PolicyUpdate.run(m2, new AdamW(m2.namedParameters(), 0), full, old, null, adv,
-                        w, units, new SplittableRandom(1), org.eapo4j.rl.Collectives.NONE, acc);
+                        w, units, new SplittableRandom(1), org.eapo4j.rl.Collectives.NONE, acc, null);
                 assertEquals(a.loss(), b.loss(), 1e-6);
                 assertEquals(a.entropy(), b.entropy(), 1e-5);
             }

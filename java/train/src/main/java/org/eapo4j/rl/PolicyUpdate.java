@@ -8,6 +8,9 @@ import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.eapo4j.kernels.FusedKernels;
+import org.eapo4j.kernels.ImportanceSamplingLevel;
+import org.eapo4j.kernels.LossVariantMetrics;
+import org.eapo4j.kernels.SequenceLogRatio;
 import org.eapo4j.kernels.LossAggregation;
 import org.eapo4j.kernels.PolicyLossConfig;
 import org.eapo4j.kernels.PolicyLossInputs;
@@ -29,14 +32,27 @@ import org.eapo4j.tensors.HostTensors;
  */
 public final class PolicyUpdate {
     /** Averages over the minibatch steps of one update. */
-    public record Stats(double loss, double clipFraction, double kl, double entropy, double gradNorm, int optimizerSteps) {}
+    public record Stats(double loss, double clipFraction, double kl, double entropy, double gradNorm, int optimizerSteps,
+                        VariantShares variants) {}
+
+    /**
+     * Shares of the loss-carrying tokens that a loss variant touched (averaged over the minibatch steps): below the
+     * top-entropy threshold, policy gradient dropped by Clip-Cov, KL-Cov penalty.
+     */
+    public record VariantShares(double entropyMasked, double pgDropped, double klCov) {}
+
+    /**
+     * Per-token inputs of the batch-wide loss variants, in the batch's [rows * tr] layout (each may be null):
+     * Clip-Cov's keep mask (1 = keep the policy gradient) and KL-Cov's per-token |log-ratio| coefficient.
+     */
+    public record TokenVariants(float[] pgKeep, float[] absKlCoef) {}
 
     /** One supervised step: the masked mean cross-entropy before the step and the gradient norm before clipping. */
     public record SupervisedStats(double crossEntropy, double gradNorm) {}
 
     /** What one minibatch step measured; {@code meanOldLogp} is the mask-weighted mean of the old log-probs. */
     private record Minibatch(double loss, double clipFraction, double kl, double entropy, double gradNorm,
-                             double meanOldLogp) {}
+                             double meanOldLogp, VariantShares variants) {}
 
     private PolicyUpdate() {}
 
@@ -44,7 +60,7 @@ public final class PolicyUpdate {
      * SplittableRandom, Collectives, GradAccumulator)} for one process, gradients summed in the parameters. */
     public static Stats run(CausalLM model, AdamW opt, SequenceBatch batch, float[] oldLogp, float[] refLogp,
                             double[] advantages, double[] weights, UpdateConfig cfg, SplittableRandom rng) {
-        return run(model, opt, batch, oldLogp, refLogp, advantages, weights, cfg, rng, Collectives.NONE, null);
+        return run(model, opt, batch, oldLogp, refLogp, advantages, weights, cfg, rng, Collectives.NONE, null, null);
     }
 
     /**
@@ -66,10 +82,11 @@ public final class PolicyUpdate {
      * @param advantages per row
      * @param weights    per row (lambda_pos / lambda_neg / 0)
      * @param acc        float64 gradient sums over the policy's trained parameters, or null
+     * @param variants   per-token inputs of Clip-Cov / KL-Cov, or null
      */
     public static Stats run(CausalLM model, AdamW opt, SequenceBatch batch, float[] oldLogp, float[] refLogp,
                             double[] advantages, double[] weights, UpdateConfig cfg, SplittableRandom rng,
-                            Collectives comm, GradAccumulator acc) {
+                            Collectives comm, GradAccumulator acc, TokenVariants variants) {
         if (oldLogp == null) throw new IllegalArgumentException("oldLogp is null");
         if (comm == null) throw new IllegalArgumentException("comm is null");
         // every rank's row token counts (and its tr): minibatch counts and L_max without further communication
@@ -87,7 +104,7 @@ public final class PolicyUpdate {
         for (int r = 0, k = 0; r < all.length; r++)
             for (int i = 1; i < all[r].length; i++) tokens[k++] = all[r][i];
         long lMax = Math.max(cfg.maxLength(), globalTr);
-        double loss = 0, clip = 0, kl = 0, ent = 0, gn = 0;
+        double loss = 0, clip = 0, kl = 0, ent = 0, gn = 0, em = 0, pd = 0, kc = 0;
         int steps = 0;
         float[] adv = batch.broadcast(advantages), w = batch.broadcast(weights);
         for (int e = 0; e < cfg.epochs(); e++) {
@@ -99,7 +116,10 @@ public final class PolicyUpdate {
                 double mbTokens = 0;
                 for (int k = from; k < to; k++) mbTokens += tokens[perm[k]];
                 Minibatch r = step(model, opt, batch, rows, oldLogp, refLogp, adv, w, cfg, comm,
-                        new Counts(to - from, mbTokens, lMax), acc);
+                        new Counts(to - from, mbTokens, lMax), acc, variants);
+                em += r.variants().entropyMasked();
+                pd += r.variants().pgDropped();
+                kc += r.variants().klCov();
                 loss += r.loss();
                 clip += r.clipFraction();
                 kl += r.kl();
@@ -108,7 +128,8 @@ public final class PolicyUpdate {
                 steps++;
             }
         }
-        return new Stats(loss / steps, clip / steps, kl / steps, ent / steps, gn / steps, steps);
+        return new Stats(loss / steps, clip / steps, kl / steps, ent / steps, gn / steps, steps,
+                new VariantShares(em / steps, pd / steps, kc / steps));
     }
 
     /** Global counts of one minibatch: rows, mask tokens and L_max. */
@@ -165,7 +186,7 @@ public final class PolicyUpdate {
         int[] rows = new int[batch.rows];
         for (int i = 0; i < rows.length; i++) rows[i] = i;
         Minibatch r = step(model, opt, batch, rows, null, null, ones, ones, cfg, comm,
-                new Counts((int) g[0], g[1], batch.tr), acc);
+                new Counts((int) g[0], g[1], batch.tr), acc, null);
         return new SupervisedStats(-r.meanOldLogp(), r.gradNorm());
     }
 
@@ -176,17 +197,21 @@ public final class PolicyUpdate {
      */
     private static Minibatch step(CausalLM model, AdamW opt, SequenceBatch batch, int[] rows, float[] old,
                                   float[] ref, float[] adv, float[] w, UpdateConfig cfg, Collectives comm,
-                                  Counts counts, GradAccumulator acc) {
+                                  Counts counts, GradAccumulator acc, TokenVariants variants) {
         try (PointerScope scope = new PointerScope()) {
             opt.zeroGrad();
             if (acc != null) acc.reset();
-            // local sums: loss, clipped tokens, tokens with c != 0, sum m*H, sum m*k3, sum m*old, sum m
-            double[] s = new double[7];
+            // local sums: loss, clipped tokens, tokens with c != 0, sum m*H, sum m*k3, sum m*old, sum m, then the
+            // tokens (with c != 0) below the entropy threshold, with the policy gradient dropped, with the KL-Cov term
+            double[] s = new double[10];
             for (int[] part : byUnit(rows, cfg.unitRows())) {
                 SequenceBatch sub = cfg.unitRows() > 0 ? batch.compact(part) : batch.subset(part);
+                TokenVariants tv = variants == null ? null : new TokenVariants(
+                        variants.pgKeep() == null ? null : batch.gatherRows(variants.pgKeep(), part, sub.tr),
+                        variants.absKlCoef() == null ? null : batch.gatherRows(variants.absKlCoef(), part, sub.tr));
                 microStep(model, sub, old == null ? null : batch.gatherRows(old, part, sub.tr),
                         ref == null ? null : batch.gatherRows(ref, part, sub.tr), batch.gatherRows(adv, part, sub.tr),
-                        batch.gatherRows(w, part, sub.tr), cfg, counts, s);
+                        batch.gatherRows(w, part, sub.tr), cfg, counts, s, tv);
                 if (acc != null) acc.addAndClear();
             }
             if (acc != null) acc.finish(comm);
@@ -195,13 +220,13 @@ public final class PolicyUpdate {
             double gradNorm = opt.clipGradNorm(cfg.maxGradNorm());   // of the summed, i.e. global, gradient
             opt.step(cfg.lr());
             return new Minibatch(g[0], g[2] == 0 ? 0 : g[1] / g[2], ratio(g[4], g[6]), ratio(g[3], g[6]), gradNorm,
-                    ratio(g[5], g[6]));
+                    ratio(g[5], g[6]), new VariantShares(ratio(g[7], g[2]), ratio(g[8], g[2]), ratio(g[9], g[2])));
         }
     }
 
     /** Forward, fused loss and backward of one micro-batch; adds its sums into {@code s}. */
     private static void microStep(CausalLM model, SequenceBatch sub, float[] old, float[] ref, float[] adv,
-                                  float[] w, UpdateConfig cfg, Counts counts, double[] s) {
+                                  float[] w, UpdateConfig cfg, Counts counts, double[] s, TokenVariants tv) {
         try (PointerScope scope = new PointerScope()) {
             boolean fused = cfg.head() == LmHeadPath.FUSED_HEAD;
             Tensor logits = fused ? null : sub.responseLogits(model);
@@ -219,6 +244,18 @@ public final class PolicyUpdate {
             PolicyLossInputs in = new PolicyLossInputs(OnDevice.put(sub.perToken(old), dev),
                     ref == null ? null : OnDevice.put(sub.perToken(ref), dev), OnDevice.put(sub.perToken(adv), dev),
                     OnDevice.put(sub.perToken(w), dev), OnDevice.put(sub.perToken(c), dev));
+            Tensor seq = null;
+            if (cfg.loss().importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE) {
+                // GSPO's sequence ratio needs the current log-probs of the whole sequence before any gradient: one
+                // token-statistics pass first (a row never spans micro-batches), so the ratio is exact at every step
+                float[] now = fused ? cfg.head().tokenStats(model, sub, cfg.loss().temperature())[0]
+                        : currentLogProbs(logits, y, cfg.loss().temperature());
+                seq = OnDevice.put(sub.perToken(SequenceLogRatio.perToken(now, old, sub.mask, sub.rows, sub.tr)), dev);
+            }
+            Tensor keep = tv == null || tv.pgKeep() == null ? null
+                    : OnDevice.put(HostTensors.fromBytes(bytes(tv.pgKeep()), sub.rows, sub.tr), dev);
+            Tensor absKl = tv == null || tv.absKlCoef() == null ? null : OnDevice.put(sub.perToken(tv.absKlCoef()), dev);
+            if (seq != null || keep != null || absKl != null) in = in.withVariants(seq, keep, absKl);
             // fused: the head's chunks run the loss and hand the gradients to autograd themselves
             try (PolicyLossResult res = fused ? cfg.head().policyLossAndBackward(model, sub, in, cfg.loss())
                     : FusedKernels.policyLoss(logits, y, in, cfg.loss())) {
@@ -233,6 +270,12 @@ public final class PolicyUpdate {
                 s[6] += h[1];
                 if (ref != null) s[4] += sub.maskedSums(HostTensors.toFloats(res.klPerToken()))[0];   // the kernel's k3
                 s[5] += sub.maskedSums(old)[0];
+                if (res.clippedFlags() != null) {
+                    LossVariantMetrics v = LossVariantMetrics.of(res.clippedFlags(), sub.perToken(c));
+                    s[7] += v.entropyMasked() * v.liveTokens();
+                    s[8] += v.pgDropped() * v.liveTokens();
+                    s[9] += v.klCov() * v.liveTokens();
+                }
             }
         }
     }
@@ -255,6 +298,19 @@ public final class PolicyUpdate {
             batch.scatterRows(st[1], sub.tr, part, ent);
         }
         return new float[][] {logp, ent};
+    }
+
+    /** Log-probs of the targets under detached logits: the current policy before the loss call. */
+    private static float[] currentLogProbs(Tensor logits, Tensor y, double temperature) {
+        try (Tensor detached = logits.detach(); TokenStats st = FusedKernels.tokenStats(detached, y, temperature)) {
+            return HostTensors.toFloats(st.logProbs());
+        }
+    }
+
+    private static byte[] bytes(float[] zeroOne) {
+        byte[] b = new byte[zeroOne.length];
+        for (int i = 0; i < b.length; i++) b[i] = zeroOne[i] != 0f ? (byte) 1 : 0;
+        return b;
     }
 
     /** s / n, 0 for no tokens (as {@link SequenceBatch#maskedMean}). */

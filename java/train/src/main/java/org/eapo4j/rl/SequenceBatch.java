@@ -111,6 +111,11 @@ public final class SequenceBatch {
         return new SequenceBatch(this, rowIdx);
     }
 
+    /** Response tokens of row {@code i} (its own length, whatever the batch's padding). */
+    public int responseLength(int i) {
+        return responses[i].length;
+    }
+
     /**
      * The rows {@code rowIdx} laid out at their own widths (tp, tr of these rows only), with their mask as in this
      * batch. A row's numbers then do not depend on which other rows share its batch: the update's micro-batches use

@@ -1,5 +1,6 @@
 package org.eapo4j.train;
 
+import org.eapo4j.kernels.PolicyLossConfig;
 import org.eapo4j.model.AdamW;
 import org.eapo4j.model.CausalLM;
 import org.eapo4j.model.Sampler;
@@ -20,13 +21,21 @@ final class PolicyPass {
     /** RNG stream of Sampler.rng(seed, step, stream) that orders a step's minibatches. */
     static final int S_MINIBATCH = 5;
 
-    /** H_t, the schedule's weights, the update's statistics, and when the old-policy pass ended (System.nanoTime). */
-    record Result(double entropy, WeightingSchedule.Weights weights, PolicyUpdate.Stats stats, long oldPassDone) {}
+    /** RNG stream of Sampler.rng(seed, step, stream) that draws Clip-Cov's tokens. */
+    static final int S_CLIP_COV = 6;
+
+    /**
+     * H_t, the schedule's weights, the update's statistics, when the old-policy pass ended (System.nanoTime), the
+     * entropy coefficient in force and the top-entropy threshold of the step (0 = off).
+     */
+    record Result(double entropy, WeightingSchedule.Weights weights, PolicyUpdate.Stats stats, long oldPassDone,
+                  double entropyCoef, double entropyThreshold) {}
 
     private PolicyPass() {}
 
     static Result run(RlConfig cfg, CausalLM policy, CausalLM reference, AdamW opt, WeightingSchedule schedule,
-                      SequenceBatch batch, ScoredBatch sc, int step, Collectives comm, GradAccumulator acc) {
+                      SequenceBatch batch, ScoredBatch sc, int step, Collectives comm, GradAccumulator acc,
+                      double entropyCoefInForce) {
         int unit = cfg.numGenerations;
         float[][] oldStats = PolicyUpdate.tokenStats(policy, batch, cfg.headPath(), cfg.temperature, unit);
         double[] hs = comm.sum(batch.maskedSums(oldStats[1]));   // H_t over every rollout (all ranks'), masked or not
@@ -37,18 +46,20 @@ final class PolicyPass {
         WeightingSchedule.Weights w = schedule.next(ht);
         double[] weights = Advantages.weights(sc.signs(), w.lambdaPos(), w.lambdaNeg());
         for (int i = 0; i < weights.length; i++) if (sc.lossMasked()[i]) weights[i] = 0;
+        SequenceBatch lossBatch = batch.withRowsMasked(sc.lossMasked());
+        BatchVariants.Step v = BatchVariants.of(cfg, lossBatch, oldStats, sc.advantages(), step, comm);
+        PolicyLossConfig loss = cfg.lossConfig(entropyCoefInForce, v.entropyThreshold());
         long tOld = System.nanoTime();
         training(policy, true);   // dropout (LoRA's) only in the update's forward passes
         PolicyUpdate.Stats st;
         try {
-            st = PolicyUpdate.run(policy, opt, batch.withRowsMasked(sc.lossMasked()), oldStats[0],
-                refLogp, sc.advantages(), weights, cfg.updateConfig(), Sampler.rng(cfg.seed, step, S_MINIBATCH), comm,
-                acc);
+            st = PolicyUpdate.run(policy, opt, lossBatch, oldStats[0], refLogp, sc.advantages(), weights,
+                    cfg.updateConfig(loss), Sampler.rng(cfg.seed, step, S_MINIBATCH), comm, acc, v.tokens());
         } finally {
             training(policy, false);
         }
         requireFinite("RL step " + step, "gradient norm", st.gradNorm(), "learning_rate");
-        return new Result(ht, w, st, tOld);
+        return new Result(ht, w, st, tOld, entropyCoefInForce, v.entropyThreshold());
     }
 
     /**

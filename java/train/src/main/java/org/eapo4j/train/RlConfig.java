@@ -28,7 +28,9 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.eapo4j.kernels.ImportanceSamplingLevel;
 import org.eapo4j.kernels.LossAggregation;
+import org.eapo4j.kernels.Surrogate;
 import org.eapo4j.kernels.PolicyLossConfig;
 import org.eapo4j.model.SamplingConfig;
 import org.eapo4j.rl.EapoWeighting;
@@ -136,10 +138,48 @@ public final class RlConfig {
     @Setting(help = "Entropy bonus eta: the loss gets -eta * H per token.", source = "verl (entropy_coeff)",
             min = -10, max = 10)
     public double entropyCoef = 0.0;
-    @Setting(help = "Loss aggregation over tokens and sequences.", source = "TRL / verl (loss_agg_mode)",
-            flag = "--aggregation", aliases = "--loss-type",
-            choices = {"token-mean", "seq-mean-token-mean", "seq-mean-token-sum", "seq-mean-token-sum-norm"})
+    @Setting(help = "Loss aggregation over tokens and sequences (ours, verl's loss_agg_mode), or TRL's loss_type: grpo "
+            + "= seq-mean-token-mean, bnpo and dapo = token-mean over the minibatch, dr_grpo = seq-mean-token-sum-norm "
+            + "with L_max = max_completion_length, cispo = token-mean with the CISPO surrogate (docs/LOSS_VARIANTS.md).",
+            source = "TRL / verl (loss_agg_mode)", flag = "--aggregation", aliases = "--loss-type",
+            choices = {"token-mean", "seq-mean-token-mean", "seq-mean-token-sum", "seq-mean-token-sum-norm", "grpo",
+                "bnpo", "dr_grpo", "dapo", "cispo"})
     public String lossType = "token-mean";
+    @Setting(help = "Importance ratio per token, or per sequence (GSPO: exp of the mean log-ratio of the sequence).",
+            source = "TRL", choices = {"token", "sequence"})
+    public String importanceSamplingLevel = "token";
+    @Setting(help = "Entropy-mechanism losses: vanilla, clip_cov (drop the policy gradient of a random share of "
+            + "high-covariance tokens) or kl_cov (a |log-ratio| penalty on the top covariance tokens).",
+            source = "verl", choices = {"vanilla", "clip_cov", "kl_cov"})
+    public String lossMode = "vanilla";
+    @Setting(help = "clip_cov: share of response tokens whose policy gradient is dropped.", source = "verl", min = 0,
+            max = 1, minExclusive = true)
+    public double clipCovRatio = 0.0002;
+    @Setting(help = "clip_cov: lower bound of the covariance of a droppable token.", source = "verl")
+    public double clipCovLb = 1.0;
+    @Setting(help = "clip_cov: upper bound of the covariance of a droppable token.", source = "verl")
+    public double clipCovUb = 5.0;
+    @Setting(help = "kl_cov: share of response tokens (largest covariance) that get the KL penalty.", source = "verl",
+            min = 0, max = 1, minExclusive = true)
+    public double klCovRatio = 0.0002;
+    @Setting(help = "kl_cov: coefficient of the |log-ratio| penalty.", source = "verl", min = 0)
+    public double ppoKlCoef = 0.1;
+    @Setting(help = "Only tokens whose entropy is in the top quantile get the policy gradient (0.2 = the top 20%); "
+            + "1 = all tokens. The threshold comes from the old-policy pass's entropies of the whole batch.",
+            source = "TRL", min = 0, max = 1, minExclusive = true)
+    public double topEntropyQuantile = 1.0;
+    @Setting(help = "Adaptive entropy coefficient: after each step it moves by entropy_coef_delta toward keeping the "
+            + "entropy at entropy_target; the bonus acts while the entropy is at or below the target.",
+            source = "TRL")
+    public boolean useAdaptiveEntropy = false;
+    @Setting(help = "Adaptive entropy: the target mean token entropy (nats).", source = "TRL", min = 0)
+    public double entropyTarget = 0.2;
+    @Setting(help = "Adaptive entropy: smallest coefficient.", source = "TRL", min = 0)
+    public double entropyCoefMin = 0.0;
+    @Setting(help = "Adaptive entropy: largest coefficient.", source = "TRL", min = 0, max = 10)
+    public double entropyCoefMax = 0.1;
+    @Setting(help = "Adaptive entropy: change of the coefficient per step.", source = "TRL", min = 0)
+    public double entropyCoefDelta = 0.005;
     @Setting(help = "Advantage scaling: divide r - mean by the group's std, the batch's std, or not at all.",
             source = "TRL", choices = {"group", "batch", "none"})
     public String scaleRewards = "group";
@@ -363,13 +403,37 @@ public final class RlConfig {
     }
 
     public PolicyLossConfig lossConfig() {
-        return PolicyLossConfig.builder().temperature(temperature).clipLow(epsilon).clipHigh(epsilonHigh)
-                .dualClip(dualClip).klBeta(beta).entropyCoef(entropyCoef).build();
+        return lossConfig(entropyCoef, 0);
+    }
+
+    /**
+     * The kernel's loss settings of a step: the entropy coefficient in force (adaptive or not) and the top-entropy
+     * threshold of the step's batch (0 = off).
+     */
+    public PolicyLossConfig lossConfig(double entropyCoefInForce, double entropyThreshold) {
+        boolean cispo = "cispo".equals(lossType);
+        return PolicyLossConfig.builder().temperature(temperature).clipLow(epsilon)
+                .clipHigh(cispo ? epsilonHigh - 1 : epsilonHigh)   // TRL's cispo cap is epsilon_high itself
+                .dualClip(dualClip).klBeta(beta).entropyCoef(entropyCoefInForce)
+                .surrogate(cispo ? Surrogate.CISPO : "kl_cov".equals(lossMode) ? Surrogate.UNCLIPPED : Surrogate.CLIPPED)
+                .importanceSamplingLevel(ImportanceSamplingLevel.fromName(importanceSamplingLevel))
+                .entropyThreshold(entropyThreshold).build();
+    }
+
+    /** The aggregation of {@code loss_type} (TRL's names mapped to ours). */
+    public LossAggregation aggregation() {
+        return TRL_LOSS_TYPES.contains(lossType) ? LossAggregation.ofTrlLossType(lossType)
+                : LossAggregation.fromName(lossType);
     }
 
     public UpdateConfig updateConfig() {
-        return new UpdateConfig(lossConfig(), LossAggregation.fromName(lossType), numIterations, minibatches,
-                learningRate, maxGradNorm, maxCompletionLength, headPath(), numGenerations);
+        return updateConfig(lossConfig());
+    }
+
+    /** The update of a step with its own loss settings ({@link #lossConfig(double, double)}). */
+    public UpdateConfig updateConfig(PolicyLossConfig loss) {
+        return new UpdateConfig(loss, aggregation(), numIterations, minibatches, learningRate, maxGradNorm,
+                maxCompletionLength, headPath(), numGenerations);
     }
 
     /** The LoRA adapters of {@code lora_*} (call only when lora_r > 0). */
@@ -408,7 +472,7 @@ public final class RlConfig {
      */
     public RlConfig validate() {
         try {   // the named choices first, with their parsers' messages
-            LossAggregation.fromName(lossType == null ? "" : lossType);
+            if (!TRL_LOSS_TYPES.contains(lossType)) LossAggregation.fromName(lossType == null ? "" : lossType);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("loss_type", e.getMessage().replace("aggregation", "loss_type"));
         }
@@ -435,6 +499,7 @@ public final class RlConfig {
         if (lambdaMax < lambdaMin)
             throw new ConfigException(List.of("lambda_max", "lambda_min"), "lambda_max (" + lambdaMax
                     + ") must be >= lambda_min (" + lambdaMin + ")");
+        checkLossVariants();
         text("weighting", weighting);
         try {
             Weightings.parse(weighting, eapoConfig());
@@ -452,6 +517,32 @@ public final class RlConfig {
             }
         }
         return this;
+    }
+
+    /** TRL's loss_type names (aggregation aliases, and cispo). */
+    static final java.util.Set<String> TRL_LOSS_TYPES = java.util.Set.of("grpo", "bnpo", "dr_grpo", "dapo", "cispo");
+
+    /** The combinations of loss variants that have no meaning, refused naming the setting. */
+    private void checkLossVariants() {
+        boolean cispo = "cispo".equals(lossType);
+        if (cispo && dualClip != 0)
+            throw new ConfigException(List.of("dual_clip", "loss_type"), "loss_type cispo has no dual clip (its "
+                    + "weight is already capped): set dual_clip 0");
+        if (cispo && epsilonHigh < 1)
+            throw new ConfigException(List.of("epsilon_high", "loss_type"), "with loss_type cispo, epsilon_high is "
+                    + "the cap of the importance weight, as in TRL (recommended 5.0); got " + epsilonHigh);
+        if ("kl_cov".equals(lossMode) && dualClip != 0)
+            throw new ConfigException(List.of("dual_clip", "loss_mode"), "loss_mode kl_cov has an unclipped "
+                    + "surrogate, as in verl: set dual_clip 0");
+        if (cispo && !"vanilla".equals(lossMode))
+            throw new ConfigException(List.of("loss_mode", "loss_type"), "loss_type cispo and loss_mode " + lossMode
+                    + " are two surrogates: choose one");
+        if ("clip_cov".equals(lossMode) && !(clipCovLb < clipCovUb))
+            throw new ConfigException(List.of("clip_cov_lb", "clip_cov_ub"), "clip_cov_lb (" + clipCovLb
+                    + ") must be < clip_cov_ub (" + clipCovUb + ")");
+        if (useAdaptiveEntropy && entropyCoefMin > entropyCoefMax)
+            throw new ConfigException(List.of("entropy_coef_min", "entropy_coef_max"), "entropy_coef_min ("
+                    + entropyCoefMin + ") must be <= entropy_coef_max (" + entropyCoefMax + ")");
     }
 
     /**

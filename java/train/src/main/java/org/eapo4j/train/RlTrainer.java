@@ -19,6 +19,7 @@ import org.eapo4j.parallel.DistContext;
 import org.eapo4j.hf.HfDecoder;
 import org.eapo4j.hf.HfModels;
 import org.eapo4j.hf.LoraAdapters;
+import org.eapo4j.kernels.AdaptiveEntropyCoef;
 import org.eapo4j.kernels.FusedKernels;
 import org.eapo4j.model.AdamW;
 import org.eapo4j.model.CausalLM;
@@ -83,7 +84,8 @@ public final class RlTrainer implements AutoCloseable {
     public static final String ADAPTER_DIR = "adapter";
     /** Rows of a warm-up micro-batch: warm-up batches are split among ranks in such units. */
     static final int WARMUP_UNIT_ROWS = 8;
-    private static final int S_WARMUP = 3, S_EVAL = 4;   // RNG streams (prompts, sampling: Rollouts; minibatch: PolicyPass)
+    private static final int S_WARMUP = 3, S_EVAL = 4;
+    private static final String ADAPTIVE_COEF = "adaptive_entropy_coef", ADAPTIVE_LAST = "adaptive_last_entropy";   // RNG streams (prompts, sampling: Rollouts; minibatch: PolicyPass)
 
     private final RlConfig cfg;
     private final Task task;
@@ -104,6 +106,7 @@ public final class RlTrainer implements AutoCloseable {
     private final List<String> warnings = new ArrayList<>();
     private final DataParallel dp;
     private final GradAccumulator acc;
+    private final AdaptiveEntropyCoef adaptiveEntropy;   // null unless use_adaptive_entropy
     private AdamW opt;
     private CausalLM reference;
     private MetricsLog log;
@@ -163,6 +166,8 @@ public final class RlTrainer implements AutoCloseable {
         scoring = new Scoring(rewards, this::decode, cfg.rewardScaling(), cfg.maskTruncatedCompletions);
         evaluation = new PromptEvaluation(generator, this::encode, this::decode, rewards);
         schedule = Weightings.parse(cfg.weighting, cfg.eapoConfig());
+        adaptiveEntropy = cfg.useAdaptiveEntropy ? new AdaptiveEntropyCoef(cfg.entropyCoef, cfg.entropyTarget,
+                cfg.entropyCoefMin, cfg.entropyCoefMax, cfg.entropyCoefDelta) : null;
         opt = new AdamW(policy.namedParameters(), cfg.weightDecay);
         acc = cfg.deterministicGradients ? new GradAccumulator(List.copyOf(policy.namedParameters().values())) : null;
         warmupDone = stages.stream().allMatch(s -> s.steps() == 0);
@@ -417,6 +422,9 @@ public final class RlTrainer implements AutoCloseable {
         rlStep = s.rlStep();
         CheckpointCodec.restoreTensors(ck, policy, opt);
         schedule.restore(s.schedule());
+        if (adaptiveEntropy != null && s.schedule().containsKey(ADAPTIVE_COEF))
+            adaptiveEntropy.restore(new AdaptiveEntropyCoef.State(s.schedule().get(ADAPTIVE_COEF),
+                    lastEntropy(s.schedule().getOrDefault(ADAPTIVE_LAST, Double.NaN))));
         if (cfg.beta > 0 && warmupDone) {
             reference = policy.frozenCopy();
             CheckpointCodec.restoreReference(ck, reference);
@@ -503,6 +511,10 @@ public final class RlTrainer implements AutoCloseable {
         return m;
     }
 
+    private static double lastEntropy(double stored) {
+        return Double.isNaN(stored) ? Double.POSITIVE_INFINITY : stored;
+    }
+
     private static int[] ints(long[] ids) {
         int[] r = new int[ids.length];
         for (int i = 0; i < ids.length; i++) r[i] = Math.toIntExact(ids[i]);
@@ -529,14 +541,17 @@ public final class RlTrainer implements AutoCloseable {
         long tScore = System.nanoTime();
         SequenceBatch batch = new SequenceBatch(rb.prompts(), rb.generation().responses(),
                 Math.toIntExact(tok.padId()));
+        double coef = adaptiveEntropy != null ? adaptiveEntropy.coefInForce() : cfg.entropyCoef;
         PolicyPass.Result pass = PolicyPass.run(cfg, policy, reference, opt, schedule, batch, scored.local(), step,
-                dp, acc);
+                dp, acc, coef);
+        if (adaptiveEntropy != null) adaptiveEntropy.update(pass.stats().entropy());   // the update's global mean H
         rlStep = step;
         long tUpdate = System.nanoTime();
         double h0 = schedule instanceof EapoWeighting e ? e.h0() : Double.NaN;
         Map<String, Object> m = StepMetrics.rl(step, scored.global(), scored.meanResponseLength(), pass.entropy(), h0,
                 pass.weights(), pass.stats(),
-                new StepMetrics.Times(t0, tGen, tScore, pass.oldPassDone(), tUpdate, dp.takeCommSeconds()));
+                new StepMetrics.Times(t0, tGen, tScore, pass.oldPassDone(), tUpdate, dp.takeCommSeconds()),
+                StepMetrics.variants(cfg, pass));
         if (log != null) log.write(m);
         return m;
     }
@@ -590,8 +605,14 @@ public final class RlTrainer implements AutoCloseable {
         if (!dp.isMaster()) return;   // only rank 0 writes
         List<String> vocab = tok instanceof WordTokenizer.View v ? v.words().vocabulary() : List.of();
         ModelConfig builtin = policy instanceof TransformerLM t ? t.config() : null;
+        Map<String, Double> state = new LinkedHashMap<>(schedule.state());
+        if (adaptiveEntropy != null) {   // Double.POSITIVE_INFINITY (no measurement yet) is stored as NaN
+            state.put(ADAPTIVE_COEF, adaptiveEntropy.coef());
+            double last = adaptiveEntropy.lastEntropy();
+            state.put(ADAPTIVE_LAST, Double.isFinite(last) ? last : Double.NaN);
+        }
         CheckpointCodec.State s = new CheckpointCodec.State(cfg, vocab, builtin, warmupStep, warmupDone, rlStep,
-                opt.stepCount(), schedule.state());
+                opt.stepCount(), state);
         CheckpointCodec.write(folder.checkpoint(), s, schedule, policy, opt, reference);
         callbacks.forEach(c -> c.onCheckpoint(folder.checkpoint()));
     }

@@ -32,6 +32,13 @@ final class StepMetrics {
 
     static Map<String, Object> rl(int step, ScoredBatch sc, double meanResponseLen, double ht, double h0,
                                   WeightingSchedule.Weights w, PolicyUpdate.Stats st, Times t) {
+        return rl(step, sc, meanResponseLen, ht, h0, w, st, t, null);
+    }
+
+    /** The loss variants' figures of a step (only those that are on): see {@link #variants}. */
+    static Map<String, Object> rl(int step, ScoredBatch sc, double meanResponseLen, double ht, double h0,
+                                  WeightingSchedule.Weights w, PolicyUpdate.Stats st, Times t,
+                                  Map<String, Object> variants) {
         int n = sc.size();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", "rl");
@@ -56,6 +63,7 @@ final class StepMetrics {
         for (boolean b : sc.lossMasked()) if (b) masked++;
         if (masked > 0) m.put("masked_frac", (double) masked / n);
         m.put("grad_norm", st.gradNorm());
+        if (variants != null) variants.forEach(m::put);
         m.put("gen_time_s", (t.generated() - t.start()) / 1e9);       // rollout: sampling with the KV cache
         m.put("reward_time_s", (t.scored() - t.generated()) / 1e9);   // grading and advantages
         m.put("old_pass_time_s", (t.oldPass() - t.scored()) / 1e9);   // old-policy (and reference) token statistics
@@ -63,6 +71,24 @@ final class StepMetrics {
         m.put("allreduce_time_s", t.commSeconds());   // data parallel: gradient and statistics collectives, any phase
         m.put("step_time_s", (System.nanoTime() - t.start()) / 1e9);
         m.values().removeIf(v -> v instanceof Double d && d.isNaN());
+        return m;
+    }
+
+    /**
+     * The figures of the loss variants that {@code cfg} turns on: the share of loss-carrying tokens below the
+     * top-entropy threshold (and the threshold), with Clip-Cov's dropped policy gradient, with KL-Cov's penalty, and
+     * the entropy coefficient in force (adaptive).
+     */
+    static Map<String, Object> variants(RlConfig cfg, PolicyPass.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        PolicyUpdate.VariantShares v = r.stats().variants();
+        if (cfg.topEntropyQuantile < 1) {
+            m.put("entropy_threshold", r.entropyThreshold());
+            m.put("entropy_masked_frac", v.entropyMasked());
+        }
+        if ("clip_cov".equals(cfg.lossMode)) m.put("pg_dropped_frac", v.pgDropped());
+        if ("kl_cov".equals(cfg.lossMode)) m.put("kl_cov_frac", v.klCov());
+        if (cfg.useAdaptiveEntropy || cfg.entropyCoef != 0) m.put("entropy_coef", r.entropyCoef());
         return m;
     }
 
