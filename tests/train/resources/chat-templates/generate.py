@@ -25,7 +25,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOW = datetime.datetime(2026, 12, 7, 10, 30, 5)
-FAMILIES = ["qwen3", "llama3_1", "llama3", "gemma3", "deepseek_v3"]
+FAMILIES = ["qwen3", "llama3_1", "llama3", "gemma3", "gemma", "deepseek_v3"]
 
 
 class Raised(jinja2.exceptions.TemplateError):
@@ -106,6 +106,40 @@ CONVERSATIONS = {
 
 THINKING = {"qwen3": [None, True, False]}
 
+WEATHER = {"type": "function", "function": {"name": "get_weather", "description": "Weather in a city, now.",
+                                             "parameters": {"type": "object", "properties": {
+                                                 "city": {"type": "string", "description": "e.g. Zürich"},
+                                                 "days": {"type": "integer", "minimum": 1}},
+                                                 "required": ["city"]}}}
+
+# Conversations with tools and tool calls (not expressible as ChatMessage: the test renders them with JinjaTemplate).
+TOOL_CONVERSATIONS = {
+    "qwen3": {
+        "tools_call": ([WEATHER], [
+            m("system", "Use tools."), m("user", "Weather in Zürich?"),
+            {"role": "assistant", "content": "<think>\nNeed the tool.\n</think>\n\nLet me check.",
+             "tool_calls": [{"type": "function", "function": {"name": "get_weather",
+                                                               "arguments": {"city": "Zürich", "days": 2}}},
+                            {"type": "function", "function": {"name": "get_weather",
+                                                              "arguments": "{\"city\": \"Bern\"}"}}]},
+            {"role": "tool", "content": "{\"temp\": 3.5}"}, {"role": "tool", "content": "sunny"},
+            m("assistant", "It is 3.5 °C."), m("user", "<tool_response>x</tool_response>")]),
+        "tools_only": ([WEATHER, {"type": "function", "function": {"name": "noop", "parameters": {}}}],
+                       [m("user", "Hi")]),
+        "reasoning_content": (None, [m("user", "Q"), {"role": "assistant", "content": "A",
+                                                       "reasoning_content": "thought about it"}, m("user", "Q2")]),
+    },
+    "deepseek_v3": {
+        "tools_call": (None, [
+            m("user", "Weather?"),
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Oslo\"}"}},
+                {"type": "function", "function": {"name": "get_time", "arguments": "{}"}}]},
+            {"role": "tool", "content": "cold"}, {"role": "tool", "content": "noon"},
+            m("assistant", "Cold at noon."), m("user", "Thanks")]),
+    },
+}
+
 
 def cases():
     out = []
@@ -125,6 +159,14 @@ def cases():
                             "kwargs": kwargs}
                     case.update(render(template, context))
                     out.append(case)
+        for name, (tools, messages) in TOOL_CONVERSATIONS.get(family, {}).items():
+            for gen in (True, False):
+                context = {"messages": messages, "tools": tools, "documents": None, "add_generation_prompt": gen}
+                context.update({k: v for k, v in tokens.items() if v is not None})
+                case = {"family": family, "conversation": name, "messages": messages, "tools": tools,
+                        "add_generation_prompt": gen, "kwargs": {}}
+                case.update(render(template, context))
+                out.append(case)
     return out
 
 
