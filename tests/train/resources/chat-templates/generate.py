@@ -17,6 +17,7 @@ Run once from this folder (python3 generate.py, Jinja2 3.1); it rewrites cases.j
 import datetime
 import json
 import os
+import random
 
 import jinja2
 from jinja2 import nodes
@@ -320,9 +321,38 @@ SNIPPETS = [
 ]
 
 
+def whitespace_grid():
+    """Templates mixing text, blocks, prints and comments with every whitespace-control sign, around spaces, tabs
+    and newlines: the lexer's trim_blocks / lstrip_blocks / -/+ rules, sampled with a fixed seed."""
+    rng = random.Random(21)
+    spaces = ["", " ", "  ", "\n", " \n", "\n  ", "\t\n\t", "\n\n ", " \n \n"]
+    opens = ["{%", "{%-", "{%+"]
+    closes = ["%}", "-%}", "+%}"]
+    prints = ["{{ v }}", "{{- v }}", "{{ v -}}", "{{- v -}}", "{{+ v }}"]
+    comments = ["{# c #}", "{#- c #}", "{# c -#}", "{#- c -#}", "{#+ c #}", "{# c +#}"]
+    out = []
+    for _ in range(300):
+        parts = ["A"]
+        for piece in range(rng.randint(2, 4)):
+            parts.append(rng.choice(spaces))
+            kind = rng.randrange(3)
+            if kind == 0:
+                parts.append(rng.choice(opens) + " if t " + rng.choice(closes))
+                parts.append(rng.choice(spaces) + "x" + rng.choice(spaces))
+                parts.append(rng.choice(opens) + " endif " + rng.choice(closes))
+            elif kind == 1:
+                parts.append(rng.choice(prints))
+            else:
+                parts.append(rng.choice(comments))
+            parts.append(rng.choice(spaces) + "B")
+        parts.append(rng.choice(["", "\n", "\n\n", " \n"]))
+        out.append(("".join(parts), {"t": True, "v": "V"}))
+    return out
+
+
 def snippets():
     out = []
-    for template, context in SNIPPETS:
+    for template, context in SNIPPETS + whitespace_grid():
         case = {"template": template, "context": context}
         case.update(render(template, context))
         out.append(case)
