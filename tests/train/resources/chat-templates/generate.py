@@ -350,10 +350,55 @@ def whitespace_grid():
     return out
 
 
+def expression_grid():
+    """Random expressions over Python values (fixed seed): operators, filters, tests, str methods and slices
+    combined, printed with {{ }}. Where Jinja2 raises, the Java interpreter may raise or refuse."""
+    rng = random.Random(7)
+    atoms = ["0", "1", "-3", "7", "2.5", "-1.25", "1e20", "0.1", "''", "'a'", "'Ab c'", "' x '", "'é👋z'",
+             "'a,b'", "none", "true", "false", "[1, 'a']", "[]", "[3, 1, 2]", "{'k': 1, 'a': 'b'}", "{}",
+             "(1, 2)", "u", "s", "n", "l", "d"]
+    binops = ["+", "-", "*", "/", "//", "%", "**", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "and", "or"]
+    filters = ["length", "string", "upper", "lower", "trim", "first", "last", "list", "join", "join(', ')",
+               "default('D')", "default('D', true)", "int", "float", "tojson", "abs", "reverse|list", "capitalize",
+               "title", "unique|list", "sort", "count", "sum", "max", "min", "items|list", "select|list",
+               "map('string')|list"]
+    tests = ["defined", "undefined", "none", "string", "number", "integer", "float", "iterable", "sequence",
+             "mapping", "true", "false", "boolean", "odd", "even", "divisibleby(2)", "in([1, 'a'])", "lower"]
+    methods = [".upper()", ".strip()", ".split()", ".split(',')", ".startswith('a')", ".endswith(('c', 'z'))",
+               ".replace('a', 'X')", ".title()", ".lstrip('a ')", ".rstrip('z')", ".find('b')", ".count('a')",
+               ".items()|list", ".get('k')", ".keys()|list", ".format(1)"]
+    subscripts = ["[0]", "[-1]", "[1:]", "[::-1]", "[:1]", "[::2]", "['k']", ".k", "[5]", "[1:-1]"]
+
+    def expr(depth):
+        if depth == 0 or rng.random() < 0.25:
+            return rng.choice(atoms)
+        k = rng.randrange(7)
+        if k == 0:
+            return "(" + expr(depth - 1) + " " + rng.choice(binops) + " " + expr(depth - 1) + ")"
+        if k == 1:
+            return "(" + rng.choice(["not ", "-"]) + expr(depth - 1) + ")"
+        if k == 2:
+            return "(" + expr(depth - 1) + "|" + rng.choice(filters) + ")"
+        if k == 3:
+            return "(" + expr(depth - 1) + " is " + rng.choice(["", "not "]) + rng.choice(tests) + ")"
+        if k == 4:
+            return "(" + expr(depth - 1) + ")" + rng.choice(methods)
+        if k == 5:
+            return "(" + expr(depth - 1) + ")" + rng.choice(subscripts)
+        return "(" + expr(depth - 1) + " if " + expr(depth - 1) + " else " + expr(depth - 1) + ")"
+
+    context = {"s": "Hello, World", "n": 42, "l": ["x", "y", "z"], "d": {"k": [1, 2], "z": None}}
+    return [("{{ " + expr(3) + " }}", context) for _ in range(500)]
+
+
 def snippets():
     out = []
     for template, context in SNIPPETS + whitespace_grid():
         case = {"template": template, "context": context}
+        case.update(render(template, context))
+        out.append(case)
+    for template, context in expression_grid():
+        case = {"template": template, "context": context, "refusal_ok": True}
         case.update(render(template, context))
         out.append(case)
     return out

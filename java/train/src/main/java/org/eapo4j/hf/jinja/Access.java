@@ -18,6 +18,12 @@ final class Access {
     private static final Set<String> LIST_METHODS = Set.of("append", "clear", "copy", "count", "extend", "index",
             "insert", "pop", "remove", "reverse", "sort");
 
+    /** Attributes that Python's int, float and bool have (not implemented here, so refused). */
+    private static final Set<String> NUMBER_ATTRIBUTES = Set.of("real", "imag", "numerator", "denominator",
+            "conjugate", "bit_length", "bit_count", "to_bytes", "from_bytes", "as_integer_ratio", "is_integer", "hex",
+            "fromhex");
+
+    /** Jinja2's getattr: the Python attribute, else the item, else Undefined. */
     static Object getattr(Object obj, String name) {
         if (obj instanceof Undefined u) throw u.fail();
         if (obj instanceof Map<?, ?> m) {
@@ -25,68 +31,77 @@ final class Access {
             Object k = Py.findKey(m, name);
             return k == Py.NO_KEY ? Undefined.attribute(obj, name) : m.get(k);
         }
-        if (obj instanceof String s) {
-            if (PyStrings.METHODS.contains(name)) return PyStrings.bind(s, name);
-            return Undefined.attribute(obj, name);
-        }
-        if (obj instanceof List) {
-            if (LIST_METHODS.contains(name))
-                throw PyError.unsupported("method " + Py.typeName(obj) + "." + name);
-            return Undefined.attribute(obj, name);
-        }
-        if (obj instanceof Namespace ns) {
-            return ns.attrs.containsKey(name) ? ns.attrs.get(name) : Undefined.attribute(obj, name);
-        }
-        if (obj instanceof LoopInfo loop) return loop.attribute(name);
-        if (obj == null) return Undefined.attribute(null, name);
-        throw PyError.unsupported("attribute '" + name + "' of a " + Py.typeName(obj));
+        return pythonAttribute(obj, name);
     }
 
+    /** Python's getattr(obj, name) for a non-dict, or Undefined where Python raises AttributeError. */
+    private static Object pythonAttribute(Object obj, String name) {
+        if (obj instanceof String s) {
+            if (PyStrings.METHODS.contains(name)) return PyStrings.bind(s, name);
+        } else if (obj instanceof DictView d) {
+            if (d.kind.equals("range") || name.equals("mapping") || name.equals("isdisjoint"))
+                throw PyError.unsupported("attribute '" + name + "' of a " + d.kind);
+        } else if (obj instanceof List) {
+            if (LIST_METHODS.contains(name)) throw PyError.unsupported("method " + Py.typeName(obj) + "." + name);
+        } else if (obj instanceof Namespace ns) {
+            if (ns.attrs.containsKey(name)) return ns.attrs.get(name);
+        } else if (obj instanceof LoopInfo loop) {
+            return loop.attribute(name);
+        } else if (Py.isNumber(obj)) {
+            if (NUMBER_ATTRIBUTES.contains(name)) throw PyError.unsupported("attribute '" + name + "' of a " + Py.typeName(obj));
+        } else if (obj != null) {
+            throw PyError.unsupported("attribute '" + name + "' of a " + Py.typeName(obj));
+        }
+        return Undefined.attribute(obj, name);
+    }
+
+    /** Jinja2's getitem: the item, else (for a string key) the Python attribute, else Undefined. */
     static Object getitem(Object obj, Object key) {
         if (obj instanceof Undefined u) throw u.fail();
-        if (obj instanceof DictView d) throw PyError.type("'" + d.kind + "' object is not subscriptable");
-        if (key instanceof Undefined u && !(obj instanceof Map)) throw u.fail();
-        if (obj instanceof Map<?, ?> m) {
+        if (obj instanceof Map<?, ?> m && !(key instanceof List && !(key instanceof PyTuple)) && !(key instanceof Map)) {
             Object k = Py.findKey(m, key);
             if (k != Py.NO_KEY) return m.get(k);
-        } else if (obj instanceof List<?> l && (key instanceof Long || key instanceof Boolean)) {
+        } else if (obj instanceof List<?> l && !(obj instanceof DictView) && (key instanceof Long || key instanceof Boolean)) {
             long i = Py.toLong(key);
             if (i < 0) i += l.size();
-            return i >= 0 && i < l.size() ? l.get((int) i) : new Undefined(Py.typeName(obj) + " index out of range");
+            if (i >= 0 && i < l.size()) return l.get((int) i);
         } else if (obj instanceof String s && (key instanceof Long || key instanceof Boolean)) {
             long i = Py.toLong(key);
             int n = s.codePointCount(0, s.length());
             if (i < 0) i += n;
-            if (i < 0 || i >= n) return new Undefined("string index out of range");
-            int at = s.offsetByCodePoints(0, (int) i);
-            return new String(Character.toChars(s.codePointAt(at)));
+            if (i >= 0 && i < n) return new String(Character.toChars(s.codePointAt(s.offsetByCodePoints(0, (int) i))));
+        } else if (obj instanceof DictView d && d.kind.equals("range")) {
+            throw PyError.unsupported("subscripting a range");
         }
-        if (key instanceof String name && !(obj instanceof Map && !DICT_METHODS.contains(name))) {
-            return getattr(obj, name);
+        if (key instanceof String name) {
+            if (obj instanceof Map<?, ?> m && DICT_METHODS.contains(name)) return dictMethod(m, name);
+            if (!(obj instanceof Map)) return pythonAttribute(obj, name);
         }
-        if (key instanceof Double && (obj instanceof List || obj instanceof String))
-            throw PyError.type("indices must be integers, not float");
-        return new Undefined(Py.typeName(obj) + " has no item " + Py.repr(key));
+        return new Undefined(Py.typeName(obj) + " has no item " + (key instanceof Undefined ? "Undefined" : Py.repr(key)));
     }
 
-    /** Python's {@code obj[start:stop:step]} for lists, tuples and strings; null bounds are absent. */
+    /**
+     * Python's {@code obj[start:stop:step]} of a list, tuple or string (null bounds are absent). Jinja2 compiles
+     * slices to plain Python subscripts (not its getitem), so every failure is an error, not Undefined.
+     */
     static Object slice(Object obj, Object start, Object stop, Object step) {
         if (obj instanceof Undefined u) throw u.fail();
-        if (obj instanceof DictView d) throw PyError.type("'" + d.kind + "' object is not subscriptable");
-        long st = step == null ? 1 : index(step);
+        if (obj instanceof DictView d && d.kind.equals("range")) throw PyError.unsupported("slicing a range");
+        boolean sliceable = obj instanceof String || obj instanceof List && !(obj instanceof DictView);
+        if (!sliceable) throw PyError.type("'" + Py.typeName(obj) + "' object is not subscriptable");
+        if (!isIndex(start) || !isIndex(stop) || !isIndex(step))
+            throw PyError.type("slice indices must be integers or None or have an __index__ method");
+        long st = step == null ? 1 : Py.toLong(step);
         if (st == 0) throw PyError.type("slice step cannot be zero");
-        List<Object> items;
-        if (obj instanceof String s) items = Py.chars(s);
-        else if (obj instanceof List<?> l) items = new ArrayList<>(l);
-        else throw PyError.type("'" + Py.typeName(obj) + "' object is not subscriptable");
+        List<Object> items = obj instanceof String s ? Py.chars(s) : new ArrayList<>((List<?>) obj);
         int n = items.size();
         long a, b;
         if (st > 0) {
-            a = start == null ? 0 : clamp(index(start), n, 0, n);
-            b = stop == null ? n : clamp(index(stop), n, 0, n);
+            a = start == null ? 0 : clamp(Py.toLong(start), n, 0, n);
+            b = stop == null ? n : clamp(Py.toLong(stop), n, 0, n);
         } else {
-            a = start == null ? n - 1 : clamp(index(start), n, -1, n - 1);
-            b = stop == null ? -1 : clamp(index(stop), n, -1, n - 1);
+            a = start == null ? n - 1 : clamp(Py.toLong(start), n, -1, n - 1);
+            b = stop == null ? -1 : clamp(Py.toLong(stop), n, -1, n - 1);
         }
         List<Object> out = new ArrayList<>();
         for (long i = a; st > 0 ? i < b : i > b; i += st) out.add(items.get((int) i));
@@ -98,16 +113,13 @@ final class Access {
         return obj instanceof PyTuple ? new PyTuple(out) : out;
     }
 
+    private static boolean isIndex(Object v) {
+        return v == null || v instanceof Long || v instanceof Boolean;
+    }
+
     private static long clamp(long i, int n, long lo, long hi) {
         if (i < 0) i += n;
         return Math.max(lo, Math.min(hi, i));
-    }
-
-    private static long index(Object v) {
-        if (v instanceof Long || v instanceof Boolean) return Py.toLong(v);
-        if (v == null) throw PyError.type("slice indices must be integers or None");
-        if (v instanceof Undefined u) throw u.fail();
-        throw PyError.type("slice indices must be integers or None or have an __index__ method");
     }
 
     private static PyCallable dictMethod(Map<?, ?> m, String name) {

@@ -281,6 +281,7 @@ final class Filters {
     }
 
     private static Object toInt(Object v, Object dflt, long base) {
+        if (v instanceof Undefined u) throw u.fail();
         if (v instanceof Long) return v;
         if (v instanceof Boolean b) return b ? 1L : 0L;
         if (v instanceof Double d) return truncate(d, dflt);
@@ -307,6 +308,7 @@ final class Filters {
     }
 
     private static Double toFloat(Object v) {
+        if (v instanceof Undefined u) throw u.fail();
         if (v instanceof Double d) return d;
         if (v instanceof Long || v instanceof Boolean) return (double) Py.toLong(v);
         if (v instanceof String s) {

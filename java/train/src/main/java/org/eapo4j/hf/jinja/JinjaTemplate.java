@@ -23,9 +23,11 @@ import java.util.function.Supplier;
  */
 public final class JinjaTemplate {
     private final List<Node> body;
+    private final Folder folder;
 
     private JinjaTemplate(List<Node> body) {
         this.body = body;
+        this.folder = Folder.of(body);
     }
 
     /**
@@ -53,7 +55,7 @@ public final class JinjaTemplate {
     public String render(Map<String, ?> context, Supplier<ZonedDateTime> now) {
         Map<String, Object> vars = new LinkedHashMap<>();
         for (Map.Entry<String, ?> e : context.entrySet()) vars.put(e.getKey(), toPython(e.getValue(), e.getKey()));
-        Renderer r = new Renderer(now);
+        Renderer r = new Renderer(now, folder);
         StringBuilder out = new StringBuilder();
         r.renderBody(body, r.globals(vars), out);
         return out.toString();

@@ -12,9 +12,11 @@ final class Renderer {
     private enum Flow { NORMAL, BREAK, CONTINUE }
 
     private final Supplier<ZonedDateTime> now;
+    private final Folder folder;
 
-    Renderer(Supplier<ZonedDateTime> now) {
+    Renderer(Supplier<ZonedDateTime> now, Folder folder) {
         this.now = now;
+        this.folder = folder;
     }
 
     /** The root scope: Jinja2's globals as transformers sets them, then the template's variables over them. */
@@ -111,7 +113,8 @@ final class Renderer {
         if (n instanceof Node.Text t) {
             out.append(t.text());
         } else if (n instanceof Node.Print p) {
-            out.append(str(eval(p.expr(), scope), p.expr().line()));
+            String constant = folder.printed.get(p.expr());
+            out.append(constant != null ? constant : str(eval(p.expr(), scope), p.expr().line()));
         } else if (n instanceof Node.If f) {
             for (int i = 0; i < f.tests().size(); i++) {
                 if (truthy(eval(f.tests().get(i), scope))) return render(f.bodies().get(i), scope, out);
@@ -205,6 +208,7 @@ final class Renderer {
     // ---- expressions
 
     Object eval(Expr e, Scope scope) {
+        if (folder.folded.containsKey(e)) return folder.folded.get(e);
         try {
             return evalInner(e, scope);
         } catch (PyError p) {
@@ -314,7 +318,7 @@ final class Renderer {
         throw new IllegalStateException("unknown expression " + e);
     }
 
-    private boolean compare(String op, Object l, Object r) {
+    static boolean compare(String op, Object l, Object r) {
         return switch (op) {
             case "==" -> Py.eq(l, r);
             case "!=" -> !Py.eq(l, r);
