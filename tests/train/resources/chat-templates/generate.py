@@ -318,6 +318,12 @@ SNIPPETS = [
     ("{{ [1, 2]|select('odd')|length }}", {}),
     ("{{ u.attr }}", {}),
     ("{{ u() }}", {}),
+    # found by the expression grid: generator filters on false values, float floor division, unhashable keys
+    ("{{ 0|select|list }} {{ none|map('upper')|list }} {{ (5|select) is defined }} {{ 1 // 0.1 }} {{ -1 // 0.1 }} "
+     "{{ 7.0 % -2 }} {{ -0.0 % 5 }} {{ [1, 'a', 1].count(1) }} {{ (1, 2).index(2) }}", {}),
+    ("{{ [1] in {} }}", {}),
+    ("{{ (0)[::-1] }}|{{ (7)[1:]|sum }}|{{ 'x' if (1)[1:] else 'y' }}", {}),
+    ("{{ n[1:] }}", {"n": 5}),
 ]
 
 
@@ -388,7 +394,7 @@ def expression_grid():
         return "(" + expr(depth - 1) + " if " + expr(depth - 1) + " else " + expr(depth - 1) + ")"
 
     context = {"s": "Hello, World", "n": 42, "l": ["x", "y", "z"], "d": {"k": [1, 2], "z": None}}
-    return [("{{ " + expr(3) + " }}", context) for _ in range(500)]
+    return [("{{ " + expr(3) + " }}", context) for _ in range(1500)]
 
 
 def snippets():

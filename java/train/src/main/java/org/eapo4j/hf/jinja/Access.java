@@ -41,7 +41,8 @@ final class Access {
         } else if (obj instanceof DictView d) {
             if (d.kind.equals("range") || name.equals("mapping") || name.equals("isdisjoint"))
                 throw PyError.unsupported("attribute '" + name + "' of a " + d.kind);
-        } else if (obj instanceof List) {
+        } else if (obj instanceof List<?> l) {
+            if (name.equals("count") || name.equals("index")) return listMethod(l, name);
             if (LIST_METHODS.contains(name)) throw PyError.unsupported("method " + Py.typeName(obj) + "." + name);
         } else if (obj instanceof Namespace ns) {
             if (ns.attrs.containsKey(name)) return ns.attrs.get(name);
@@ -120,6 +121,34 @@ final class Access {
     private static long clamp(long i, int n, long lo, long hi) {
         if (i < 0) i += n;
         return Math.max(lo, Math.min(hi, i));
+    }
+
+    /** list.count / list.index (and tuple's): the methods of a list that do not change it. */
+    private static PyCallable listMethod(List<?> l, String name) {
+        String what = Py.typeName(l) + "." + name;
+        return new PyCallable() {
+            @Override
+            public Object call(List<Object> args, Map<String, Object> kwargs) {
+                Args a = new Args(what, args, kwargs);
+                Object x = a.get(0, "value", null, true);
+                if (a.size() > 1) throw PyError.unsupported(what + " with start/end");
+                a.done(1);
+                long n = 0;
+                for (int i = 0; i < l.size(); i++) {
+                    if (Py.eq(l.get(i), x)) {
+                        if (name.equals("index")) return (long) i;
+                        n++;
+                    }
+                }
+                if (name.equals("index")) throw PyError.type(Py.repr(x) + " is not in " + Py.typeName(l));
+                return n;
+            }
+
+            @Override
+            public String name() {
+                return what;
+            }
+        };
     }
 
     private static PyCallable dictMethod(Map<?, ?> m, String name) {

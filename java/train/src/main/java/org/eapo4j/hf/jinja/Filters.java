@@ -154,10 +154,10 @@ final class Filters {
                         first, blank);
             }
             case "map" -> {
-                return new PyIterator(map(v, a));
+                return new PyIterator(() -> Py.truthy(v) ? map(v, a) : new ArrayList<>());
             }
             case "select", "reject", "selectattr", "rejectattr" -> {
-                return new PyIterator(select(name, v, a));
+                return new PyIterator(() -> Py.truthy(v) ? select(name, v, a) : new ArrayList<>());
             }
             case "unique" -> {
                 boolean cs = Py.truthy(a.get(0, "case_sensitive", false, false));

@@ -219,7 +219,11 @@ final class Py {
             if (item instanceof String t) return s.contains(t);
             throw PyError.type("'in <string>' requires string as left operand, not " + typeName(item));
         }
-        if (container instanceof Map<?, ?> m) return findKey(m, item) != NO_KEY;
+        if (container instanceof Map<?, ?> m) {
+            if (item instanceof List && !(item instanceof PyTuple) || item instanceof Map)
+                throw PyError.type("unhashable type: '" + typeName(item) + "'");
+            return findKey(m, item) != NO_KEY;
+        }
         if (container instanceof List<?> l) {
             for (Object o : l) if (eq(o, item)) return true;
             return false;
@@ -298,12 +302,12 @@ final class Py {
                 case "*" -> x * y;
                 case "//" -> {
                     if (y == 0) throw PyError.type("float floor division by zero");
-                    yield Math.floor(x / y);
+                    yield floorDiv(x, y);
                 }
                 case "%" -> {
                     if (y == 0) throw PyError.type("float modulo");
                     double r = x % y;
-                    yield r != 0 && (r < 0) != (y < 0) ? r + y : r;
+                    yield r != 0 ? ((y < 0) != (r < 0) ? r + y : r) : Math.copySign(0.0, y);
                 }
                 case "**" -> Math.pow(x, y);
                 default -> throw PyError.unsupported("operator '" + op + "'");
@@ -334,6 +338,16 @@ final class Py {
         } catch (ArithmeticException e) {
             throw PyError.unsupported("integer arithmetic beyond 64 bits");
         }
+    }
+
+    /** CPython's float floor division (float_floor_div): exact where floor(x / y) rounds the wrong way. */
+    private static double floorDiv(double x, double y) {
+        double mod = x % y;
+        double div = (x - mod) / y;
+        if (mod != 0 && (y < 0) != (mod < 0)) div -= 1.0;
+        if (div == 0) return Math.copySign(0.0, x / y);
+        double floor = Math.floor(div);
+        return div - floor > 0.5 ? floor + 1.0 : floor;
     }
 
     static Object negate(Object v) {
