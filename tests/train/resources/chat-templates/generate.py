@@ -324,6 +324,31 @@ SNIPPETS = [
     ("{{ [1] in {} }}", {}),
     ("{{ (0)[::-1] }}|{{ (7)[1:]|sum }}|{{ 'x' if (1)[1:] else 'y' }}", {}),
     ("{{ n[1:] }}", {"n": 5}),
+    # scoping and statements in combination
+    ("{% set x = 'top' %}{% if true %}{% set x = 'if' %}{% endif %}{{ x }} {% for i in [1] %}{% if true %}"
+     "{% set x = 'loop' %}{% endif %}{{ x }}{% endfor %} {{ x }}", {}),
+    ("{% for i in [1, 2] %}{% for j in [1, 2] %}{% if j == 2 %}{% break %}{% endif %}{{ i }}{{ j }} {% endfor %}"
+     "{% endfor %}", {}),
+    ("{% for i in [1, 2, 3] %}{% set outer = loop %}{% for j in 'ab' %}{{ outer.index }}{{ loop.index }}{{ j }} "
+     "{% endfor %}{% endfor %}", {}),
+    ("{% for x in [] %}{% else %}{{ loop is defined }}{% endfor %}", {}),
+    ("{% for x in l if x != 2 %}{{ loop.previtem }}-{{ x }}-{{ loop.nextitem }}|{% endfor %}", {"l": [1, 2, 3, 4]}),
+    ("{% set ns = namespace(items=[]) %}{% for m in msgs %}{% set ns.items = ns.items + [m.role] %}{% endfor %}"
+     "{{ ns.items }}", {"msgs": [{"role": "a"}, {"role": "b"}]}),
+    ("{% macro inner(x) %}<{{ x }}>{% endmacro %}{% macro outer(y) %}[{{ inner(y ~ '!') }}]{% endmacro %}"
+     "{{ outer('a') }}{{ outer(1) }}", {}),
+    ("{% macro m() %}{% set local = 1 %}{{ local }}{% endmacro %}{{ m() }}{{ local is defined }}", {}),
+    ("{% macro m(a, b) %}{{ a }}|{{ b }}|{{ b is defined }}{% endmacro %}{{ m(1) }}", {}),
+    ("{% macro m() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m() }}", {}),
+    ("{% for k, v in {'a': 1, 'b': 2}.items() %}{{ k }}{{ v }}{% if not loop.last %}, {% endif %}{% endfor %}", {}),
+    ("{%- for m in messages -%}\n    {%- if m.role == 'user' -%}\n        U:{{ m.content }}\n    {%- else -%}\n"
+     "        A:{{ m.content }}\n    {%- endif -%}\n{%- endfor -%}\n",
+     {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}),
+    ("{% set x %}{% for i in range(3) %}{{ i }}{% endfor %}{% endset %}{{ x|length }}{{ x }}", {}),
+    ("{{ ((messages | selectattr('role', 'equalto', 'system') | list) | length) > 0 }}",
+     {"messages": [{"role": "system"}]}),
+    ("{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% else %}"
+     "{% set loop_messages = messages %}{% endif %}{{ loop_messages|length }}", {"messages": [{"role": "system"}, {}]}),
 ]
 
 
