@@ -257,10 +257,10 @@ final class Lexer {
         return -1;
     }
 
+    private static final java.util.regex.Pattern RAW = java.util.regex.Pattern.compile("\\{%[-+]?\\s*raw\\s*[-+]?%}");
+
     private boolean isRaw(int idx) {
-        return src.startsWith("raw", skipSpace(idx + 2 + (idx + 2 < src.length()
-                && (src.charAt(idx + 2) == '-' || src.charAt(idx + 2) == '+') ? 1 : 0)))
-                && src.substring(idx).matches("(?s)\\{%[-+]?\\s*raw\\s*[-+]?%}.*");
+        return RAW.matcher(src).region(idx, src.length()).lookingAt();
     }
 
     private void finishTag(int end) {

@@ -3,7 +3,6 @@ package org.eapo4j.hf.jinja;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -191,6 +190,7 @@ final class Py {
             return Long.compare(toLong(a), toLong(b));
         }
         if (a instanceof String x && b instanceof String y) return compareCodePoints(x, y);
+        if (a instanceof DictView || b instanceof DictView) throw PyError.unsupported("ordering a dict view or range");
         if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof PyTuple) == (b instanceof PyTuple)) {
             for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
                 if (!eq(x.get(i), y.get(i))) return compare(x.get(i), y.get(i), op);
@@ -256,8 +256,7 @@ final class Py {
             case "+" -> {
                 if (a instanceof String x && b instanceof String y) return x + y;
                 if (a instanceof PyTuple x && b instanceof PyTuple y) return new PyTuple(concat(x, y));
-                if (a instanceof List<?> x && b instanceof List<?> y && !(a instanceof PyTuple)
-                        && !(b instanceof PyTuple)) return concat(x, y);
+                if (a instanceof List<?> x && b instanceof List<?> y && plainList(a) && plainList(b)) return concat(x, y);
             }
             case "*" -> {
                 if ((a instanceof Long || a instanceof Boolean) && !(b instanceof Long || b instanceof Boolean))
@@ -265,7 +264,7 @@ final class Py {
                 if (b instanceof Long || b instanceof Boolean) {
                     long n = toLong(b);
                     if (a instanceof String s) return n <= 0 ? "" : s.repeat(Math.toIntExact(n));
-                    if (a instanceof List<?> l) {
+                    if (a instanceof List<?> l && !(a instanceof DictView)) {
                         List<Object> out = new ArrayList<>();
                         for (long i = 0; i < n; i++) out.addAll(l);
                         return a instanceof PyTuple ? new PyTuple(out) : out;
@@ -279,6 +278,10 @@ final class Py {
         }
         throw PyError.type("unsupported operand type(s) for " + op + ": '" + typeName(a) + "' and '"
                 + typeName(b) + "'");
+    }
+
+    private static boolean plainList(Object v) {
+        return v instanceof List && !(v instanceof PyTuple) && !(v instanceof DictView);
     }
 
     private static List<Object> concat(List<?> x, List<?> y) {
@@ -385,10 +388,6 @@ final class Py {
         if (v instanceof Map<?, ?> m) return m.size();
         if (v instanceof Undefined) return 0;
         throw PyError.type("object of type '" + typeName(v) + "' has no len()");
-    }
-
-    static Iterator<Object> iterator(Object v) {
-        return iterate(v).iterator();
     }
 
     // ---- whitespace as Python's str.isspace / str.strip see it

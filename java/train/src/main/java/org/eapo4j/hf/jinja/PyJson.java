@@ -1,5 +1,6 @@
 package org.eapo4j.hf.jinja;
 
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,7 @@ final class PyJson {
                 return;
             }
             List<Map.Entry<String, Object>> entries = new ArrayList<>();
-            for (Map.Entry<?, ?> e : m.entrySet()) entries.add(Map.entry(key(e.getKey()), boxNull(e.getValue())));
+            for (Map.Entry<?, ?> e : m.entrySet()) entries.add(new AbstractMap.SimpleEntry<>(key(e.getKey()), e.getValue()));
             if (sortKeys) entries.sort((a, b) -> Py.compareCodePoints(a.getKey(), b.getKey()));
             sb.append('{');
             for (int i = 0; i < entries.size(); i++) {
@@ -73,23 +74,13 @@ final class PyJson {
                 newline(sb, depth + 1);
                 string(entries.get(i).getKey(), sb);
                 sb.append(keySep);
-                write(unboxNull(entries.get(i).getValue()), sb, depth + 1);
+                write(entries.get(i).getValue(), sb, depth + 1);
             }
             newline(sb, depth);
             sb.append('}');
         } else {
             throw PyError.type("Object of type " + Py.typeName(v) + " is not JSON serializable");
         }
-    }
-
-    private static final Object NULL = new Object();
-
-    private static Object boxNull(Object v) {
-        return v == null ? NULL : v;
-    }
-
-    private static Object unboxNull(Object v) {
-        return v == NULL ? null : v;
     }
 
     private static String key(Object k) {

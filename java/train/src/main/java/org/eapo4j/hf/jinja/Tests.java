@@ -58,6 +58,7 @@ final class Tests {
             case "iterable" -> v instanceof String || v instanceof List || v instanceof Map
                     || v instanceof PyIterator || v instanceof Undefined || v instanceof LoopInfo;
             case "sequence" -> v instanceof String || (v instanceof List && !(v instanceof DictView))
+                    || v instanceof DictView d && d.kind.equals("range")
                     || v instanceof Map || v instanceof Undefined;
             case "callable" -> v instanceof PyCallable || v instanceof Undefined;
             case "odd" -> Py.eq(Py.arithmetic("%", v, 2L), 1L);
