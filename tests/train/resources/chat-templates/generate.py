@@ -142,6 +142,23 @@ TOOL_CONVERSATIONS = {
 }
 
 
+def random_conversations(family):
+    """Random role sequences and contents (fixed seed per family), roles system / user / assistant / tool."""
+    rng = random.Random("conversations-" + family)
+    contents = ["Hi", "", "  spaced  ", "line1\nline2\n", "<think>\nreasoning\n</think>\n\nanswer",
+                "<think>only thought</think>", "\n\n<think>\n\n</think>\n\nx", "<tool_response>r</tool_response>",
+                "unicode ✓ 你好 🙂", "{\"json\": [1, 2]}", "{{ not a template }} {% if %}", "tab\there",
+                "quote ' and \" and \\ backslash", "</think> stray end", "ends with newline\n"]
+    out = []
+    for i in range(40):
+        n = rng.randint(1, 6)
+        roles = [rng.choice(["system", "user", "assistant", "user", "assistant", "tool"]) for _ in range(n)]
+        messages = [m(r, rng.choice(contents)) for r in roles]
+        out.append(("random_%02d" % i, messages, rng.choice([True, False]),
+                    rng.choice([None, True, False]) if family == "qwen3" else None))
+    return out
+
+
 def cases():
     out = []
     for family in FAMILIES:
@@ -160,6 +177,15 @@ def cases():
                             "kwargs": kwargs}
                     case.update(render(template, context))
                     out.append(case)
+        for name, messages, gen, thinking in random_conversations(family):
+            context = {"messages": messages, "tools": None, "documents": None, "add_generation_prompt": gen}
+            context.update({k: v for k, v in tokens.items() if v is not None})
+            kwargs = {} if thinking is None else {"enable_thinking": thinking}
+            context.update(kwargs)
+            case = {"family": family, "conversation": name, "messages": messages, "add_generation_prompt": gen,
+                    "kwargs": kwargs}
+            case.update(render(template, context))
+            out.append(case)
         for name, (tools, messages) in TOOL_CONVERSATIONS.get(family, {}).items():
             for gen in (True, False):
                 context = {"messages": messages, "tools": tools, "documents": None, "add_generation_prompt": gen}
