@@ -448,9 +448,68 @@ def expression_grid():
     return [("{{ " + expr(3) + " }}", context) for _ in range(1500)]
 
 
+def statement_grid():
+    """Random nestings of for / if / set / namespace / macro over a messages-like context, with random whitespace
+    control and indentation (fixed seed): scoping, loop variables and the lexer together."""
+    rng = random.Random(11)
+    context = {"messages": [{"role": "system", "content": " sys "}, {"role": "user", "content": "u1"},
+                            {"role": "assistant", "content": "<think>t</think>a1"}, {"role": "user", "content": "u2"}],
+               "flag": True, "n": 3}
+    exprs = ["m.role", "m.content|trim", "loop.index", "loop.first", "loop.last", "loop.previtem.role",
+             "ns.count", "x", "n", "messages|length", "m.content.split('</think>')[-1]", "loop.revindex",
+             "(m.role == 'user')", "x ~ '|'", "ns.last", "m.role[0]|upper"]
+    conds = ["m.role == 'user'", "loop.first", "not loop.last", "flag", "x", "ns.count > 1", "m.content",
+             "m.role in ['system', 'assistant']", "loop.index is odd", "n > loop.index"]
+    sets = ["{% set x = m.role %}", "{% set ns.count = ns.count + 1 %}", "{% set ns.last = m.content %}",
+            "{% set x = x ~ 'x' %}", "{% set n = n + 1 %}"]
+    signs = [("{%", "%}"), ("{%-", "%}"), ("{%", "-%}"), ("{%-", "-%}")]
+    ws = ["", " ", "\n", "\n    ", "\n\t", "  \n  "]
+
+    def tag(body):
+        o, c = rng.choice(signs)
+        return rng.choice(ws) + o + " " + body + " " + c + rng.choice(ws)
+
+    def block(depth, in_loop):
+        parts = []
+        for _ in range(rng.randint(1, 3)):
+            k = rng.randrange(5 if depth > 0 else 3)
+            if k == 0 and in_loop:
+                e = rng.choice(exprs)
+            elif k == 0:
+                e = rng.choice(["x", "n", "ns.count", "ns.last", "messages|length", "flag"])
+            if k == 0:
+                parts.append(rng.choice(ws) + rng.choice(["{{ ", "{{- "]) + e + rng.choice([" }}", " -}}"]))
+            elif k == 1:
+                st = rng.choice(sets) if in_loop else rng.choice(sets[3:])
+                o, c = rng.choice(signs)
+                parts.append(rng.choice(ws) + st.replace("{%", o).replace("%}", c))
+            elif k == 2:
+                parts.append(rng.choice(ws) + rng.choice(["text", "T", "<tag>", " spaced "]))
+            elif k == 3:
+                c = rng.choice(conds) if in_loop else rng.choice(["flag", "x", "ns.count > 1", "n > 3"])
+                parts.append(tag("if " + c) + block(depth - 1, in_loop) + tag("else") + block(depth - 1, in_loop)
+                             + tag("endif"))
+            else:
+                target = rng.choice(["messages", "messages[1:]", "messages[::-1]", "messages|selectattr('role', 'equalto', 'user')"])
+                parts.append(tag("for m in " + target + rng.choice(["", " if m.role != 'system'"]))
+                             + block(depth - 1, True) + tag("endfor"))
+        return "".join(parts)
+
+    out = []
+    for _ in range(300):
+        template = ("{% set ns = namespace(count=0, last='') %}{% set x = 'x0' %}" + block(3, False)
+                    + "|{{ x }}|{{ n }}|{{ ns.count }}|{{ ns.last }}" + rng.choice(["", "\n", "\n\n"]))
+        out.append((template, context))
+    return out
+
+
 def snippets():
     out = []
     for template, context in SNIPPETS + whitespace_grid():
+        case = {"template": template, "context": context}
+        case.update(render(template, context))
+        out.append(case)
+    for template, context in statement_grid():
         case = {"template": template, "context": context}
         case.update(render(template, context))
         out.append(case)
