@@ -350,6 +350,9 @@ SNIPPETS = [
     ("{{ [1] in {} }}", {}),
     ("{{ (0)[::-1] }}|{{ (7)[1:]|sum }}|{{ 'x' if (1)[1:] else 'y' }}", {}),
     ("{{ n[1:] }}", {"n": 5}),
+    ("{% if false %}{% break %}{% endif %}x", {}),
+    ("{% for i in [1] %}{% macro m() %}{% continue %}{% endmacro %}{% endfor %}x", {}),
+    ("{% for i in [1, 2] %}{% else %}{% break %}{% endfor %}x", {}),
     # scoping and statements in combination
     ("{% set x = 'top' %}{% if true %}{% set x = 'if' %}{% endif %}{{ x }} {% for i in [1] %}{% if true %}"
      "{% set x = 'loop' %}{% endif %}{{ x }}{% endfor %} {{ x }}", {}),

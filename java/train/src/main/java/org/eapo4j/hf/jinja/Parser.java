@@ -21,6 +21,8 @@ final class Parser {
 
     private final List<Token> tokens;
     private int i;
+    /** For loops around the current statement (a macro body starts again at 0): break / continue need one. */
+    private int loops;
 
     private Parser(List<Token> tokens) {
         this.tokens = tokens;
@@ -84,8 +86,10 @@ final class Parser {
                 next();
                 yield new Node.Generation(body);
             }
-            case "break" -> new Node.Break(t.line());
-            case "continue" -> new Node.Continue(t.line());
+            case "break", "continue" -> {
+                if (loops == 0) throw JinjaException.at(t.line(), "'" + tag + "' outside a for loop");
+                yield tag.equals("break") ? new Node.Break(t.line()) : new Node.Continue(t.line());
+            }
             default -> throw new UnsupportedConstructException(t.line(), "tag '" + tag + "'");
         };
         expectBlockEnd();
@@ -100,7 +104,9 @@ final class Parser {
         if (skipName("if")) filter = parseExpression(true);
         if (peek().isName("recursive")) throw new UnsupportedConstructException(peek().line(), "recursive for loop");
         expectBlockEnd();
+        loops++;
         List<Node> body = subparse(Set.of("endfor", "else"));
+        loops--;
         List<Node> elseBody = List.of();
         if (next().text().equals("else")) {
             expectBlockEnd();
@@ -157,7 +163,10 @@ final class Parser {
         }
         expectOp(")");
         expectBlockEnd();
+        int outerLoops = loops;
+        loops = 0;
         List<Node> body = subparse(Set.of("endmacro"));
+        loops = outerLoops;
         next();
         return new Node.Macro(name, params, defaults, body, line);
     }
