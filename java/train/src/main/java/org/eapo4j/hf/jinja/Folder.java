@@ -27,6 +27,22 @@ final class Folder {
     final Map<Expr, Object> folded = new IdentityHashMap<>();
     /** {{ }} expressions printed as a constant string. */
     final Map<Expr, String> printed = new IdentityHashMap<>();
+    /**
+     * Constant expressions whose value needs a refused construct: Jinja2 may compute them at compile time, where a
+     * failure the renderer would meet first (a failed slice) does not happen, so they are refused when evaluated.
+     */
+    final Map<Expr, String> refused = new IdentityHashMap<>();
+
+    /** A constant sub-expression needs a refused construct. */
+    private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String construct;
+
+        Refused(String construct) {
+            super(construct, null, false, false);
+            this.construct = construct;
+        }
+    }
 
     static Folder of(List<Node> body) {
         Folder f = new Folder();
@@ -41,7 +57,7 @@ final class Folder {
     private void node(Node n) {
         if (n instanceof Node.Print p) {
             expr(p.expr());
-            Object v = constant(p.expr());
+            Object v = attempt(p.expr());
             if (v != IMPOSSIBLE) {
                 try {
                     printed.put(p.expr(), Py.str(v));
@@ -82,7 +98,7 @@ final class Folder {
     /** Visits every sub-expression, recording those Jinja2 folds to a safe constant. */
     private void expr(Expr e) {
         if (e == null) return;
-        Object v = constant(e);
+        Object v = attempt(e);
         if (v != IMPOSSIBLE && safe(v)) folded.put(e, v);
         for (Expr c : children(e)) expr(c);
     }
@@ -106,14 +122,33 @@ final class Folder {
         return out;
     }
 
-    /** Jinja2's as_const: the value, or IMPOSSIBLE. */
+    /** {@link #constant}, with a refusal recorded (in {@link #refused}) and reported as IMPOSSIBLE. */
+    private Object attempt(Expr e) {
+        try {
+            return constant(e);
+        } catch (Refused r) {
+            return IMPOSSIBLE;
+        }
+    }
+
+    /** Jinja2's as_const: the value, or IMPOSSIBLE; throws Refused when it needs a refused construct. */
     private Object constant(Expr e) {
         if (e == null) return IMPOSSIBLE;
+        if (refused.containsKey(e)) throw new Refused(refused.get(e));
         if (memo.containsKey(e)) return memo.get(e);
         Object v;
         try {
             v = compute(e);
-        } catch (PyError | JinjaException ex) {
+        } catch (Refused r) {
+            refused.put(e, r.construct);
+            throw r;
+        } catch (PyError ex) {
+            if (ex.unsupported) {
+                refused.put(e, ex.getMessage());
+                throw new Refused(ex.getMessage());
+            }
+            v = IMPOSSIBLE;
+        } catch (JinjaException ex) {
             v = IMPOSSIBLE;
         }
         memo.put(e, v);
@@ -143,7 +178,7 @@ final class Folder {
             try {
                 return Access.slice(obj, bounds[0], bounds[1], bounds[2]);
             } catch (PyError p) {
-                if (p.unsupported) return IMPOSSIBLE;
+                if (p.unsupported) throw p;
                 return new Undefined(Py.typeName(obj) + " cannot be sliced");   // the environment's getitem
             }
         }

@@ -249,6 +249,7 @@ final class Py {
     }
 
     static Object arithmetic(String op, Object a, Object b) {
+        if (op.equals("%") && a instanceof String) throw PyError.unsupported("string formatting with '%'");
         if (a instanceof Undefined u) throw u.fail();
         if (b instanceof Undefined u) throw u.fail();
         if (isNumber(a) && isNumber(b)) return numeric(op, a, b);

@@ -141,6 +141,8 @@ final class Renderer {
 
     Object eval(Expr e, Scope scope) {
         if (folder.folded.containsKey(e)) return folder.folded.get(e);
+        String refused = folder.refused.get(e);
+        if (refused != null) throw new UnsupportedConstructException(e.line(), refused);
         try {
             return evalInner(e, scope);
         } catch (PyError p) {
