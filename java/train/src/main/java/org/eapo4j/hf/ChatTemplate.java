@@ -17,13 +17,13 @@ import org.eapo4j.hf.jinja.UnsupportedConstructException;
  * {@code eos_token}, {@code tools} and {@code documents} None, {@code raise_exception}, {@code strftime_now}, its
  * {@code tojson}) by eapo4j's own interpreter, {@link JinjaTemplate}. A construct outside the interpreter's subset
  * makes {@link #render} fail with a message naming it and pointing at {@link #plain}, rather than returning a prompt
- * that differs from Python's.
+ * that differs from Python's. The template is parsed on the first render and kept; rendering is thread-safe.
  */
 public final class ChatTemplate {
     private final String template;
     private final Path source;
     private final String bosToken, eosToken;
-    private JinjaTemplate parsed;
+    private volatile JinjaTemplate parsed;
 
     /** @param source the file the template came from (for messages); bos/eos tokens may be null (then undefined) */
     public ChatTemplate(String template, Path source, String bosToken, String eosToken) {
