@@ -2,45 +2,30 @@ package org.eapo4j.hf;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.LegacyOverrides;
-import com.hubspot.jinjava.interpret.RenderResult;
-import com.hubspot.jinjava.interpret.TemplateError;
-import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import org.eapo4j.hf.jinja.JinjaException;
+import org.eapo4j.hf.jinja.JinjaTemplate;
+import org.eapo4j.hf.jinja.TemplateRaisedException;
+import org.eapo4j.hf.jinja.UnsupportedConstructException;
 
 /**
- * A model's Jinja chat template rendered with jinjava, with the {@code transformers} conventions (trim_blocks,
- * lstrip_blocks, {@code messages}, {@code add_generation_prompt}, {@code bos_token}, {@code eos_token},
- * {@code raise_exception}). jinjava is not Python's Jinja: some templates (Qwen3's, for instance) use Python
- * constructs it cannot evaluate, or evaluates differently. Those are found before rendering, and any error jinjava
- * reports while rendering is one too: either way {@link #render} fails with a message naming the construct and
- * pointing at {@link #plain}, rather than returning a prompt that is silently different from the model's format.
+ * A model's Jinja chat template, rendered as transformers' {@code apply_chat_template} renders it (Jinja2's sandbox
+ * with trim_blocks and lstrip_blocks, {@code messages}, {@code add_generation_prompt}, {@code bos_token},
+ * {@code eos_token}, {@code tools} and {@code documents} None, {@code raise_exception}, {@code strftime_now}, its
+ * {@code tojson}) by eapo4j's own interpreter, {@link JinjaTemplate}. A construct outside the interpreter's subset
+ * makes {@link #render} fail with a message naming it and pointing at {@link #plain}, rather than returning a prompt
+ * that differs from Python's. The template is parsed on the first render and kept; rendering is thread-safe.
  */
 public final class ChatTemplate {
-    /** Python-only constructs jinjava cannot render, or renders differently, with a name for the message. */
-    private static final Map<Pattern, String> UNSUPPORTED = new LinkedHashMap<>();
-    private static final Pattern CODE = Pattern.compile("\\{\\{.*?\\}\\}|\\{%.*?%\\}", Pattern.DOTALL);
-
-    static {
-        UNSUPPORTED.put(Pattern.compile("\\[\\s*-?\\w*\\s*:\\s*-?\\w*\\s*(:\\s*-?\\w*\\s*)?\\]"), "a Python slice");
-        UNSUPPORTED.put(Pattern.compile("\\.(?:lstrip|rstrip|strip)\\(\\s*[^)\\s]"), "str.strip with an argument");
-        UNSUPPORTED.put(Pattern.compile("\\.(?:startswith|endswith)\\("), "str.startswith/endswith");
-        UNSUPPORTED.put(Pattern.compile("\\.(?:split|rsplit|splitlines)\\("), "str.split (a Java array in jinjava)");
-    }
-
     private final String template;
     private final Path source;
     private final String bosToken, eosToken;
+    private volatile JinjaTemplate parsed;
 
-    /** @param source the file the template came from (for messages); bos/eos tokens may be null */
+    /** @param source the file the template came from (for messages); bos/eos tokens may be null (then undefined) */
     public ChatTemplate(String template, Path source, String bosToken, String eosToken) {
         if (template == null) throw new IllegalArgumentException("template must not be null");
         this.template = template;
@@ -54,58 +39,55 @@ public final class ChatTemplate {
         return template;
     }
 
+    /** {@link #render(List, boolean, Map)} without template kwargs. */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, Map.of());
+    }
+
     /**
      * The prompt text for {@code messages}, ending with the assistant turn's opening when
      * {@code addGenerationPrompt}. Encode it without adding special tokens (the template writes its own).
      *
-     * @throws HfFormatException naming the construct when the template cannot be rendered faithfully
+     * @param kwargs extra template variables, as {@code apply_chat_template(..., **kwargs)} passes them, e.g.
+     *     {@code enable_thinking} (Qwen3): Strings, numbers, Booleans, null, Lists and Maps
+     * @throws HfFormatException naming the construct when the template cannot be rendered faithfully, with the
+     *     template's message when it refuses the messages (raise_exception), or naming the error Python's Jinja
+     *     would raise
      */
-    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        Matcher code = CODE.matcher(template);   // only expressions and statements, not the literal text
-        while (code.find()) {
-            for (Map.Entry<Pattern, String> u : UNSUPPORTED.entrySet()) {
-                Matcher m = u.getKey().matcher(code.group());
-                if (m.find()) throw unsupported("uses " + u.getValue() + " `" + m.group() + "` at line "
-                        + lineOf(code.start() + m.start()));
-            }
-        }
-        // Python Jinja's semantics where jinjava has a switch for them: {{- -}} trimming, operator precedence,
-        // backslashes as escapes only inside quotes, and keeping the trailing newline as Jinja does by default
-        LegacyOverrides python = LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true)
-                .withUseNaturalOperatorPrecedence(true).withParseWhitespaceControlStrictly(true)
-                .withHandleBackslashInQuotesOnly(true).withKeepNullableLoopValues(true).build();
-        Jinjava jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withLegacyOverrides(python).withFailOnUnknownTokens(false).build());
-        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
-                ChatTemplate.class, "raiseException", String.class));
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> kwargs) {
+        if (messages == null) throw new IllegalArgumentException("messages must not be null");
         List<Map<String, Object>> msgs = new ArrayList<>();
         for (ChatMessage m : messages) {
-            Map<String, Object> o = new HashMap<>();
+            Map<String, Object> o = new LinkedHashMap<>();
             o.put("role", m.role());
             o.put("content", m.content());
             msgs.add(o);
         }
-        Map<String, Object> ctx = new HashMap<>();
+        Map<String, Object> ctx = new LinkedHashMap<>();
+        if (bosToken != null) ctx.put("bos_token", bosToken);
+        if (eosToken != null) ctx.put("eos_token", eosToken);
         ctx.put("messages", msgs);
+        ctx.put("tools", null);
+        ctx.put("documents", null);
         ctx.put("add_generation_prompt", addGenerationPrompt);
-        ctx.put("bos_token", bosToken == null ? "" : bosToken);
-        ctx.put("eos_token", eosToken == null ? "" : eosToken);
-        RenderResult r;
+        if (kwargs != null) ctx.putAll(kwargs);
         try {
-            r = jinjava.renderForResult(template, ctx);
-        } catch (RuntimeException e) {
-            throw unsupported("cannot be rendered by jinjava (" + firstLine(e.getMessage()) + ")");
+            return parsed().render(ctx);
+        } catch (TemplateRaisedException e) {
+            throw new HfFormatException(where() + ": the chat template refused the messages: " + e.templateMessage(), e);
+        } catch (UnsupportedConstructException e) {
+            throw new HfFormatException(where() + ": the chat template uses " + e.construct() + " ("
+                    + e.getMessage().substring(0, e.getMessage().indexOf(':')) + "), which eapo4j's Jinja interpreter "
+                    + "does not render as Python's Jinja would, so use the plain prompt format instead (generate "
+                    + "--chat-format plain, or ChatTemplate.plain)", e);
+        } catch (JinjaException e) {
+            throw new HfFormatException(where() + ": the chat template cannot be rendered: " + e.getMessage(), e);
         }
-        for (TemplateError e : r.getErrors()) {
-            if (e.getSeverity() == TemplateError.ErrorType.WARNING) continue;
-            String msg = firstLine(e.getMessage());
-            if (msg.contains(TemplateRaised.MARK))
-                throw new HfFormatException(where() + ": the chat template refused the messages: "
-                        + msg.substring(msg.indexOf(TemplateRaised.MARK) + TemplateRaised.MARK.length()));
-            String at = e.getFieldName() == null ? "" : " `" + e.getFieldName() + "`";
-            throw unsupported("has" + at + " at line " + e.getLineno() + ", which jinjava reports as: " + msg);
-        }
-        return r.getOutput();
+    }
+
+    private JinjaTemplate parsed() {
+        if (parsed == null) parsed = JinjaTemplate.parse(template);
+        return parsed;
     }
 
     /**
@@ -123,38 +105,12 @@ public final class ChatTemplate {
         return sb.toString();
     }
 
-    /** Called by templates as {@code raise_exception(msg)}, as transformers provides it. */
+    /** What a template's {@code raise_exception(msg)} does: throws {@link TemplateRaisedException}. */
     public static String raiseException(String message) {
-        throw new TemplateRaised(message);
-    }
-
-    private HfFormatException unsupported(String what) {
-        return new HfFormatException(where() + ": the chat template " + what + "; jinjava cannot render it as "
-                + "Python's Jinja would, so use the plain prompt format instead (generate --chat-format plain, or "
-                + "ChatTemplate.plain)");
+        throw new TemplateRaisedException(message);
     }
 
     private String where() {
         return source == null ? "chat template" : source.toString();
-    }
-
-    private int lineOf(int offset) {
-        int line = 1;
-        for (int i = 0; i < offset; i++) if (template.charAt(i) == '\n') line++;
-        return line;
-    }
-
-    private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("");
-    }
-
-    /** The exception raise_exception throws; jinjava reports it as a template error carrying the mark. */
-    static final class TemplateRaised extends RuntimeException {
-        static final String MARK = "raise_exception: ";
-        private static final long serialVersionUID = 1L;
-
-        TemplateRaised(String message) {
-            super(MARK + message);
-        }
     }
 }

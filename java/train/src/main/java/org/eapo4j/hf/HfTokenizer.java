@@ -34,8 +34,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     private final long[] eosIds;
     private final long padId;
     private final String bosToken, eosToken;
-    private final String chatTemplate;
-    private final Path chatTemplateSource;
+    private final ChatTemplate chatTemplate;
 
     private HfTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Long> tokenIds, Set<Long> specialIds, int vocabSize,
                         Long bosId, long[] eosIds, long padId, String bosToken, String eosToken, String chatTemplate,
@@ -49,8 +48,8 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         this.padId = padId;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
-        this.chatTemplate = chatTemplate;
-        this.chatTemplateSource = chatTemplateSource;
+        this.chatTemplate = chatTemplate == null ? null
+                : new ChatTemplate(chatTemplate, chatTemplateSource, bosToken, eosToken);
     }
 
     /** The tokenizer of the model folder {@code dir} (tokenizer.json required, the other files optional). */
@@ -197,9 +196,9 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         return id == null ? -1 : id;
     }
 
-    /** The chat template of the folder, or null when it has none. */
+    /** The chat template of the folder (one instance: it parses the template once), or null when it has none. */
     public ChatTemplate chatTemplate() {
-        return chatTemplate == null ? null : new ChatTemplate(chatTemplate, chatTemplateSource, bosToken, eosToken);
+        return chatTemplate;
     }
 
     @Override
