@@ -1,0 +1,395 @@
+// Token sampling, CPU: one id per row from softmax(logits / temperature) after top-k, top-p and min-p, drawn by
+// inverse CDF in id order with the caller's uniform number (eapo4j.h "Sampling" is the contract). The CUDA twin is
+// cuda/sampling.cu. Two versions side by side, as llm.c keeps them:
+//
+//   sample_reference_rows  the obvious one: float64 throughout and a full sort of the row (O(V log V)). It is the
+//                          ground truth of the native and GPU tests (eapo_sample_cpu_reference), not a fast path.
+//   sample_rows            no sort of the row: (1) one max pass that also rejects NaN / +inf, (2) one histogram
+//                          pass over d = (max - x) / temperature in bins of 1/32 nat (counts, and float32 exp mass
+//                          when top-p needs the full normaliser), which gives the smallest bin B such that every id
+//                          that can survive top-k / top-p / min-p lies in bins <= B, (3) one pass collecting those
+//                          candidates (usually tens), then the filters in float64 on the sorted candidates only.
+//                          Without top-k and top-p, no candidate set: two passes of blocked float32 exp with float64
+//                          block sums, then one block is rescanned for the inverse CDF.
+//
+// Compiled once per SIMD level with EAPO_SIMD_NS set (native/CMakeLists.txt). Deliberately no -ffast-math: -inf
+// logits are masked tokens and must give exp() = 0 and never compare as finite.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "cpu_kernels.h"
+
+namespace eapo4j {
+namespace EAPO_SIMD_NS {
+
+namespace {
+
+constexpr int kBins = 4096;            // histogram bins of d = (max - x) / temperature
+constexpr float kBinsPerNat = 32.0f;   // bin width 1/32 nat: 128 nats covered, the last bin takes the rest
+
+struct Cand {
+    float x;
+    int32_t id;
+};
+
+// The row's valid logits as fp32: the row itself for fp32, else converted into buf.
+const float* row_as_f32(const void* row, int dtype, int64_t n, std::vector<float>& buf) {
+    if (dtype == EAPO_F32) return static_cast<const float*>(row);
+    buf.resize((size_t)n + kLanes);
+    for (int64_t off = 0; off < n; off += kBlock) {
+        int len = (int)(n - off < kBlock ? n - off : kBlock);
+        load_block(row, dtype, off, len, 1.0f, buf.data() + off);  // pads with -inf past len: rewritten next block
+    }
+    return buf.data();
+}
+
+// Max over x[0, n), and whether a NaN or +inf is among them.
+float max_and_check(const float* x, int64_t n, bool* bad) {
+    vec8 vm = splat(-INFINITY);
+    ivec8 vbad = ivec8{0, 0, 0, 0, 0, 0, 0, 0};
+    const vec8 pinf = splat(INFINITY);
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+        vec8 v = load8(x + i);
+        vm = v > vm ? v : vm;
+        vbad |= (v != v) | (v == pinf);
+    }
+    float m = hmax(vm);
+    bool b = false;
+    for (int l = 0; l < kLanes; ++l) b |= vbad[l] != 0;
+    for (; i < n; ++i) {
+        float v = x[i];
+        b |= (v != v) || v == INFINITY;
+        m = v > m ? v : m;
+    }
+    *bad = b;
+    return m;
+}
+
+// Bin of one element: floor(d * 32) capped at kBins - 1, with d = (xmax - x) * inv_tau >= 0; -inf goes to kBins
+// (a sink that is never counted). The scalar and vector forms compute the same float operations.
+inline int bin_of(float x, float xmax, float inv_tau) {
+    if (x == -INFINITY) return kBins;
+    float s = (xmax - x) * inv_tau * kBinsPerNat;
+    return s < (float)(kBins - 1) ? (int)s : kBins - 1;
+}
+
+// The per-row scratch of one worker thread.
+struct Scratch {
+    std::vector<float> conv;
+    std::vector<Cand> cands;
+    std::vector<double> block_sum;
+    std::vector<int32_t> count;
+    std::vector<double> mass;
+};
+
+// Inverse CDF in id order over the candidates c[0, n) (already filtered), e = exp(z - zmax) in float64.
+// Returns the id and writes log p of it.
+int64_t pick_in_id_order(Cand* c, int64_t n, double tau, double zmax, double u, float* logp) {
+    std::sort(c, c + n, [](const Cand& a, const Cand& b) { return a.id < b.id; });
+    double z2 = 0.0;
+    for (int64_t i = 0; i < n; ++i) z2 += std::exp((double)c[i].x / tau - zmax);
+    const double target = u * z2;
+    double cum = 0.0;
+    int64_t pick = n - 1;
+    double e_pick = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        double e = std::exp((double)c[i].x / tau - zmax);
+        cum += e;
+        if (target < cum) {
+            pick = i;
+            e_pick = e;
+            break;
+        }
+    }
+    if (e_pick == 0.0) e_pick = std::exp((double)c[pick].x / tau - zmax);
+    *logp = (float)std::log(e_pick / z2);
+    return c[pick].id;
+}
+
+// Without top-k and top-p the kept set is {e >= min_p} (every finite id when min_p = 0): no candidates, two
+// blocked passes of float32 exp; block sums in float64 locate the block of the inverse CDF, which is rescanned.
+int64_t sample_streaming(const float* x, int64_t n, float xmax, float inv_tau, float min_p, double u, Scratch& s,
+                         float* logp) {
+    alignas(64) float e[kBlock];
+    const int64_t n_blocks = (n + kBlock - 1) / kBlock;
+    s.block_sum.assign((size_t)n_blocks, 0.0);
+    auto block_exp = [&](int64_t b) {  // e[0, len) for block b, 0 where cut by min-p; returns len
+        int64_t off = b * kBlock;
+        int len = (int)(n - off < kBlock ? n - off : kBlock);
+        int i = 0;
+        const vec8 vmax = splat(xmax), vt = splat(inv_tau), vmin = splat(min_p), zero = splat(0.0f);
+        for (; i + kLanes <= len; i += kLanes) {
+            vec8 v = load8(x + off + i);
+            vec8 ev = vexp((v - vmax) * vt);  // x = -inf gives exp(-inf) = 0
+            ev = ev >= vmin ? ev : zero;
+            store8(e + i, ev);
+        }
+        for (; i < len; ++i) {  // the same float operations, one lane at a time
+            vec8 ev = vexp(splat((x[off + i] - xmax) * inv_tau));
+            e[i] = ev[0] >= min_p ? ev[0] : 0.0f;
+        }
+        return len;
+    };
+    double total = 0.0;
+    for (int64_t b = 0; b < n_blocks; ++b) {
+        int len = block_exp(b);
+        double bs = 0.0;
+        vec8 acc = splat(0.0f);
+        int i = 0;
+        for (; i + kLanes <= len; i += kLanes) acc += load8(e + i);
+        bs = hsum(acc);
+        for (; i < len; ++i) bs += e[i];
+        s.block_sum[(size_t)b] = bs;
+        total += bs;
+    }
+    const double target = u * total;
+    double before = 0.0;
+    int64_t last_id = -1;
+    float last_e = 0.0f;
+    for (int64_t b = 0; b < n_blocks; ++b) {
+        if (s.block_sum[(size_t)b] == 0.0) continue;
+        if (target >= before + s.block_sum[(size_t)b] && b + 1 < n_blocks) {
+            before += s.block_sum[(size_t)b];
+            continue;
+        }
+        int len = block_exp(b);
+        double cum = before;
+        for (int i = 0; i < len; ++i) {
+            if (e[i] == 0.0f) continue;
+            cum += e[i];
+            last_id = b * kBlock + i;
+            last_e = e[i];
+            if (target < cum) {
+                *logp = (float)std::log((double)e[i] / total);
+                return last_id;
+            }
+        }
+        before = cum;
+    }
+    last_id = -1;  // target at or past the total (rounding): the last kept id of the row
+    {
+        for (int64_t b = n_blocks - 1; b >= 0 && last_id < 0; --b) {
+            int len = block_exp(b);
+            for (int i = len - 1; i >= 0; --i)
+                if (e[i] > 0.0f) {
+                    last_id = b * kBlock + i;
+                    last_e = e[i];
+                    break;
+                }
+        }
+    }
+    *logp = (float)std::log((double)last_e / total);
+    return last_id;
+}
+
+// One row with top-k and/or top-p: histogram, candidates, exact filters on the sorted candidates.
+int64_t sample_selected(const float* x, int64_t n, float xmax, const eapo_sample_args& a, double u, Scratch& s,
+                        float* logp) {
+    const double tau = a.temperature;
+    const float inv_tau = (float)(1.0 / tau);
+    const bool use_k = a.top_k > 0 && a.top_k < n;
+    const bool use_p = a.top_p < 1.0;
+    const bool want_mass = use_p && !use_k;  // top-p over the whole row needs its normaliser
+    s.count.assign(kBins + 1, 0);
+    if (want_mass) s.mass.assign(kBins + 1, 0.0);
+    {
+        const vec8 vmax = splat(xmax), vt = splat(inv_tau), vs = splat(kBinsPerNat), cap = splat((float)(kBins - 1));
+        const vec8 ninf = splat(-INFINITY);
+        int64_t i = 0;
+        for (; i + kLanes <= n; i += kLanes) {
+            vec8 v = load8(x + i);
+            vec8 d = (vmax - v) * vt;
+            vec8 sc = d * vs;
+            sc = sc < cap ? sc : cap;
+            ivec8 bi = __builtin_convertvector(sc, ivec8);
+            bi = v == ninf ? ivec8{kBins, kBins, kBins, kBins, kBins, kBins, kBins, kBins} : bi;
+            if (want_mass) {
+                vec8 ev = vexp(-d);
+                for (int l = 0; l < kLanes; ++l) {
+                    s.count[(size_t)bi[l]]++;
+                    s.mass[(size_t)bi[l]] += ev[l];
+                }
+            } else {
+                for (int l = 0; l < kLanes; ++l) s.count[(size_t)bi[l]]++;
+            }
+        }
+        for (; i < n; ++i) {
+            int b = bin_of(x[i], xmax, inv_tau);
+            s.count[(size_t)b]++;
+            if (want_mass) s.mass[(size_t)b] += vexp(splat(-((xmax - x[i]) * inv_tau)))[0];
+        }
+    }
+    // The smallest bin B whose bins [0, B] hold every id that can survive.
+    int big = kBins - 1;
+    double z_all = 0.0;
+    if (want_mass)
+        for (int b = 0; b < kBins; ++b) z_all += s.mass[(size_t)b];
+    if (use_k) {
+        int64_t cum = 0;
+        for (int b = 0; b < kBins; ++b) {
+            cum += s.count[(size_t)b];
+            if (cum >= a.top_k) {
+                big = b;
+                break;
+            }
+        }
+    } else if (use_p) {
+        const double need = a.top_p * z_all;
+        double cum = 0.0;
+        for (int b = 0; b < kBins; ++b) {
+            cum += s.mass[(size_t)b];
+            if (cum >= need) {
+                big = std::min(b + 1, kBins - 1);  // one bin of slack for float32 vs float64 rounding
+                break;
+            }
+        }
+    }
+    // p >= min_p * p_max  <=>  d <= -log(min_p). Not with top-k and top-p together: top-p's normaliser is then
+    // the sum over the whole top-k set, which may reach beyond the min-p cut.
+    if (a.min_p > 0.0 && !(use_k && use_p)) {
+        double dmax = -std::log(a.min_p) * kBinsPerNat + 1.0;
+        if (dmax < big) big = (int)dmax;
+    }
+    // Candidates: every finite x in bins <= big, in id order; then by x descending, equal x by id ascending.
+    s.cands.clear();
+    for (int64_t i = 0; i < n; ++i)
+        if (bin_of(x[i], xmax, inv_tau) <= big) s.cands.push_back(Cand{x[i], (int32_t)i});
+    Cand* c = s.cands.data();
+    int64_t m = (int64_t)s.cands.size();
+    std::sort(c, c + m, [](const Cand& p, const Cand& q) { return p.x > q.x || (p.x == q.x && p.id < q.id); });
+    const double zmax = (double)xmax / tau;
+    int64_t kept = m;
+    if (use_k && a.top_k < m) {
+        const float kth = c[a.top_k - 1].x;
+        kept = a.top_k;
+        while (kept < m && c[kept].x >= kth) ++kept;  // ties with the k-th value stay
+    }
+    if (use_p) {
+        double z = 0.0;
+        if (use_k)
+            for (int64_t i = 0; i < kept; ++i) z += std::exp((double)c[i].x / tau - zmax);
+        else
+            z = z_all;
+        double cum = 0.0;
+        for (int64_t i = 0; i < kept; ++i) {
+            cum += std::exp((double)c[i].x / tau - zmax) / z;
+            if (cum >= a.top_p) {
+                kept = i + 1;
+                break;
+            }
+        }
+    }
+    if (a.min_p > 0.0)  // the largest p has e = 1, so p >= min_p * p_max is e >= min_p; a prefix of c
+        while (kept > 1 && std::exp((double)c[kept - 1].x / tau - zmax) < a.min_p) --kept;
+    return pick_in_id_order(c, kept, tau, zmax, u, logp);
+}
+
+}  // namespace
+
+SampleFailure sample_rows(const eapo_sample_args& a, int64_t begin, int64_t end) {
+    const RowGeometry geom{a.rows_inner, a.stride_outer, a.stride_inner};
+    thread_local Scratch s;
+    for (int64_t r = begin; r < end; ++r) {
+        const char* row = static_cast<const char*>(a.logits) + geom.offset(r) * dtype_size(a.dtype);
+        const int64_t n = a.valid_vocab ? a.valid_vocab[r] : a.vocab;
+        const float* x = row_as_f32(row, a.dtype, n, s.conv);
+        bool bad = false;
+        const float xmax = max_and_check(x, n, &bad);
+        if (bad) return SampleFailure{r, kSampleNonFinite};
+        if (xmax == -INFINITY) return SampleFailure{r, kSampleAllMasked};
+        float lp = 0.0f;
+        int64_t id;
+        if (a.temperature == 0.0) {
+            id = 0;
+            while (x[id] != xmax) ++id;  // the first id of the largest logit
+        } else if (!(a.top_k > 0 && a.top_k < n) && !(a.top_p < 1.0)) {
+            id = sample_streaming(x, n, xmax, (float)(1.0 / a.temperature), (float)a.min_p, a.uniforms[r], s, &lp);
+        } else {
+            id = sample_selected(x, n, xmax, a, a.uniforms[r], s, &lp);
+        }
+        a.ids[r] = id;
+        if (a.logp) a.logp[r] = lp;
+    }
+    return SampleFailure{};
+}
+
+// The definition, written for reading: every probability in float64, the whole row sorted.
+SampleFailure sample_reference_rows(const eapo_sample_args& a, int64_t begin, int64_t end) {
+    const RowGeometry geom{a.rows_inner, a.stride_outer, a.stride_inner};
+    for (int64_t r = begin; r < end; ++r) {
+        const char* row = static_cast<const char*>(a.logits) + geom.offset(r) * dtype_size(a.dtype);
+        const int64_t n = a.valid_vocab ? a.valid_vocab[r] : a.vocab;
+        std::vector<double> z((size_t)n);
+        double zmax = -INFINITY;
+        int64_t argmax = 0;
+        for (int64_t v = 0; v < n; ++v) {
+            double xv = load_scalar(row, a.dtype, v);
+            if (std::isnan(xv) || xv == INFINITY) return SampleFailure{r, kSampleNonFinite};
+            if (xv > zmax) {
+                argmax = v;
+                zmax = xv;
+            }
+            z[(size_t)v] = xv;
+        }
+        if (zmax == -INFINITY) return SampleFailure{r, kSampleAllMasked};
+        if (a.temperature == 0.0) {
+            a.ids[r] = argmax;
+            if (a.logp) a.logp[r] = 0.0f;
+            continue;
+        }
+        for (auto& v : z) v /= a.temperature;
+        zmax /= a.temperature;
+        std::vector<int64_t> order((size_t)n);
+        for (int64_t v = 0; v < n; ++v) order[(size_t)v] = v;
+        std::stable_sort(order.begin(), order.end(), [&](int64_t p, int64_t q) { return z[(size_t)p] > z[(size_t)q]; });
+        std::vector<char> keep((size_t)n, 1);
+        for (int64_t v = 0; v < n; ++v) keep[(size_t)v] = z[(size_t)v] > -INFINITY;
+        if (a.top_k > 0 && a.top_k < n) {
+            double kth = z[(size_t)order[(size_t)a.top_k - 1]];
+            for (int64_t v = 0; v < n; ++v) keep[(size_t)v] &= z[(size_t)v] >= kth;
+        }
+        std::vector<double> p((size_t)n, 0.0);
+        double sum = 0.0;
+        for (int64_t v = 0; v < n; ++v) {
+            p[(size_t)v] = keep[(size_t)v] ? std::exp(z[(size_t)v] - zmax) : 0.0;
+            sum += p[(size_t)v];
+        }
+        for (auto& q : p) q /= sum;
+        if (a.top_p < 1.0) {
+            double cum = 0.0;
+            bool reached = false;
+            for (int64_t i = 0; i < n; ++i) {
+                int64_t v = order[(size_t)i];
+                if (reached) keep[(size_t)v] = 0;
+                if (!keep[(size_t)v]) continue;
+                cum += p[(size_t)v];
+                if (cum >= a.top_p) reached = true;
+            }
+        }
+        if (a.min_p > 0.0) {
+            double pmax = 0.0;
+            for (int64_t v = 0; v < n; ++v)
+                if (keep[(size_t)v]) pmax = std::max(pmax, p[(size_t)v]);
+            for (int64_t v = 0; v < n; ++v) keep[(size_t)v] &= p[(size_t)v] >= a.min_p * pmax;
+        }
+        double s2 = 0.0;
+        for (int64_t v = 0; v < n; ++v) s2 += keep[(size_t)v] ? p[(size_t)v] : 0.0;
+        const double u = a.uniforms[r];
+        double cum = 0.0;
+        int64_t pick = -1;
+        for (int64_t v = 0; v < n; ++v) {
+            if (!keep[(size_t)v] || p[(size_t)v] == 0.0) continue;
+            cum += p[(size_t)v] / s2;
+            pick = v;
+            if (u < cum) break;
+        }
+        a.ids[r] = pick;
+        if (a.logp) a.logp[r] = (float)std::log(p[(size_t)pick] / s2);
+    }
+    return SampleFailure{};
+}
+
+}  // namespace EAPO_SIMD_NS
+}  // namespace eapo4j
