@@ -7,14 +7,17 @@
 //   sample_rows            no sort of the row: (1) one max pass that also rejects NaN / +inf, (2) one histogram
 //                          pass over d = (max - x) / temperature in bins of 1/32 nat (counts, and float32 exp mass
 //                          when top-p needs the full normaliser), which gives the smallest bin B such that every id
-//                          that can survive top-k / top-p / min-p lies in bins <= B, (3) one pass collecting those
+//                          that can survive top-k (and min-p) lies in bins <= B, (3) one pass collecting those
 //                          candidates (usually tens), then the filters in float64 on the sorted candidates only.
-//                          Without top-k and top-p, no candidate set: two passes of blocked float32 exp with float64
-//                          block sums, then one block is rescanned for the inverse CDF.
+//                          Top-p without top-k: the cut lies in the first bin where the running mass reaches
+//                          top_p * Z; only that bin's ids are sorted, and the kept set is a threshold of the row.
+//                          A threshold set (no filter, min-p, top-p alone) is sampled without candidates: two
+//                          passes of blocked float32 exp with float64 block sums, then one block is rescanned.
 //
 // Compiled once per SIMD level with EAPO_SIMD_NS set (native/CMakeLists.txt). Deliberately no -ffast-math: -inf
 // logits are masked tokens and must give exp() = 0 and never compare as finite.
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <vector>
 
@@ -37,6 +40,20 @@ struct Cand {
 const float* row_as_f32(const void* row, int dtype, int64_t n, std::vector<float>& buf) {
     if (dtype == EAPO_F32) return static_cast<const float*>(row);
     buf.resize((size_t)n + kLanes);
+    if (dtype == EAPO_BF16) {  // bf16 is the high half of an fp32: widen and shift, 8 at a time
+        typedef uint16_t u16x8 __attribute__((vector_size(16)));
+        typedef uint32_t u32x8 __attribute__((vector_size(32)));
+        const uint16_t* src = static_cast<const uint16_t*>(row);
+        int64_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            u16x8 h;
+            std::memcpy(&h, src + i, sizeof h);
+            u32x8 w = __builtin_convertvector(h, u32x8) << 16;
+            std::memcpy(buf.data() + i, &w, sizeof w);
+        }
+        for (; i < n; ++i) buf[(size_t)i] = eapo_bf16_to_f32(src[i]);
+        return buf.data();
+    }
     for (int64_t off = 0; off < n; off += kBlock) {
         int len = (int)(n - off < kBlock ? n - off : kBlock);
         load_block(row, dtype, off, len, 1.0f, buf.data() + off);  // pads with -inf past len: rewritten next block
@@ -80,7 +97,6 @@ struct Scratch {
     std::vector<float> conv;
     std::vector<Cand> cands;
     std::vector<double> block_sum;
-    std::vector<int32_t> count;
     std::vector<double> mass;
 };
 
@@ -108,10 +124,11 @@ int64_t pick_in_id_order(Cand* c, int64_t n, double tau, double zmax, double u, 
     return c[pick].id;
 }
 
-// Without top-k and top-p the kept set is {e >= min_p} (every finite id when min_p = 0): no candidates, two
-// blocked passes of float32 exp; block sums in float64 locate the block of the inverse CDF, which is rescanned.
-int64_t sample_streaming(const float* x, int64_t n, float xmax, float inv_tau, float min_p, double u, Scratch& s,
-                         float* logp) {
+// A kept set that is a threshold of the row: the ids with x > x_cut, or x == x_cut and id <= id_cut, and
+// e >= min_p (every finite id with x_cut = -inf). No candidates: two blocked passes of float32 exp; block sums in
+// float64 locate the block of the inverse CDF, which is rescanned.
+int64_t sample_streaming(const float* x, int64_t n, float xmax, float inv_tau, float min_p, float x_cut,
+                         int64_t id_cut, double u, Scratch& s, float* logp) {
     alignas(64) float e[kBlock];
     const int64_t n_blocks = (n + kBlock - 1) / kBlock;
     s.block_sum.assign((size_t)n_blocks, 0.0);
@@ -120,16 +137,20 @@ int64_t sample_streaming(const float* x, int64_t n, float xmax, float inv_tau, f
         int len = (int)(n - off < kBlock ? n - off : kBlock);
         int i = 0;
         const vec8 vmax = splat(xmax), vt = splat(inv_tau), vmin = splat(min_p), zero = splat(0.0f);
+        const vec8 vcut = splat(x_cut);
         for (; i + kLanes <= len; i += kLanes) {
             vec8 v = load8(x + off + i);
             vec8 ev = vexp((v - vmax) * vt);  // x = -inf gives exp(-inf) = 0
-            ev = ev >= vmin ? ev : zero;
+            ev = (ev >= vmin) & (v >= vcut) ? ev : zero;
             store8(e + i, ev);
         }
         for (; i < len; ++i) {  // the same float operations, one lane at a time
             vec8 ev = vexp(splat((x[off + i] - xmax) * inv_tau));
-            e[i] = ev[0] >= min_p ? ev[0] : 0.0f;
+            e[i] = ev[0] >= min_p && x[off + i] >= x_cut ? ev[0] : 0.0f;
         }
+        if (x_cut > -INFINITY)  // ids tied at the cut past id_cut are out
+            for (int j = 0; j < len; ++j)
+                if (x[off + j] == x_cut && off + j > id_cut) e[j] = 0.0f;
         return len;
     };
     double total = 0.0;
@@ -184,16 +205,14 @@ int64_t sample_streaming(const float* x, int64_t n, float xmax, float inv_tau, f
     return last_id;
 }
 
-// One row with top-k and/or top-p: histogram, candidates, exact filters on the sorted candidates.
-int64_t sample_selected(const float* x, int64_t n, float xmax, const eapo_sample_args& a, double u, Scratch& s,
-                        float* logp) {
+// Top-p without top-k: a histogram of d = (max - x) / T with the float32 exp mass of each bin; the cut lies in the
+// first bin whose running mass reaches top_p * Z. Every id in the bins before it stays; only that bin's ids are
+// sorted to find where, within it, the mass is reached. The kept set is then a threshold of the row.
+int64_t sample_top_p(const float* x, int64_t n, float xmax, const eapo_sample_args& a, double u, Scratch& s,
+                     float* logp) {
     const double tau = a.temperature;
     const float inv_tau = (float)(1.0 / tau);
-    const bool use_k = a.top_k > 0 && a.top_k < n;
-    const bool use_p = a.top_p < 1.0;
-    const bool want_mass = use_p && !use_k;  // top-p over the whole row needs its normaliser
-    s.count.assign(kBins + 1, 0);
-    if (want_mass) s.mass.assign(kBins + 1, 0.0);
+    s.mass.assign(kBins + 1, 0.0);
     {
         const vec8 vmax = splat(xmax), vt = splat(inv_tau), vs = splat(kBinsPerNat), cap = splat((float)(kBins - 1));
         const vec8 ninf = splat(-INFINITY);
@@ -205,73 +224,103 @@ int64_t sample_selected(const float* x, int64_t n, float xmax, const eapo_sample
             sc = sc < cap ? sc : cap;
             ivec8 bi = __builtin_convertvector(sc, ivec8);
             bi = v == ninf ? ivec8{kBins, kBins, kBins, kBins, kBins, kBins, kBins, kBins} : bi;
-            if (want_mass) {
-                vec8 ev = vexp(-d);
-                for (int l = 0; l < kLanes; ++l) {
-                    s.count[(size_t)bi[l]]++;
-                    s.mass[(size_t)bi[l]] += ev[l];
-                }
-            } else {
-                for (int l = 0; l < kLanes; ++l) s.count[(size_t)bi[l]]++;
-            }
+            vec8 ev = vexp(-d);
+            for (int l = 0; l < kLanes; ++l) s.mass[(size_t)bi[l]] += ev[l];
         }
-        for (; i < n; ++i) {
-            int b = bin_of(x[i], xmax, inv_tau);
-            s.count[(size_t)b]++;
-            if (want_mass) s.mass[(size_t)b] += vexp(splat(-((xmax - x[i]) * inv_tau)))[0];
-        }
+        for (; i < n; ++i) s.mass[(size_t)bin_of(x[i], xmax, inv_tau)] += vexp(splat(-((xmax - x[i]) * inv_tau)))[0];
     }
-    // The smallest bin B whose bins [0, B] hold every id that can survive.
-    int big = kBins - 1;
     double z_all = 0.0;
-    if (want_mass)
-        for (int b = 0; b < kBins; ++b) z_all += s.mass[(size_t)b];
-    if (use_k) {
-        int64_t cum = 0;
-        for (int b = 0; b < kBins; ++b) {
-            cum += s.count[(size_t)b];
-            if (cum >= a.top_k) {
-                big = b;
-                break;
-            }
+    for (int b = 0; b < kBins; ++b) z_all += s.mass[(size_t)b];
+    const double need = a.top_p * z_all;
+    double above = 0.0;
+    int cut_bin = kBins - 1;
+    for (int b = 0; b < kBins; ++b) {
+        if (above + s.mass[(size_t)b] >= need) {
+            cut_bin = b;
+            break;
         }
-    } else if (use_p) {
-        const double need = a.top_p * z_all;
-        double cum = 0.0;
-        for (int b = 0; b < kBins; ++b) {
-            cum += s.mass[(size_t)b];
-            if (cum >= need) {
-                big = std::min(b + 1, kBins - 1);  // one bin of slack for float32 vs float64 rounding
-                break;
-            }
-        }
+        above += s.mass[(size_t)b];
     }
-    // p >= min_p * p_max  <=>  d <= -log(min_p). Not with top-k and top-p together: top-p's normaliser is then
-    // the sum over the whole top-k set, which may reach beyond the min-p cut.
-    if (a.min_p > 0.0 && !(use_k && use_p)) {
-        double dmax = -std::log(a.min_p) * kBinsPerNat + 1.0;
-        if (dmax < big) big = (int)dmax;
-    }
-    // Candidates: every finite x in bins <= big, in id order; then by x descending, equal x by id ascending.
     s.cands.clear();
     for (int64_t i = 0; i < n; ++i)
-        if (bin_of(x[i], xmax, inv_tau) <= big) s.cands.push_back(Cand{x[i], (int32_t)i});
+        if (bin_of(x[i], xmax, inv_tau) == cut_bin) s.cands.push_back(Cand{x[i], (int32_t)i});
     Cand* c = s.cands.data();
-    int64_t m = (int64_t)s.cands.size();
+    const int64_t m = (int64_t)s.cands.size();
+    if (m == 0) return sample_streaming(x, n, xmax, inv_tau, (float)a.min_p, -INFINITY, n, u, s, logp);
     std::sort(c, c + m, [](const Cand& p, const Cand& q) { return p.x > q.x || (p.x == q.x && p.id < q.id); });
     const double zmax = (double)xmax / tau;
+    double cum = above / z_all;
+    int64_t cut = m - 1;
+    for (int64_t i = 0; i < m; ++i) {
+        cum += std::exp((double)c[i].x / tau - zmax) / z_all;
+        if (cum >= a.top_p) {
+            cut = i;
+            break;
+        }
+    }
+    return sample_streaming(x, n, xmax, inv_tau, (float)a.min_p, c[cut].x, c[cut].id, u, s, logp);
+}
+
+// Appends to s.cands every id with x >= thr, in id order. Blocks of 64 whose max is below thr are skipped with
+// one vector max, so a pass costs little more than reading the row when the candidates are few.
+void collect_at_least(const float* x, int64_t n, float thr, Scratch& s) {
+    s.cands.clear();
+    constexpr int kChunk = 8 * kLanes;
+    int64_t i = 0;
+    for (; i + kChunk <= n; i += kChunk) {
+        vec8 m = load8(x + i);
+        for (int j = kLanes; j < kChunk; j += kLanes) {
+            vec8 v = load8(x + i + j);
+            m = v > m ? v : m;
+        }
+        if (!(hmax(m) >= thr)) continue;
+        for (int j = 0; j < kChunk; ++j)
+            if (x[i + j] >= thr) s.cands.push_back(Cand{x[i + j], (int32_t)(i + j)});
+    }
+    for (; i < n; ++i)
+        if (x[i] >= thr) s.cands.push_back(Cand{x[i], (int32_t)i});
+}
+
+// Top-k (with or without top-p, min-p): the candidates are the ids with d = (max - x) / T <= D for a D that
+// doubles (from 4 nats) until at least k finite ids qualify; usually one pass. Then the filters in float64 on
+// the sorted candidates.
+int64_t sample_top_k(const float* x, int64_t n, float xmax, const eapo_sample_args& a, double u, Scratch& s,
+                     float* logp) {
+    const double tau = a.temperature;
+    const int64_t k = a.top_k;
+    const bool use_p = a.top_p < 1.0;
+    // min-p alone caps D: with top-p as well, top-p's normaliser is the sum over the whole top-k set.
+    const double d_minp = a.min_p > 0.0 && !use_p ? -std::log(a.min_p) * (1.0 + 1e-6) + 1e-6 : INFINITY;
+    double d = std::min(4.0, d_minp);
+    for (;;) {
+        const float thr = (float)((double)xmax - d * tau);
+        collect_at_least(x, n, thr > -INFINITY ? thr : -FLT_MAX, s);
+        if ((int64_t)s.cands.size() >= k || d >= d_minp || !(thr > -FLT_MAX)) break;
+        d = std::min(d * 2.0, d_minp);
+        if (d > 1e30) d = INFINITY;
+    }
+    Cand* c = s.cands.data();
+    int64_t m = (int64_t)s.cands.size();
+    auto before = [](const Cand& p, const Cand& q) { return p.x > q.x || (p.x == q.x && p.id < q.id); };
+    if (m > 4 * k + 64) {  // many candidates: keep those >= the k-th largest value before sorting
+        std::nth_element(c, c + (k - 1), c + m, before);
+        const float kth = c[k - 1].x;
+        int64_t w = 0;
+        for (int64_t i = 0; i < m; ++i)
+            if (c[i].x >= kth) c[w++] = c[i];
+        m = w;
+    }
+    std::sort(c, c + m, before);
+    const double zmax = (double)xmax / tau;
     int64_t kept = m;
-    if (use_k && a.top_k < m) {
-        const float kth = c[a.top_k - 1].x;
-        kept = a.top_k;
+    if (k < m) {
+        const float kth = c[k - 1].x;
+        kept = k;
         while (kept < m && c[kept].x >= kth) ++kept;  // ties with the k-th value stay
     }
     if (use_p) {
         double z = 0.0;
-        if (use_k)
-            for (int64_t i = 0; i < kept; ++i) z += std::exp((double)c[i].x / tau - zmax);
-        else
-            z = z_all;
+        for (int64_t i = 0; i < kept; ++i) z += std::exp((double)c[i].x / tau - zmax);
         double cum = 0.0;
         for (int64_t i = 0; i < kept; ++i) {
             cum += std::exp((double)c[i].x / tau - zmax) / z;
@@ -305,9 +354,12 @@ SampleFailure sample_rows(const eapo_sample_args& a, int64_t begin, int64_t end)
             id = 0;
             while (x[id] != xmax) ++id;  // the first id of the largest logit
         } else if (!(a.top_k > 0 && a.top_k < n) && !(a.top_p < 1.0)) {
-            id = sample_streaming(x, n, xmax, (float)(1.0 / a.temperature), (float)a.min_p, a.uniforms[r], s, &lp);
+            id = sample_streaming(x, n, xmax, (float)(1.0 / a.temperature), (float)a.min_p, -INFINITY, n,
+                                  a.uniforms[r], s, &lp);
+        } else if (a.top_k > 0 && a.top_k < n) {
+            id = sample_top_k(x, n, xmax, a, a.uniforms[r], s, &lp);
         } else {
-            id = sample_selected(x, n, xmax, a, a.uniforms[r], s, &lp);
+            id = sample_top_p(x, n, xmax, a, a.uniforms[r], s, &lp);
         }
         a.ids[r] = id;
         if (a.logp) a.logp[r] = lp;
