@@ -88,11 +88,28 @@ public final class Sampler {
                     + ") is outside an array of " + logits.length);
         double u = rng.nextDouble();
         SamplingParams params = new SamplingParams(cfg.temperature(), cfg.topK(), cfg.topP(), 0);
-        try (FloatPointer row = new FloatPointer(vocab); TensorOptions o = new TensorOptions(ScalarType.Float)) {
-            row.put(logits, offset, vocab);
-            try (Tensor t = torch.from_blob(row, new long[] {1, vocab}, o)) {
-                return (int) FusedKernels.sample(t, params, new double[] {u}, new long[] {validVocab}).ids()[0];
-            }
+        FloatPointer row = rowBuffer(vocab);
+        row.position(0).put(logits, offset, vocab);
+        try (TensorOptions o = new TensorOptions(ScalarType.Float);
+             Tensor t = torch.from_blob(row, new long[] {1, vocab}, o)) {
+            return (int) FusedKernels.sample(t, params, new double[] {u}, new long[] {validVocab}).ids()[0];
         }
+    }
+
+    /**
+     * The native copy of the row, one per thread, kept and grown as needed: a fresh 600 KB buffer per token would be
+     * an mmap and its page faults every time. It lives as long as its thread (a few MB at most per thread).
+     */
+    private static final ThreadLocal<FloatPointer> ROW = new ThreadLocal<>();
+
+    private static FloatPointer rowBuffer(int vocab) {
+        FloatPointer p = ROW.get();
+        if (p == null || p.capacity() < vocab) {
+            if (p != null) p.releaseReference();
+            p = new FloatPointer(vocab);
+            p.retainReference();   // not owned by any PointerScope the caller may have open
+            ROW.set(p);
+        }
+        return p;
     }
 }
