@@ -212,7 +212,11 @@ int64_t sample_top_p(const float* x, int64_t n, float xmax, const eapo_sample_ar
                      float* logp) {
     const double tau = a.temperature;
     const float inv_tau = (float)(1.0 / tau);
-    s.mass.assign(kBins + 1, 0.0);
+    // Four interleaved copies of the histogram: neighbouring ids often share a bin, and one copy would chain every
+    // add on the previous one through memory.
+    constexpr size_t kStride = kBins + 1;
+    s.mass.assign(4 * kStride, 0.0);
+    double* h = s.mass.data();
     {
         const vec8 vmax = splat(xmax), vt = splat(inv_tau), vs = splat(kBinsPerNat), cap = splat((float)(kBins - 1));
         const vec8 ninf = splat(-INFINITY);
@@ -225,9 +229,10 @@ int64_t sample_top_p(const float* x, int64_t n, float xmax, const eapo_sample_ar
             ivec8 bi = __builtin_convertvector(sc, ivec8);
             bi = v == ninf ? ivec8{kBins, kBins, kBins, kBins, kBins, kBins, kBins, kBins} : bi;
             vec8 ev = vexp(-d);
-            for (int l = 0; l < kLanes; ++l) s.mass[(size_t)bi[l]] += ev[l];
+            for (int l = 0; l < kLanes; ++l) h[(size_t)(l & 3) * kStride + (size_t)bi[l]] += ev[l];
         }
-        for (; i < n; ++i) s.mass[(size_t)bin_of(x[i], xmax, inv_tau)] += vexp(splat(-((xmax - x[i]) * inv_tau)))[0];
+        for (; i < n; ++i) h[(size_t)bin_of(x[i], xmax, inv_tau)] += vexp(splat(-((xmax - x[i]) * inv_tau)))[0];
+        for (size_t b = 0; b < kStride; ++b) h[b] = (h[b] + h[kStride + b]) + (h[2 * kStride + b] + h[3 * kStride + b]);
     }
     double z_all = 0.0;
     for (int b = 0; b < kBins; ++b) z_all += s.mass[(size_t)b];
@@ -241,9 +246,22 @@ int64_t sample_top_p(const float* x, int64_t n, float xmax, const eapo_sample_ar
         }
         above += s.mass[(size_t)b];
     }
+    // The ids of the cut bin; blocks of 64 whose largest x lies past the bin are skipped (bins grow as x falls).
     s.cands.clear();
-    for (int64_t i = 0; i < n; ++i)
-        if (bin_of(x[i], xmax, inv_tau) == cut_bin) s.cands.push_back(Cand{x[i], (int32_t)i});
+    constexpr int kChunk = 8 * kLanes;
+    int64_t i0 = 0;
+    for (; i0 + kChunk <= n; i0 += kChunk) {
+        vec8 vm = load8(x + i0);
+        for (int j = kLanes; j < kChunk; j += kLanes) {
+            vec8 v = load8(x + i0 + j);
+            vm = v > vm ? v : vm;
+        }
+        if (bin_of(hmax(vm), xmax, inv_tau) > cut_bin) continue;
+        for (int j = 0; j < kChunk; ++j)
+            if (bin_of(x[i0 + j], xmax, inv_tau) == cut_bin) s.cands.push_back(Cand{x[i0 + j], (int32_t)(i0 + j)});
+    }
+    for (; i0 < n; ++i0)
+        if (bin_of(x[i0], xmax, inv_tau) == cut_bin) s.cands.push_back(Cand{x[i0], (int32_t)i0});
     Cand* c = s.cands.data();
     const int64_t m = (int64_t)s.cands.size();
     if (m == 0) return sample_streaming(x, n, xmax, inv_tau, (float)a.min_p, -INFINITY, n, u, s, logp);
