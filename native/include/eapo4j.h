@@ -120,9 +120,10 @@ typedef struct eapo_policy_loss_args {
  * logp (optional) receives log p of the chosen id under the final (filtered, renormalised) distribution.
  * A row holding NaN or +inf among its valid logits, or no finite valid logit, is an error: EAPO_EINVAL with a
  * message naming the first such row ("row 3: ..."); ids are then unspecified for every row.
- * Probabilities are float64 for the few surviving ids; the passes over the whole row use float32 exp with float64
- * sums, so a pick can differ from an exact float64 computation only when u lies within ~1e-6 of a CDF boundary or a
- * probability within ~1e-6 of a top-p / min-p cut.
+ * Precision: with top-k the surviving candidates get float64 probabilities; passes over a whole row (no filter, min-p
+ * or top-p alone, and every CUDA pass) use float32 exp with float64 sums. A pick can therefore differ from an exact
+ * float64 computation only when u lies within ~1e-6 of a CDF boundary or a probability within ~1e-6 of a top-p /
+ * min-p cut.
  */
 typedef struct eapo_sample_args {
     const void* logits;          /* rows in the geometry above, of dtype */

@@ -205,6 +205,18 @@ class SamplingTest {
     }
 
     @Test
+    void emptyBatchAndOneIdVocabulary() {
+        Samples none = FusedKernels.sample(HostTensors.fromFloats(new float[0], 0, 10),
+                new SamplingParams(1.0, 5, 0.9, 0), new double[0], null);
+        assertEquals(0, none.ids().length);
+        Samples one = FusedKernels.sample(HostTensors.fromFloats(new float[] {-3f, 7f}, 2, 1),
+                new SamplingParams(1.0, 5, 0.9, 0.5), new double[] {0.0, 0.999999}, null);
+        assertEquals(0L, one.ids()[0]);
+        assertEquals(0L, one.ids()[1]);
+        assertEquals(0.0, one.logProbs()[1], 1e-7, "a single id has probability 1");
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         Tensor logits = KernelTestData.logits(new Random(1), ScalarType.Float, 1.0, 3, 20);
         double[] u = {0.1, 0.5, 0.9};

@@ -206,7 +206,8 @@ public final class FusedKernels {
      *                   of an output layer larger than the tokenizer)
      * @return the ids and their log-probabilities under the filtered distribution, as Java arrays
      * @throws IllegalArgumentException for a bad argument (named, before any native call), or a row whose valid
-     *                                  logits hold NaN or +inf or are all -inf (the message names the row)
+     *                                  logits hold NaN or +inf or are all -inf (the message names the row by its
+     *                                  row-major index over the leading shape, the index of uniforms)
      */
     public static Samples sample(Tensor logits, SamplingParams params, double[] uniforms, long[] validVocab) {
         LogitsLayout layout = LogitsLayout.of("logits", logits);
