@@ -4,15 +4,16 @@
 //
 //   sample_reference_rows  the obvious one: float64 throughout and a full sort of the row (O(V log V)). It is the
 //                          ground truth of the native and GPU tests (eapo_sample_cpu_reference), not a fast path.
-//   sample_rows            no sort of the row: (1) one max pass that also rejects NaN / +inf, (2) one histogram
-//                          pass over d = (max - x) / temperature in bins of 1/32 nat (counts, and float32 exp mass
-//                          when top-p needs the full normaliser), which gives the smallest bin B such that every id
-//                          that can survive top-k (and min-p) lies in bins <= B, (3) one pass collecting those
-//                          candidates (usually tens), then the filters in float64 on the sorted candidates only.
-//                          Top-p without top-k: the cut lies in the first bin where the running mass reaches
-//                          top_p * Z; only that bin's ids are sorted, and the kept set is a threshold of the row.
-//                          A threshold set (no filter, min-p, top-p alone) is sampled without candidates: two
-//                          passes of blocked float32 exp with float64 block sums, then one block is rescanned.
+//   sample_rows            no sort of the row. One max pass (which also rejects NaN / +inf), then by filter:
+//                          - top-k (with or without top-p and min-p): one threshold pass collects the ids with
+//                            d = (max - x) / T <= D, D = 4 nats doubled until k ids qualify (blocks of 64 ids below
+//                            the threshold are skipped with one vector max), usually a few hundred; then
+//                            nth_element if they are many, a sort of the candidates, and the filters in float64;
+//                          - top-p alone: a histogram of d in bins of 1/32 nat with the float32 exp mass of each
+//                            bin; the cut lies in the first bin whose running mass reaches top_p * Z, and only that
+//                            bin's ids are sorted; the kept set is then a threshold of the row;
+//                          - threshold sets (no filter, min-p alone, top-p alone) are drawn without candidates: two
+//                            passes of blocked float32 exp with float64 block sums, then one block is rescanned.
 //
 // Compiled once per SIMD level with EAPO_SIMD_NS set (native/CMakeLists.txt). Deliberately no -ffast-math: -inf
 // logits are masked tokens and must give exp() = 0 and never compare as finite.
