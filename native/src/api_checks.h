@@ -46,6 +46,7 @@ inline int check_args(const eapo_sample_args* a, char* err, int err_len) {
     if (st != EAPO_OK) return st;
     if (!(a->temperature >= 0.0) || a->temperature == INFINITY)
         return set_error(err, err_len, EAPO_EINVAL, "temperature must be 0 (greedy) or finite and > 0");
+    if (a->vocab > INT32_MAX) return set_error(err, err_len, EAPO_EINVAL, "vocab must be < 2^31 for sampling");
     if (a->top_k < 0) return set_error(err, err_len, EAPO_EINVAL, "top_k must be >= 0");
     if (!(a->top_p > 0.0 && a->top_p <= 1.0)) return set_error(err, err_len, EAPO_EINVAL, "top_p must be in (0, 1]");
     if (!(a->min_p >= 0.0 && a->min_p <= 1.0)) return set_error(err, err_len, EAPO_EINVAL, "min_p must be in [0, 1]");
