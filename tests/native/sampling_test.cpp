@@ -93,6 +93,80 @@ void compare(const char* what, Rows& rows, int64_t n, int64_t v, double tau, int
     }
 }
 
+// API errors: EINVAL with a message naming the argument or the row, never a crash.
+void api_errors() {
+    std::vector<float> z(4 * 10, 0.5f);
+    std::vector<double> u = {0.1, 0.2, 0.3, 0.4};
+    std::vector<int64_t> ids(4), valid = {10, 10, 10, 10};
+    auto base = [&] {
+        eapo_sample_args a{};
+        a.logits = z.data();
+        a.dtype = EAPO_F32;
+        a.rows_outer = 1;
+        a.rows_inner = 4;
+        a.stride_outer = 40;
+        a.stride_inner = 10;
+        a.vocab = 10;
+        a.uniforms = u.data();
+        a.temperature = 1.0;
+        a.top_p = 1.0;
+        a.ids = ids.data();
+        return a;
+    };
+    struct Bad { const char* what; eapo_sample_args a; const char* expect; };
+    std::vector<Bad> bad;
+    { auto a = base(); a.logits = nullptr; bad.push_back({"null logits", a, "logits"}); }
+    { auto a = base(); a.ids = nullptr; bad.push_back({"null ids", a, "ids"}); }
+    { auto a = base(); a.uniforms = nullptr; bad.push_back({"null uniforms", a, "uniforms"}); }
+    { auto a = base(); a.temperature = -1; bad.push_back({"temperature", a, "temperature"}); }
+    { auto a = base(); a.top_k = -1; bad.push_back({"top_k", a, "top_k"}); }
+    { auto a = base(); a.top_p = 0; bad.push_back({"top_p", a, "top_p"}); }
+    { auto a = base(); a.min_p = 2; bad.push_back({"min_p", a, "min_p"}); }
+    { auto a = base(); a.dtype = 9; bad.push_back({"dtype", a, "dtype"}); }
+    { auto a = base(); a.vocab = (int64_t)1 << 31; bad.push_back({"vocab", a, "vocab"}); }
+    std::vector<double> u_bad = {0.1, 1.0, 0.3, 0.4};
+    { auto a = base(); a.uniforms = u_bad.data(); bad.push_back({"uniform 1.0", a, "uniforms[1]"}); }
+    std::vector<int64_t> v_bad = {10, 10, 11, 10};
+    { auto a = base(); a.valid_vocab = v_bad.data(); bad.push_back({"valid_vocab", a, "valid_vocab[2]"}); }
+    for (Bad& b : bad) {
+        char err[256] = {0};
+        int st = eapo_sample_cpu(&b.a, err, sizeof err);
+        ++cases;
+        if (st != EAPO_EINVAL || std::strstr(err, b.expect) == nullptr) {
+            ++failures;
+            std::printf("FAIL api %s: status %d '%s' (want EINVAL naming %s)\n", b.what, st, err, b.expect);
+        }
+    }
+    char err[256] = {0};
+    if (eapo_sample_cpu(nullptr, err, sizeof err) != EAPO_EINVAL) { ++failures; std::printf("FAIL api NULL args\n"); }
+    // a NaN in row 2, an all -inf row 3: the first bad row is named
+    z[2 * 10 + 4] = NAN;
+    for (int i = 0; i < 10; ++i) z[30 + i] = -INFINITY;
+    eapo_sample_args a = base();
+    int st = eapo_sample_cpu(&a, err, sizeof err);
+    ++cases;
+    if (st != EAPO_EINVAL || std::strstr(err, "row 2") == nullptr) {
+        ++failures;
+        std::printf("FAIL NaN row: status %d '%s'\n", st, err);
+    }
+    z[2 * 10 + 4] = 0.0f;
+    st = eapo_sample_cpu(&a, err, sizeof err);
+    ++cases;
+    if (st != EAPO_EINVAL || std::strstr(err, "row 3") == nullptr || std::strstr(err, "no finite") == nullptr) {
+        ++failures;
+        std::printf("FAIL masked row: status %d '%s'\n", st, err);
+    }
+    z[2 * 10 + 4] = INFINITY;
+    valid = {10, 10, 4, 10};  // +inf past valid_vocab is never read; row 3 is still all -inf
+    a.valid_vocab = valid.data();
+    st = eapo_sample_cpu(&a, err, sizeof err);
+    ++cases;
+    if (st != EAPO_EINVAL || std::strstr(err, "row 3") == nullptr) {
+        ++failures;
+        std::printf("FAIL valid_vocab hides +inf: status %d '%s'\n", st, err);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -127,6 +201,7 @@ int main(int argc, char** argv) {
                     compare("edge-valid", rows, n, v, 0.9, k, p, minp, &valid, g);
                 }
     }
+    api_errors();
     std::printf("%d cases, %d failed\n", cases, failures);
     if (bench) {
         int64_t v = 151936, n = 16;
