@@ -285,6 +285,13 @@ __global__ void __launch_bounds__(kSampleThreads) sample_kernel(SampleParams p) 
         __syncthreads();
         const int last_thread = sh.ired[0];
         __syncthreads();
+        if (!(total > 0.0)) {  // cannot happen (the largest logit always survives); never leave ids[r] unwritten
+            if (tid == status) {
+                p.ids[r] = arg;
+                if (p.logp) p.logp[r] = 0.0f;
+            }
+            continue;
+        }
         const double target = p.uniforms[r] * total;
         if (mine > 0.0 && (target < before + mine || tid == last_thread) && target >= before) {
             // the same sums in the same order as `mine`, so a target below before + mine is always reached
