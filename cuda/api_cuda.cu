@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include <cuda_runtime.h>
 
@@ -69,6 +70,15 @@ TokenStatsParams token_stats_params(const eapo_token_stats_args& a) {
     static_cast<eapo_token_stats_args&>(p) = a;
     p.n_rows = a.rows_outer * a.rows_inner;
     p.inv_tau = 1.0f / a.temperature;
+    return p;
+}
+
+SampleParams sample_params(const eapo_sample_args& a) {
+    SampleParams p;
+    static_cast<eapo_sample_args&>(p) = a;
+    p.n_rows = a.rows_outer * a.rows_inner;
+    p.greedy = a.temperature == 0.0 ? 1 : 0;
+    p.inv_tau = p.greedy ? 0.0f : (float)(1.0 / a.temperature);
     return p;
 }
 
@@ -210,6 +220,35 @@ int eapo_policy_loss_cuda(const eapo_policy_loss_args* args, void* stream, char*
             return cuda_error(err, err_len, "policy_loss_cuda failed", e);
         }
     }
+    return EAPO_OK;
+}
+
+// The kernel marks a bad row with a negative id; the ids are read back (the caller needs them on the host anyway)
+// to name the first such row.
+int eapo_sample_cuda(const eapo_sample_args* args, void* stream, char* err, int err_len) {
+    EAPO_CHECK(check_cuda_args(args, err, err_len));
+    if (eapo_cuda_device_count() == 0) return set_error(err, err_len, EAPO_ENODEV, "no CUDA device");
+    const eapo_sample_args& a = *args;
+    const int64_t n = a.rows_outer * a.rows_inner;
+    if (n == 0) return EAPO_OK;
+    EAPO_CHECK(check_device_pointer(a.logits, "logits", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.ids, "ids", err, err_len));
+    if (a.temperature > 0.0) EAPO_CHECK(check_device_pointer(a.uniforms, "uniforms", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.valid_vocab, "valid_vocab", err, err_len));
+    EAPO_CHECK(check_ptr_opt(a.logp, "logp", err, err_len));
+    cudaStream_t s = static_cast<cudaStream_t>(stream);
+    cudaError_t e = launch_sample(sample_params(a), a.dtype, s);
+    if (e != cudaSuccess) return cuda_error(err, err_len, "sample_cuda launch failed", e);
+    std::vector<int64_t> ids((size_t)n);
+    e = cudaMemcpyAsync(ids.data(), a.ids, (size_t)n * sizeof(int64_t), cudaMemcpyDeviceToHost, s);
+    cudaError_t se = cudaStreamSynchronize(s);
+    if (e == cudaSuccess) e = se;
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        return cuda_error(err, err_len, "sample_cuda failed", e);
+    }
+    for (int64_t r = 0; r < n; ++r)
+        if (ids[(size_t)r] < 0) return eapo4j::sample_row_error(err, err_len, r, (int)-ids[(size_t)r]);
     return EAPO_OK;
 }
 

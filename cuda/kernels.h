@@ -26,6 +26,12 @@ struct PolicyLossParams : eapo_policy_loss_args {
     double* row_loss;  // [n_rows] c_t * l_t for the deterministic batch-loss reduction, or NULL
 };
 
+struct SampleParams : eapo_sample_args {
+    int64_t n_rows;
+    float inv_tau;  // 1 / temperature (0 when greedy)
+    int greedy;     // temperature == 0
+};
+
 // How the policy-loss kernel keeps a row between its statistics and its gradient (see policy_loss.cu).
 enum LossPath {
     kPathAuto = 0,
@@ -46,6 +52,9 @@ cudaError_t launch_token_stats(const TokenStatsParams& p, int dtype, cudaStream_
 // requested: a LossPath; kPathAuto picks by device and V. A forced path that cannot run falls back to kPathReread.
 cudaError_t launch_policy_loss(const PolicyLossParams& p, int dtype, int requested, cudaStream_t stream,
                                LossLaunchInfo* info);
+
+// One id per row (sampling.cu); a bad row gets ids[r] = -1 (NaN / +inf) or -2 (no finite logit).
+cudaError_t launch_sample(const SampleParams& p, int dtype, cudaStream_t stream);
 
 // out[0] = sum_r row_loss[r] in a fixed order (one block; deterministic run to run).
 cudaError_t launch_loss_reduce(const double* row_loss, int64_t n, double* out, cudaStream_t stream);

@@ -1,5 +1,5 @@
 /*
- * eapo4j C API: fused token statistics and the fused weighted policy loss (../shared/SPEC.md).
+ * eapo4j C API: fused token statistics, the fused weighted policy loss (../shared/SPEC.md) and token sampling.
  *
  * Plain C so that the same signatures serve the CPU kernels (native/) and the CUDA kernels (cuda/),
  * and so that the JavaCPP binding (java/org/eapo4j/nativelib/EapoNative.java) stays mechanical.
@@ -125,6 +125,44 @@ typedef struct eapo_policy_loss_args {
     int64_t grad_stride_outer, grad_stride_inner;
 } eapo_policy_loss_args;
 
+/*
+ * Sampling: one token id per row, drawn with the caller's uniform number, from the distribution of the model's
+ * Sampler (java/train/.../model/Sampler.java), filters in the order HF transformers applies them:
+ *   1. ids >= valid_vocab[r] are never sampled (the padding rows of an output layer larger than the tokenizer);
+ *      -inf logits are masked tokens;
+ *   2. z = logits / temperature;
+ *   3. top_k > 0: keep the ids whose z is >= the k-th largest z (every id tied with the k-th value is kept);
+ *   4. p = softmax(z) over the kept ids;
+ *   5. top_p < 1: order the kept ids by p descending, equal p by id ascending, and keep the shortest prefix whose
+ *      running sum of p reaches top_p;
+ *   6. min_p > 0: keep the ids with p >= min_p * (largest p);
+ *   7. renormalise; the sample is the inverse CDF in id order: the smallest kept id v with
+ *      u < sum over kept w <= v of p_w, where u = uniforms[r] in [0, 1) (the last kept id if rounding leaves u at
+ *      or above the total).
+ * temperature == 0 is greedy decoding: the first id of the largest logit (uniforms are not read; logp = 0).
+ * logp (optional) receives log p of the chosen id under the final (filtered, renormalised) distribution.
+ * A row holding NaN or +inf among its valid logits, or no finite valid logit, is an error: EAPO_EINVAL with a
+ * message naming the first such row ("row 3: ..."); ids are then unspecified for every row.
+ * Precision: with top-k the surviving candidates get float64 probabilities; passes over a whole row (no filter, min-p
+ * or top-p alone, and every CUDA pass) use float32 exp with float64 sums. A pick can therefore differ from an exact
+ * float64 computation only when u lies within ~1e-6 of a CDF boundary or a probability within ~1e-6 of a top-p /
+ * min-p cut.
+ */
+typedef struct eapo_sample_args {
+    const void* logits;          /* rows in the geometry above, of dtype */
+    int dtype;
+    int64_t rows_outer, rows_inner, stride_outer, stride_inner;
+    int64_t vocab;
+    const int64_t* valid_vocab;  /* [N] in [1, vocab], or NULL: every id < vocab may be sampled */
+    const double* uniforms;      /* [N] in [0, 1); may be NULL when temperature == 0 */
+    double temperature;          /* 0 (greedy) or finite > 0 */
+    int64_t top_k;               /* 0 = off, else >= 1 */
+    double top_p;                /* (0, 1]; 1 = off */
+    double min_p;                /* [0, 1]; 0 = off */
+    int64_t* ids;                /* out [N] */
+    float* logp;                 /* out [N], or NULL */
+} eapo_sample_args;
+
 /* ---------------- CPU ---------------- */
 
 /* Worker threads used by the CPU kernels (rows are split across them). n <= 0 means "all cores". */
@@ -137,6 +175,8 @@ const char* eapo_cpu_simd_level(void);
 int eapo_token_stats_cpu(const eapo_token_stats_args* args, char* err, int err_len);
 
 int eapo_policy_loss_cpu(const eapo_policy_loss_args* args, char* err, int err_len);
+
+int eapo_sample_cpu(const eapo_sample_args* args, char* err, int err_len);
 
 /* ---------------- CUDA ----------------
  * Same contracts; every pointer in the args is a device pointer except batch_loss (host), and args and err are host
@@ -154,6 +194,9 @@ int eapo_cuda_device_count(void);
 int eapo_token_stats_cuda(const eapo_token_stats_args* args, void* stream, char* err, int err_len);
 
 int eapo_policy_loss_cuda(const eapo_policy_loss_args* args, void* stream, char* err, int err_len);
+
+/* Synchronises the stream before it returns (the status depends on the logits' values). */
+int eapo_sample_cuda(const eapo_sample_args* args, void* stream, char* err, int err_len);
 
 #ifdef __cplusplus
 }

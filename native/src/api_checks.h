@@ -12,9 +12,9 @@
 
 namespace eapo4j {
 
-// The logits rows: the fields both args structs start with (eapo_token_stats_args, eapo_policy_loss_args).
+// The logits rows: the fields every args struct starts with.
 template <class Args>
-inline int check_geometry(const Args& a, char* err, int err_len) {
+inline int check_rows(const Args& a, char* err, int err_len) {
     if (a.logits == nullptr) return set_error(err, err_len, EAPO_EINVAL, "logits is NULL");
     if (a.dtype != EAPO_F32 && a.dtype != EAPO_BF16 && a.dtype != EAPO_F16)
         return set_error(err, err_len, EAPO_EINVAL, "unknown dtype %d", a.dtype);
@@ -26,8 +26,44 @@ inline int check_geometry(const Args& a, char* err, int err_len) {
     if (a.stride_outer < 0 || a.stride_inner < 0)
         return set_error(err, err_len, EAPO_EINVAL, "negative stride: stride_outer=%lld stride_inner=%lld",
                          (long long)a.stride_outer, (long long)a.stride_inner);
+    return EAPO_OK;
+}
+
+// The logits rows and the targets (eapo_token_stats_args, eapo_policy_loss_args).
+template <class Args>
+inline int check_geometry(const Args& a, char* err, int err_len) {
+    int st = check_rows(a, err, err_len);
+    if (st != EAPO_OK) return st;
     if (a.targets == nullptr && a.rows_outer > 0) return set_error(err, err_len, EAPO_EINVAL, "targets is NULL");
     return EAPO_OK;
+}
+
+// Sampling: the rows, the filter settings and the outputs (the values in valid_vocab and uniforms are checked by
+// the front end that can read them: the CPU scans host memory; CUDA trusts the Java layer and clamps).
+inline int check_args(const eapo_sample_args* a, char* err, int err_len) {
+    if (a == nullptr) return set_error(err, err_len, EAPO_EINVAL, "args is NULL");
+    int st = check_rows(*a, err, err_len);
+    if (st != EAPO_OK) return st;
+    if (!(a->temperature >= 0.0) || a->temperature == INFINITY)
+        return set_error(err, err_len, EAPO_EINVAL, "temperature must be 0 (greedy) or finite and > 0");
+    if (a->vocab > INT32_MAX) return set_error(err, err_len, EAPO_EINVAL, "vocab must be < 2^31 for sampling");
+    if (a->top_k < 0) return set_error(err, err_len, EAPO_EINVAL, "top_k must be >= 0");
+    if (!(a->top_p > 0.0 && a->top_p <= 1.0)) return set_error(err, err_len, EAPO_EINVAL, "top_p must be in (0, 1]");
+    if (!(a->min_p >= 0.0 && a->min_p <= 1.0)) return set_error(err, err_len, EAPO_EINVAL, "min_p must be in [0, 1]");
+    const int64_t n = a->rows_outer * a->rows_inner;
+    if (n > 0 && a->ids == nullptr) return set_error(err, err_len, EAPO_EINVAL, "ids is NULL");
+    if (n > 0 && a->uniforms == nullptr && a->temperature > 0.0)
+        return set_error(err, err_len, EAPO_EINVAL, "uniforms is NULL (needed unless temperature == 0)");
+    return EAPO_OK;
+}
+
+// The message of a failed sampling row.
+inline int sample_row_error(char* err, int err_len, int64_t row, int reason) {
+    if (reason == 1)
+        return set_error(err, err_len, EAPO_EINVAL, "row %lld of logits holds NaN or +inf among its valid ids",
+                         (long long)row);
+    return set_error(err, err_len, EAPO_EINVAL, "row %lld of logits has no finite logit among its valid ids",
+                     (long long)row);
 }
 
 inline int check_temperature(float temperature, char* err, int err_len) {

@@ -9,6 +9,7 @@
 #include "cpu_kernels.h"
 #include "api_checks.h"
 #include "parallel.h"
+#include "sampling_reference.h"
 #include "status.h"
 
 using namespace eapo4j;
@@ -45,6 +46,35 @@ int check_cpu_args(const Args* a, char* err, int err_len) {
             return set_error(err, err_len, EAPO_EINVAL, "targets[%lld] = %lld is outside [0, %lld)", (long long)r,
                              (long long)a->targets[r], (long long)a->vocab);
     }
+    return EAPO_OK;
+}
+
+// Sampling: the shared checks plus the per-row values in host memory (valid_vocab, uniforms).
+int check_cpu_sample_args(const eapo_sample_args* a, char* err, int err_len) {
+    int st = check_args(a, err, err_len);
+    if (st != EAPO_OK) return st;
+    const int64_t n = a->rows_outer * a->rows_inner;
+    for (int64_t r = 0; r < n; ++r) {
+        if (a->valid_vocab && (a->valid_vocab[r] < 1 || a->valid_vocab[r] > a->vocab))
+            return set_error(err, err_len, EAPO_EINVAL, "valid_vocab[%lld] = %lld is outside [1, %lld]", (long long)r,
+                             (long long)a->valid_vocab[r], (long long)a->vocab);
+        if (a->temperature > 0.0 && !(a->uniforms[r] >= 0.0 && a->uniforms[r] < 1.0))
+            return set_error(err, err_len, EAPO_EINVAL, "uniforms[%lld] = %g is outside [0, 1)", (long long)r,
+                             a->uniforms[r]);
+    }
+    return EAPO_OK;
+}
+
+template <class RowsFn>
+int run_sample(const eapo_sample_args* args, char* err, int err_len, int threads, RowsFn rows) {
+    int st = check_cpu_sample_args(args, err, err_len);
+    if (st != EAPO_OK) return st;
+    const eapo_sample_args& a = *args;
+    const int64_t n = a.rows_outer * a.rows_inner;
+    std::vector<SampleFailure> fail((size_t)std::max(threads, 1));
+    parallel_rows(n, a.vocab, threads, [&](int64_t b, int64_t e, int chunk) { fail[(size_t)chunk] = rows(a, b, e); });
+    for (const SampleFailure& f : fail)  // chunks are in row order: the first failure is the first bad row
+        if (f.row >= 0) return sample_row_error(err, err_len, f.row, f.reason);
     return EAPO_OK;
 }
 
@@ -95,6 +125,31 @@ int eapo_policy_loss_cpu(const eapo_policy_loss_args* args, char* err, int err_l
         return set_error(err, err_len, EAPO_EINVAL, "policy_loss_cpu failed: %s", ex.what());
     } catch (...) {
         return set_error(err, err_len, EAPO_EINVAL, "policy_loss_cpu failed");
+    }
+}
+
+int eapo_sample_cpu(const eapo_sample_args* args, char* err, int err_len) {
+    try {
+        const bool avx = has_avx2();
+        return run_sample(args, err, err_len, resolved_threads(), [avx](const eapo_sample_args& a, int64_t b, int64_t e) {
+            return avx ? avx2::sample_rows(a, b, e) : generic::sample_rows(a, b, e);
+        });
+    } catch (const std::exception& ex) {
+        return set_error(err, err_len, EAPO_EINVAL, "sample_cpu failed: %s", ex.what());
+    } catch (...) {
+        return set_error(err, err_len, EAPO_EINVAL, "sample_cpu failed");
+    }
+}
+
+int eapo_sample_cpu_reference(const eapo_sample_args* args, char* err, int err_len) {
+    try {
+        return run_sample(args, err, err_len, 1, [](const eapo_sample_args& a, int64_t b, int64_t e) {
+            return generic::sample_reference_rows(a, b, e);
+        });
+    } catch (const std::exception& ex) {
+        return set_error(err, err_len, EAPO_EINVAL, "sample_cpu_reference failed: %s", ex.what());
+    } catch (...) {
+        return set_error(err, err_len, EAPO_EINVAL, "sample_cpu_reference failed");
     }
 }
 

@@ -18,4 +18,8 @@ int eapo_policy_loss_cuda(const eapo_policy_loss_args*, void*, char* err, int er
     return set_error(err, err_len, EAPO_ENODEV, "eapo4j was built without CUDA (nvcc was not found at build time)");
 }
 
+int eapo_sample_cuda(const eapo_sample_args*, void*, char* err, int err_len) {
+    return set_error(err, err_len, EAPO_ENODEV, "eapo4j was built without CUDA (nvcc was not found at build time)");
+}
+
 }  // extern "C"

@@ -11,11 +11,21 @@
 
 namespace eapo4j {
 
+// Why a sampling row failed (eapo_sample_args): the first bad row of a range and the reason, row -1 when none.
+enum { kSampleNonFinite = 1, kSampleAllMasked = 2 };
+struct SampleFailure {
+    int64_t row = -1;
+    int reason = 0;
+};
+
 #define EAPO_DECLARE_CPU_KERNELS(ns)                                                           \
     namespace ns {                                                                             \
     void token_stats_rows(const eapo_token_stats_args& a, int64_t begin, int64_t end);         \
     /* returns sum over rows in [begin, end) of c_t * l_t */                                   \
     double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t end);       \
+    /* sampling_cpu.cpp: the fast kernel and the float64 full-sort reference */                \
+    SampleFailure sample_rows(const eapo_sample_args& a, int64_t begin, int64_t end);          \
+    SampleFailure sample_reference_rows(const eapo_sample_args& a, int64_t begin, int64_t end); \
     }
 
 EAPO_DECLARE_CPU_KERNELS(avx2)

@@ -54,4 +54,20 @@ class NativeProgramsTest {
         String out = run(gpuTest, "--small");
         assertTrue(out.contains("SKIPPED: no CUDA device") || out.contains("OK: 0 failures"), out);
     }
+
+    /** The sampling op: the fast CPU kernel against the float64 full-sort reference (tests/native/sampling_test.cpp). */
+    @Test
+    void samplingKernelMatchesItsReference() throws Exception {
+        String out = run(BIN.resolve("eapo4j_sampling_test"));
+        assertTrue(out.contains(" 0 failed"), out);
+    }
+
+    /** Without a GPU the sampling GPU test says so and exits 0; with one it checks CUDA against the reference. */
+    @Test
+    void samplingGpuTestNeverCrashes() throws Exception {
+        Path test = BIN.resolve("eapo4j_sampling_gpu_test");
+        assumeTrue(Files.isExecutable(test), "built without nvcc: no GPU test program");
+        String out = run(test, "--small");
+        assertTrue(out.contains("SKIPPED: no CUDA device") || out.contains(" 0 failed"), out);
+    }
 }

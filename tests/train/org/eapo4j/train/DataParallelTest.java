@@ -78,6 +78,16 @@ class DataParallelTest {
         s.trainEvalQuestions = 0;
         s.beta = 0.01;
         out.put("stories", s);
+        RlConfig v = s.copy();   // batch-wide loss variants: their statistics run over every rank's tokens
+        v.beta = 0;
+        v.importanceSamplingLevel = "sequence";
+        v.topEntropyQuantile = 0.5;
+        v.lossMode = "clip_cov";
+        v.clipCovRatio = 0.05;
+        v.clipCovLb = -100;
+        v.clipCovUb = 100;
+        v.useAdaptiveEntropy = true;
+        out.put("stories-variants", v);
         return out;
     }
 

@@ -5,6 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.eapo4j.nativelib.EapoNative;
@@ -17,6 +23,8 @@ import org.eapo4j.tensors.HostTensors;
  *   <li>{@link #tokenStats}: per-token log-prob of the target and token entropy, one pass over the logits.</li>
  *   <li>{@link #policyLoss}: the weighted clipped-surrogate loss of SPEC.md and dL/dlogits in the same call, with
  *   the loss variants of docs/LOSS_VARIANTS.md (GSPO, CISPO, top-entropy tokens, Clip-Cov, KL-Cov).</li>
+ *   <li>{@link #sample}: one token per row (temperature, top-k, top-p, min-p) with the caller's uniform numbers,
+ *   without sorting the vocabulary.</li>
  * </ul>
  * Logits are [N, V] or [B, T, V] (fp32, bf16 or fp16; any row strides, the vocabulary dimension contiguous), targets
  * int64 of the leading shape. Every argument is validated here, before any native call. CPU tensors run the C++
@@ -186,6 +194,100 @@ public final class FusedKernels {
             return new PolicyLossResult(loss.get(), tokenLoss, logp, entropy, kl, grad, flags, clipFraction);
         } finally {
             for (Tensor t : temps) t.close();
+        }
+    }
+
+    /**
+     * Draws one token per row of {@code logits} ([N, V] or [B, T, V], fp32 / bf16 / fp16, CPU or CUDA) from
+     * softmax(logits / temperature) after top-k, top-p and min-p, by inverse CDF in id order with
+     * {@code uniforms[r]} (so the caller keeps its seeded random streams). The definition is in
+     * native/include/eapo4j.h, "Sampling"; {@link SamplingParams} lists the filters.
+     *
+     * @param uniforms   one number in [0, 1) per row (row-major over the leading shape); may be null when greedy
+     * @param validVocab null, or one count per row in [1, V]: ids >= validVocab[r] are never drawn (the padding rows
+     *                   of an output layer larger than the tokenizer)
+     * @return the ids and their log-probabilities under the filtered distribution, as Java arrays
+     * @throws IllegalArgumentException for a bad argument (named, before any native call), or a row whose valid
+     *                                  logits hold NaN or +inf or are all -inf (the message names the row by its
+     *                                  row-major index over the leading shape, the index of uniforms)
+     */
+    public static Samples sample(Tensor logits, SamplingParams params, double[] uniforms, long[] validVocab) {
+        LogitsLayout layout = LogitsLayout.of("logits", logits);
+        if (params == null) throw new IllegalArgumentException("params must not be null");
+        long rowsL = layout.rows();
+        if (rowsL > Integer.MAX_VALUE) throw new IllegalArgumentException("logits has too many rows: " + rowsL);
+        int rows = (int) rowsL;
+        if (uniforms == null && !params.isGreedy())
+            throw new IllegalArgumentException("uniforms must not be null (one number in [0, 1) per row)");
+        if (uniforms != null) {
+            if (uniforms.length != rows)
+                throw new IllegalArgumentException("uniforms has " + uniforms.length + " numbers, logits has " + rows
+                        + " rows");
+            for (int r = 0; r < rows; r++)
+                if (!(uniforms[r] >= 0 && uniforms[r] < 1))
+                    throw new IllegalArgumentException("uniforms[" + r + "] = " + uniforms[r] + " is outside [0, 1)");
+        }
+        if (validVocab != null) {
+            if (validVocab.length != rows)
+                throw new IllegalArgumentException("validVocab has " + validVocab.length + " counts, logits has "
+                        + rows + " rows");
+            for (int r = 0; r < rows; r++)
+                if (validVocab[r] < 1 || validVocab[r] > layout.vocab())
+                    throw new IllegalArgumentException("validVocab[" + r + "] = " + validVocab[r]
+                            + " is outside [1, " + layout.vocab() + "]");
+        }
+        long[] ids = new long[rows];
+        float[] logp = new float[rows];
+        if (rows == 0) return new Samples(ids, logp);
+        boolean cuda = layout.device() >= 0;
+        List<Pointer> host = new ArrayList<>();
+        List<Tensor> dev = new ArrayList<>();
+        try (EapoNative.SampleArgs args = new EapoNative.SampleArgs()) {
+            DoublePointer u = keepPointer(host, new DoublePointer(uniforms != null ? uniforms : new double[rows]));
+            LongPointer valid = validVocab == null ? null : keepPointer(host, new LongPointer(validVocab));
+            LongPointer idsOut = keepPointer(host, new LongPointer(rows));
+            FloatPointer logpOut = keepPointer(host, new FloatPointer(rows));
+            long uAddr = u.address(), validAddr = valid == null ? 0 : valid.address();
+            long idsAddr = idsOut.address(), logpAddr = logpOut.address();
+            Tensor idsDev = null, logpDev = null;
+            if (cuda) {   // the kernel reads and writes device memory: copy the per-row arrays over and back
+                uAddr = address(keep(dev, toDevice(u, rows, ScalarType.Double, logits)));
+                if (valid != null) validAddr = address(keep(dev, toDevice(valid, rows, ScalarType.Long, logits)));
+                idsDev = keep(dev, HostTensors.emptyLike(new long[] {rows}, ScalarType.Long, logits));
+                logpDev = keep(dev, HostTensors.emptyLike(new long[] {rows}, ScalarType.Float, logits));
+                idsAddr = address(idsDev);
+                logpAddr = address(logpDev);
+            }
+            args.logits(address(logits)).dtype(layout.nativeDtype()).rows_outer(layout.rowsOuter())
+                    .rows_inner(layout.rowsInner()).stride_outer(layout.strideOuter())
+                    .stride_inner(layout.strideInner()).vocab(layout.vocab()).valid_vocab(validAddr).uniforms(uAddr)
+                    .temperature(params.temperature()).top_k(params.topK()).top_p(params.topP())
+                    .min_p(params.minP()).ids(idsAddr).logp(logpAddr);
+            byte[] err = new byte[ERR_LEN];
+            int status = cuda
+                    ? EapoNative.eapo_sample_cuda(args, TorchCudaStreams.current(layout.device()), err, ERR_LEN)
+                    : EapoNative.eapo_sample_cpu(args, err, ERR_LEN);
+            if (status != EapoNative.EAPO_OK) throw nativeFailure("sample", status, err);
+            if (cuda) return new Samples(HostTensors.toLongs(idsDev), HostTensors.toFloats(logpDev));
+            idsOut.get(ids);
+            logpOut.get(logp);
+            return new Samples(ids, logp);
+        } finally {
+            for (Tensor t : dev) t.close();
+            for (Pointer p : host) p.close();
+        }
+    }
+
+    private static <P extends Pointer> P keepPointer(List<Pointer> ptrs, P p) {
+        ptrs.add(p);
+        return p;
+    }
+
+    /** A copy of {@code n} host elements on the device of {@code like}. */
+    private static Tensor toDevice(Pointer p, int n, ScalarType dtype, Tensor like) {
+        try (TensorOptions o = new TensorOptions(dtype); Tensor view = torch.from_blob(p, new long[] {n}, o);
+             Device d = like.device()) {
+            return view.to(d, dtype);
         }
     }
 

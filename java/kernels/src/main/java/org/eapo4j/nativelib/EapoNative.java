@@ -130,6 +130,42 @@ public final class EapoNative {
         public native long grad_stride_inner(); public native PolicyLossArgs grad_stride_inner(long v);
     }
 
+    /** Mirror of {@code eapo_sample_args}, as {@link TokenStatsArgs}. */
+    @Name("eapo_sample_args")
+    public static final class SampleArgs extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        /** A zeroed struct (every pointer NULL, every setting 0). */
+        public SampleArgs() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native @Cast("const void*") long logits();
+        public native SampleArgs logits(@Cast("const void*") long v);
+        public native int dtype(); public native SampleArgs dtype(int v);
+        public native long rows_outer(); public native SampleArgs rows_outer(long v);
+        public native long rows_inner(); public native SampleArgs rows_inner(long v);
+        public native long stride_outer(); public native SampleArgs stride_outer(long v);
+        public native long stride_inner(); public native SampleArgs stride_inner(long v);
+        public native long vocab(); public native SampleArgs vocab(long v);
+        public native @Cast("const int64_t*") long valid_vocab();
+        public native SampleArgs valid_vocab(@Cast("const int64_t*") long v);
+        public native @Cast("const double*") long uniforms();
+        public native SampleArgs uniforms(@Cast("const double*") long v);
+        public native double temperature(); public native SampleArgs temperature(double v);
+        public native long top_k(); public native SampleArgs top_k(long v);
+        public native double top_p(); public native SampleArgs top_p(double v);
+        public native double min_p(); public native SampleArgs min_p(double v);
+        public native @Cast("int64_t*") long ids();
+        public native SampleArgs ids(@Cast("int64_t*") long v);
+        public native @Cast("float*") long logp();
+        public native SampleArgs logp(@Cast("float*") long v);
+    }
+
     public static native void eapo_cpu_set_num_threads(int n);
 
     public static native int eapo_cpu_get_num_threads();
@@ -143,6 +179,11 @@ public final class EapoNative {
     public static native int eapo_token_stats_cpu(@Const TokenStatsArgs args, @Cast("char*") byte[] err, int errLen);
 
     public static native int eapo_policy_loss_cpu(@Const PolicyLossArgs args, @Cast("char*") byte[] err, int errLen);
+
+    public static native int eapo_sample_cpu(@Const SampleArgs args, @Cast("char*") byte[] err, int errLen);
+
+    public static native int eapo_sample_cuda(@Const SampleArgs args, @Cast("void*") long stream,
+            @Cast("char*") byte[] err, int errLen);
 
     public static native int eapo_token_stats_cuda(@Const TokenStatsArgs args, @Cast("void*") long stream,
             @Cast("char*") byte[] err, int errLen);

@@ -65,6 +65,10 @@ public final class RlConfig {
     public String trainData = "";
     @Setting(help = "A JSONL file or an embedded name replacing the task's held-out prompts; empty = the task's own.")
     public String heldoutData = "";
+    @Setting(help = "Format every prompt as a user message with the model's chat template (add_generation_prompt, as "
+            + "transformers' apply_chat_template renders it) before tokenizing; Hugging Face tokenizers with a "
+            + "template.", source = "TRL (conversational datasets)")
+    public boolean chat = false;
     @Setting(help = "Seed of every random stream (prompt order, sampling, minibatches, initial weights).",
             source = "TRL")
     public long seed = 1;
@@ -228,6 +232,9 @@ public final class RlConfig {
     @Setting(help = "Evaluate every eval_steps RL steps; 0 = only at the start and the end.", source = "TRL",
             flag = "--eval-every", aliases = "--eval-steps", min = 0, max = Integer.MAX_VALUE)
     public int evalSteps = 25;
+    @Setting(help = "steps: evaluate at the start, every eval_steps steps and at the end; no: never (TRL's "
+            + "eval_strategy).", source = "TRL", choices = {"steps", "no"})
+    public String evalStrategy = "steps";
     @Setting(help = "Held-out prompts per evaluation; 0 = all.", min = 0, max = Integer.MAX_VALUE)
     public int evalQuestions = 0;
     @Setting(help = "Completions per prompt in an evaluation.", min = 1, max = MAX_BATCH)

@@ -16,7 +16,10 @@ import org.eapo4j.data.PromptDataset;
 import org.eapo4j.data.PromptRecord;
 import org.eapo4j.data.WordTokenizer;
 import org.eapo4j.parallel.DistContext;
+import org.eapo4j.hf.ChatMessage;
+import org.eapo4j.hf.ChatTemplate;
 import org.eapo4j.hf.HfDecoder;
+import org.eapo4j.hf.HfTokenizer;
 import org.eapo4j.hf.HfModels;
 import org.eapo4j.hf.LoraAdapters;
 import org.eapo4j.kernels.AdaptiveEntropyCoef;
@@ -107,6 +110,7 @@ public final class RlTrainer implements AutoCloseable {
     private final DataParallel dp;
     private final GradAccumulator acc;
     private final AdaptiveEntropyCoef adaptiveEntropy;   // null unless use_adaptive_entropy
+    private final ChatTemplate chat;                      // null unless chat
     private AdamW opt;
     private CausalLM reference;
     private MetricsLog log;
@@ -137,7 +141,7 @@ public final class RlTrainer implements AutoCloseable {
             if (cfg.deviceSpec().cuda() && policy instanceof TransformerLM)
                 throw new ConfigException("device", "the built-in model runs on the CPU only; device cuda needs a "
                         + "Hugging Face model");
-            if (want.type() != have.type() || cfg.deviceSpec().cuda() && have.index() != cfg.deviceSpec().index())
+            if (want.is_cpu() != have.is_cpu() || cfg.deviceSpec().cuda() && have.index() != cfg.deviceSpec().index())
                 throw new ConfigException("device", "device is " + cfg.deviceSpec() + " but the policy's parameters "
                         + "are on " + (have.is_cpu() ? "cpu" : "cuda:" + have.index()) + " (load it there: "
                         + "HfModels.load(dir, null, \"" + cfg.deviceSpec() + "\"))");
@@ -146,6 +150,7 @@ public final class RlTrainer implements AutoCloseable {
             torch.set_num_threads(cfg.threads);
             FusedKernels.setNumThreads(cfg.threads);
         }
+        chat = cfg.chat ? chatTemplateOf(tok) : null;
         checkAgainstModel();
         if (cfg.loraR > 0) {   // adapters on a frozen base: only they train, the reference is the base itself
             if (!(policy instanceof HfDecoder hf))
@@ -225,6 +230,14 @@ public final class RlTrainer implements AutoCloseable {
         return dp;
     }
 
+    /** The tokenizer's chat template, refused with one line where there is none. */
+    private static ChatTemplate chatTemplateOf(Tokenizer tok) {
+        if (!(tok instanceof HfTokenizer h) || h.chatTemplate() == null)
+            throw new ConfigException("chat", "chat is on but the tokenizer has no chat template (a Hugging Face "
+                    + "tokenizer_config.json with chat_template)");
+        return h.chatTemplate();
+    }
+
     /** Every prompt fits the model with room for a completion; the tokenizer and the policy belong together. */
     private void checkAgainstModel() {
         if (tok.vocabSize() > policy.vocabSize())
@@ -247,7 +260,8 @@ public final class RlTrainer implements AutoCloseable {
     }
 
     private int[] encode(String text) {
-        long[] ids = tok.encode(text);
+        long[] ids = chat == null ? tok.encode(text)   // the rendered template holds its own special tokens
+                : ((HfTokenizer) tok).encode(chat.render(List.of(ChatMessage.user(text)), true), false);
         int[] r = new int[ids.length];
         for (int i = 0; i < ids.length; i++) r[i] = Math.toIntExact(ids[i]);
         return r;
@@ -556,8 +570,9 @@ public final class RlTrainer implements AutoCloseable {
         return m;
     }
 
-    /** Evaluates, logs and prints "what: held-out reward .., train-prompt reward ..". */
+    /** Evaluates, logs and prints "what: held-out reward .., train-prompt reward .." (nothing with eval_strategy no). */
     private void evaluateAndSay(String label, String what) {
+        if ("no".equals(cfg.evalStrategy)) return;
         Map<String, Object> e = evaluate(label);
         if (out != null)
             out.printf("%s: held-out reward %.3f best-of-G %.3f distinct-2 %.3f self-BLEU %.3f | train-prompt reward "
