@@ -22,13 +22,26 @@ public final class CausalLMGenerator {
     private final CausalLM model;
     private final long[] eosIds;
     private final long padId;
+    private final int validVocab;
 
     /** @param eosIds ids that end a completion (at least one); @param padId any id the model accepts */
     public CausalLMGenerator(CausalLM model, long[] eosIds, long padId) {
+        this(model, eosIds, padId, model.vocabSize());
+    }
+
+    /**
+     * As {@link #CausalLMGenerator(CausalLM, long[], long)}, drawing only ids below {@code validVocab}: the
+     * tokenizer's vocabulary, where the model pads its output layer beyond it (Qwen: 151,936 rows for 151,669 tokens).
+     */
+    public CausalLMGenerator(CausalLM model, long[] eosIds, long padId, int validVocab) {
         if (eosIds == null || eosIds.length == 0) throw new IllegalArgumentException("eosIds: at least one id");
+        if (validVocab < 1 || validVocab > model.vocabSize())
+            throw new IllegalArgumentException("validVocab: must be in [1, " + model.vocabSize() + "], got "
+                    + validVocab);
         this.model = model;
         this.eosIds = eosIds.clone();
         this.padId = padId;
+        this.validVocab = validVocab;
     }
 
     public Generation generate(long[][] prompts, SamplingConfig cfg, SplittableRandom rng) {
@@ -84,8 +97,7 @@ public final class CausalLMGenerator {
                 for (int i = 0; i < b; i++) {
                     long id = padId;
                     if (!done[i]) {
-                        id = cfg.isGreedy() ? argmax(last, i * vocab, vocab) : Sampler.sample(last, i * vocab, vocab,
-                                cfg, rng);
+                        id = draw(last, i, vocab, len[i], cfg, rng);
                         out[i][len[i]++] = (int) id;
                         if (isEos(id)) done[i] = true;
                         mask[i * width + cur] = 1;
@@ -103,6 +115,25 @@ public final class CausalLMGenerator {
             responses[i] = Arrays.copyOf(out[i], len[i]);
         }
         return new Generation(promptsOut, responses, done);
+    }
+
+    /** Row {@code i}'s next token (greedy or sampled), never past validVocab; a non-finite row stops generation. */
+    private long draw(float[] logits, int i, int vocab, int position, SamplingConfig cfg, SplittableRandom rng) {
+        if (cfg.isGreedy()) {
+            for (int v = 0; v < validVocab; v++) {
+                float x = logits[i * vocab + v];
+                if (Float.isNaN(x) || x == Float.POSITIVE_INFINITY)
+                    throw new NonFiniteLogitsException(i, position, "id " + v + " is " + x);
+            }
+            return argmax(logits, i * vocab, validVocab);
+        }
+        try {
+            return Sampler.sample(logits, i * vocab, vocab, validVocab, cfg, rng);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains("NaN or +inf"))
+                throw new NonFiniteLogitsException(i, position, e.getMessage());
+            throw e;
+        }
     }
 
     private boolean isEos(long id) {

@@ -163,7 +163,7 @@ public final class RlTrainer implements AutoCloseable {
         }
         stages = task.warmupStages(cfg, tok);
         warnings.addAll(task.warnings(cfg, tok, policy.maxPositions()));
-        CausalLMGenerator gen = new CausalLMGenerator(policy, stopIds, tok.padId());
+        CausalLMGenerator gen = new CausalLMGenerator(policy, stopIds, tok.padId(), tok.vocabSize());
         CompletionGenerator generator = (p, sampling, rng) -> gen.generate(toLongs(p), sampling, rng);
         int pool = cfg.rlQuestions > 0 ? Math.min(cfg.rlQuestions, prompts.size()) : prompts.size();
         rollouts = new Rollouts<>(prompts.records().subList(0, pool), PromptRecord::prompt, this::encode, generator,
@@ -303,7 +303,7 @@ public final class RlTrainer implements AutoCloseable {
         if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
         if (stopIds == null || stopIds.length == 0) throw new IllegalArgumentException("stopIds: at least one id");
         FiniteParameters.require(policy, "policy");
-        CausalLMGenerator gen = new CausalLMGenerator(policy, stopIds, tok.padId());
+        CausalLMGenerator gen = new CausalLMGenerator(policy, stopIds, tok.padId(), tok.vocabSize());
         java.util.function.Function<String, int[]> enc = text -> {
             long[] ids = tok.encode(text);
             int[] r = new int[ids.length];
