@@ -89,7 +89,7 @@ class RlConfigTest {
         ConfigException e = assertThrows(ConfigException.class, c::validate);
         assertEquals(List.of("minibatches", "prompts_per_step", "num_generations"), e.fields());
         RlConfig d = new RlConfig();
-        assertEquals("max_completion_length", assertThrows(ConfigException.class,
+        assertEquals("max_len", assertThrows(ConfigException.class,
                 () -> d.validateAgainstData(205, 38, 95, 96)).fields().get(0));   // no room after the prompt
         RlConfig ok = new RlConfig();
         ok.maxCompletionLength = 32;

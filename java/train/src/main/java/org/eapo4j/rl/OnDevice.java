@@ -11,11 +11,12 @@ import org.eapo4j.model.CausalLM;
 public final class OnDevice {
     private OnDevice() {}
 
-    /** The device of the model's parameters (of its output layer). The caller closes it. */
+    /**
+     * The device of the model's parameters (of its output layer). The caller closes it. The weight handle is left
+     * open: a model may hand out its live parameter, which closing would invalidate.
+     */
     public static Device of(CausalLM model) {
-        try (Tensor w = model.headWeight()) {
-            return w.device();
-        }
+        return model.headWeight().device();
     }
 
     /** {@code host} itself on the CPU, else a copy on {@code device} (the host tensor is then the caller's to drop). */
