@@ -7,7 +7,6 @@ import java.util.SplittableRandom;
 
 import org.eapo4j.data.FactCorpus;
 import org.eapo4j.data.KeyPoint;
-import org.eapo4j.data.PromptDataset;
 import org.eapo4j.data.QaDataset;
 import org.eapo4j.data.QaItem;
 import org.eapo4j.data.WordTokenizer;
@@ -23,21 +22,22 @@ import org.eapo4j.train.RlConfig;
  * one fact per sentence), then partial answers of the train questions ({@code sft_partial_points} key points each), so
  * that RL has facts to find. On a pretrained model ({@link #forPretrainedModel}) there is no warm-up.
  */
-public final class MedqaTask implements Task {
+public final class MedqaTask extends DataFilesTask {
     public static final String NAME = "medqa";
 
     private final QaDataset trainQa, heldoutQa;
-    private final PromptDataset train, heldout;
     private final boolean builtin;
 
     private MedqaTask(String train, String heldout, boolean builtin) {
-        String tr = train.isEmpty() ? QaDataset.EMBEDDED_TRAIN : train;
-        String ho = heldout.isEmpty() ? QaDataset.EMBEDDED_HELDOUT : heldout;
-        trainQa = Datasets.qa(tr);
-        heldoutQa = Datasets.qa(ho);
-        this.train = Datasets.prompts(tr, "question");
-        this.heldout = Datasets.prompts(ho, "question");
+        super(NAME, Datasets.prompts(orEmbedded(train, QaDataset.EMBEDDED_TRAIN), "question"),
+                Datasets.prompts(orEmbedded(heldout, QaDataset.EMBEDDED_HELDOUT), "question"));
+        trainQa = Datasets.qa(orEmbedded(train, QaDataset.EMBEDDED_TRAIN));
+        heldoutQa = Datasets.qa(orEmbedded(heldout, QaDataset.EMBEDDED_HELDOUT));
         this.builtin = builtin;
+    }
+
+    private static String orEmbedded(String given, String embedded) {
+        return given.isEmpty() ? embedded : given;
     }
 
     /** For the built-in model trained from scratch: with the fact-corpus and answer warm-ups. */
@@ -48,21 +48,6 @@ public final class MedqaTask implements Task {
     /** For a pretrained model: no warm-up. */
     public static MedqaTask forPretrainedModel(String train, String heldout) {
         return new MedqaTask(train, heldout, false);
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public PromptDataset trainPrompts() {
-        return train;
-    }
-
-    @Override
-    public PromptDataset evalPrompts() {
-        return heldout;
     }
 
     @Override

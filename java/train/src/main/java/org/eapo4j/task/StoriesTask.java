@@ -1,6 +1,5 @@
 package org.eapo4j.task;
 
-import org.eapo4j.data.PromptDataset;
 import org.eapo4j.model.Tokenizer;
 import org.eapo4j.reward.Rewards;
 import org.eapo4j.reward.StoryReward;
@@ -11,36 +10,19 @@ import org.eapo4j.train.RlConfig;
  * characters, objects and places, do not loop, end in time ({@link StoryReward}). The default task of
  * {@code ./eapo4j train}, on the shipped stories260K.
  */
-public final class StoriesTask implements Task {
+public final class StoriesTask extends DataFilesTask {
     public static final String NAME = "stories";
     public static final String TRAIN = "stories/train.jsonl", HELDOUT = "stories/heldout.jsonl";
 
-    private final PromptDataset train, heldout;
-
     /** The task on {@code train} / {@code heldout} (files or embedded names; empty = the embedded data). */
     public StoriesTask(String train, String heldout) {
-        this.train = Datasets.prompts(train.isEmpty() ? TRAIN : train, "prompt");
-        this.heldout = Datasets.prompts(heldout.isEmpty() ? HELDOUT : heldout, "prompt");
+        super(NAME, Datasets.prompts(train.isEmpty() ? TRAIN : train, "prompt"),
+                Datasets.prompts(heldout.isEmpty() ? HELDOUT : heldout, "prompt"));
     }
 
     /** The embedded data. */
     public StoriesTask() {
         this("", "");
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public PromptDataset trainPrompts() {
-        return train;
-    }
-
-    @Override
-    public PromptDataset evalPrompts() {
-        return heldout;
     }
 
     @Override
