@@ -58,7 +58,8 @@ class ModelTrainingCliTest {
 
     @Test
     void badTaskOrTaskWithoutModelIsOneLineAndExitCode2() {
-        HostileCliTest.Result r = HostileCliTest.cli("train", "--task", "stories", "--out", dir.resolve("a").toString());
+        // an unknown task, with or without --model (train --task stories alone is the default run now)
+        HostileCliTest.Result r = HostileCliTest.cli("train", "--task", "poems", "--out", dir.resolve("a").toString());
         assertEquals(2, r.rc());
         assertEquals(1, r.errLines().size(), r.err());
         assertFalse(Files.exists(dir.resolve("a")));
