@@ -28,26 +28,28 @@ public final class MedqaTask extends DataFilesTask {
     private final QaDataset trainQa, heldoutQa;
     private final boolean builtin;
 
-    private MedqaTask(String train, String heldout, boolean builtin) {
-        super(NAME, Datasets.prompts(orEmbedded(train, QaDataset.EMBEDDED_TRAIN), "question"),
-                Datasets.prompts(orEmbedded(heldout, QaDataset.EMBEDDED_HELDOUT), "question"));
-        trainQa = Datasets.qa(orEmbedded(train, QaDataset.EMBEDDED_TRAIN));
-        heldoutQa = Datasets.qa(orEmbedded(heldout, QaDataset.EMBEDDED_HELDOUT));
+    /** The QA files are read first: their errors (no such file, not UTF-8, a bad record) are the ones reported. */
+    private MedqaTask(QaDataset trainQa, QaDataset heldoutQa, String train, String heldout, boolean builtin) {
+        super(NAME, Datasets.prompts(train, "question"), Datasets.prompts(heldout, "question"));
+        this.trainQa = trainQa;
+        this.heldoutQa = heldoutQa;
         this.builtin = builtin;
     }
 
-    private static String orEmbedded(String given, String embedded) {
-        return given.isEmpty() ? embedded : given;
+    private static MedqaTask load(String train, String heldout, boolean builtin) {
+        String tr = train.isEmpty() ? QaDataset.EMBEDDED_TRAIN : train;
+        String ho = heldout.isEmpty() ? QaDataset.EMBEDDED_HELDOUT : heldout;
+        return new MedqaTask(Datasets.qa(tr), Datasets.qa(ho), tr, ho, builtin);
     }
 
     /** For the built-in model trained from scratch: with the fact-corpus and answer warm-ups. */
     public static MedqaTask forBuiltinModel(String train, String heldout) {
-        return new MedqaTask(train, heldout, true);
+        return load(train, heldout, true);
     }
 
     /** For a pretrained model: no warm-up. */
     public static MedqaTask forPretrainedModel(String train, String heldout) {
-        return new MedqaTask(train, heldout, false);
+        return load(train, heldout, false);
     }
 
     @Override
