@@ -67,15 +67,20 @@ public final class AdamW {
     public void step(double lr) {
         step++;
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        try (NoGradGuard ng = new NoGradGuard(); PointerScope scope = new PointerScope()) {
+        try (NoGradGuard ng = new NoGradGuard()) {
             for (int i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i), g = p.grad();
-                if (!g.defined()) continue;
-                if (weightDecay > 0 && p.dim() >= 2) p.mul_(new Scalar(1 - lr * weightDecay));
-                m.get(i).mul_(new Scalar(beta1)).add_(g, new Scalar(1 - beta1));
-                v.get(i).mul_(new Scalar(beta2)).addcmul_(g, g, new Scalar(1 - beta2));
-                Tensor denom = v.get(i).div(new Scalar(bc2)).sqrt().add(new Scalar(eps));
-                p.addcdiv_(m.get(i), denom, new Scalar(-lr / bc1));
+                // one scope per parameter, one temporary (the denominator, computed in place): the step never holds
+                // more than one parameter-sized temporary (it held three per parameter until the loop ended)
+                try (PointerScope scope = new PointerScope()) {
+                    Tensor p = params.get(i), g = p.grad();
+                    if (!g.defined()) continue;
+                    if (weightDecay > 0 && p.dim() >= 2) p.mul_(new Scalar(1 - lr * weightDecay));
+                    m.get(i).mul_(new Scalar(beta1)).add_(g, new Scalar(1 - beta1));
+                    v.get(i).mul_(new Scalar(beta2)).addcmul_(g, g, new Scalar(1 - beta2));
+                    Tensor denom = v.get(i).div(new Scalar(bc2));
+                    denom.sqrt_().add_(new Scalar(eps));
+                    p.addcdiv_(m.get(i), denom, new Scalar(-lr / bc1));
+                }
             }
         }
     }

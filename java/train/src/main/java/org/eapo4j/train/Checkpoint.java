@@ -54,6 +54,9 @@ public final class Checkpoint {
         this.shapes = shapes;
     }
 
+    /** Elements of one tensor that fit a float32 Java byte array (Integer.MAX_VALUE / 4). */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE / 4;
+
     /** Writes atomically; an I/O failure leaves the previous file (if any) in place and no temporary file. */
     public static void write(Path file, ObjectNode header, Map<String, Tensor> tensors) {
         AtomicFiles.write(file, os -> {
@@ -67,6 +70,9 @@ public final class Checkpoint {
             out.writeInt(tensors.size());
             for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
                 Tensor t = e.getValue();
+                if (t.numel() > MAX_ELEMENTS)   // one float32 Java array per tensor (streamed checkpoints: issue 24)
+                    throw new CheckpointException(file, "cannot hold tensor '" + e.getKey() + "' of " + t.numel()
+                            + " elements: this format stores at most " + MAX_ELEMENTS + " per tensor");
                 long[] shape = new long[(int) t.dim()];
                 for (int d = 0; d < shape.length; d++) shape[d] = t.size(d);
                 float[] f;
