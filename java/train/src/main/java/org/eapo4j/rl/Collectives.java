@@ -11,6 +11,11 @@ public interface Collectives {
     /** This process's rank, 0 .. ranks-1. */
     int rank();
 
+    /** More than one rank takes part (a sum over one rank is its input: callers may skip the communication). */
+    default boolean isDistributed() {
+        return true;
+    }
+
     /** The element-wise sum over the ranks (every rank gets the same values); a new array. */
     double[] sum(double[] local);
 
@@ -39,5 +44,10 @@ public interface Collectives {
 
         @Override
         public void sumGradients() {}
+
+        @Override
+        public boolean isDistributed() {
+            return false;
+        }
     };
 }

@@ -69,8 +69,7 @@ public final class GradAccumulator implements AutoCloseable {
      * one on every rank) and writes the result into the parameters' {@code grad}, in their dtype.
      */
     public void finish(Collectives comm) {
-        boolean distributed = comm != Collectives.NONE;
-        if (distributed) {
+        if (comm.isDistributed()) {   // one process: the sums are already the total, no host round trip
             double[] flags = new double[present.length];
             for (int i = 0; i < present.length; i++) flags[i] = present[i] ? 1 : 0;
             double[] all = comm.sum(flags);

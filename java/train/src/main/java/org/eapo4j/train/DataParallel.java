@@ -77,6 +77,11 @@ public final class DataParallel implements Collectives, AutoCloseable {
     }
 
     @Override
+    public boolean isDistributed() {
+        return ctx.isDistributed();
+    }
+
+    @Override
     public double[] sum(double[] local) {
         long t0 = System.nanoTime();
         try {
