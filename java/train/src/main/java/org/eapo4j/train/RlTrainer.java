@@ -87,8 +87,8 @@ public final class RlTrainer implements AutoCloseable {
     public static final String ADAPTER_DIR = "adapter";
     /** Rows of a warm-up micro-batch: warm-up batches are split among ranks in such units. */
     static final int WARMUP_UNIT_ROWS = 8;
-    private static final int S_WARMUP = 3, S_EVAL = 4;
-    private static final String ADAPTIVE_COEF = "adaptive_entropy_coef", ADAPTIVE_LAST = "adaptive_last_entropy";   // RNG streams (prompts, sampling: Rollouts; minibatch: PolicyPass)
+    private static final int S_WARMUP = 3, S_EVAL = 4;   // RNG streams (prompts, sampling: Rollouts; minibatch: PolicyPass)
+    private static final String ADAPTIVE_COEF = "adaptive_entropy_coef", ADAPTIVE_LAST = "adaptive_last_entropy";
 
     private final RlConfig cfg;
     private final Task task;
@@ -260,25 +260,27 @@ public final class RlTrainer implements AutoCloseable {
     }
 
     private int[] encode(String text) {
+        return encode(tok, chat, text);
+    }
+
+    /** Prompt ids of {@code text}, through the chat template when one is given. */
+    private static int[] encode(Tokenizer tok, ChatTemplate chat, String text) {
         long[] ids = chat == null ? tok.encode(text)   // the rendered template holds its own special tokens
                 : ((HfTokenizer) tok).encode(chat.render(List.of(ChatMessage.user(text)), true), false);
-        int[] r = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) r[i] = Math.toIntExact(ids[i]);
-        return r;
+        return ints(ids);
+    }
+
+    private String decode(int[] ids) {
+        return decode(tok, stopIds, ids);
     }
 
     /** Completion text: the stop token at the end is not part of it. */
-    private String decode(int[] ids) {
+    private static String decode(Tokenizer tok, long[] stopIds, int[] ids) {
         int n = ids.length;
-        if (n > 0 && isStop(ids[n - 1])) n--;
+        if (n > 0) for (long s : stopIds) if (s == ids[n - 1]) { n--; break; }
         long[] l = new long[n];
         for (int i = 0; i < n; i++) l[i] = ids[i];
         return tok.decode(l);
-    }
-
-    private boolean isStop(long id) {
-        for (long s : stopIds) if (s == id) return true;
-        return false;
     }
 
     private static long[][] toLongs(int[][] p) {
@@ -304,21 +306,9 @@ public final class RlTrainer implements AutoCloseable {
         if (stopIds == null || stopIds.length == 0) throw new IllegalArgumentException("stopIds: at least one id");
         FiniteParameters.require(policy, "policy");
         CausalLMGenerator gen = new CausalLMGenerator(policy, stopIds, tok.padId(), tok.vocabSize());
-        java.util.function.Function<String, int[]> enc = text -> {
-            long[] ids = tok.encode(text);
-            int[] r = new int[ids.length];
-            for (int i = 0; i < ids.length; i++) r[i] = Math.toIntExact(ids[i]);
-            return r;
-        };
-        java.util.function.Function<int[], String> dec = ids -> {
-            int n = ids.length;
-            if (n > 0) for (long s : stopIds) if (s == ids[n - 1]) { n--; break; }
-            long[] l = new long[n];
-            for (int i = 0; i < n; i++) l[i] = ids[i];
-            return tok.decode(l);
-        };
-        PromptEvaluation.Result r = new PromptEvaluation((p, sc, rng) -> gen.generate(toLongs(p), sc, rng), enc, dec,
-                rewards).evaluate(records, samples, sampling, Sampler.rng(seed, 0, S_EVAL));
+        PromptEvaluation.Result r = new PromptEvaluation((p, sc, rng) -> gen.generate(toLongs(p), sc, rng),
+                text -> encode(tok, null, text), ids -> decode(tok, stopIds, ids), rewards)
+                .evaluate(records, samples, sampling, Sampler.rng(seed, 0, S_EVAL));
         Map<String, Object> m = new LinkedHashMap<>(r.metrics());
         m.put("examples", r.samples());
         return m;
