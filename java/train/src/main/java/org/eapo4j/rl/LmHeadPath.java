@@ -2,6 +2,7 @@ package org.eapo4j.rl;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
@@ -31,13 +32,14 @@ public enum LmHeadPath {
     public PolicyLossResult policyLossAndBackward(CausalLM model, SequenceBatch batch, PolicyLossInputs in,
                                                   PolicyLossConfig cfg) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor y = OnDevice.put(batch.targetTensor(), OnDevice.of(model));
+            Device d = OnDevice.of(model);
+            Tensor y = OnDevice.put(batch.targetTensor(), d);
             PolicyLossResult r;
             if (this == FUSED_HEAD) {
-                Tensor hidden = responseSlice(batch, model.hiddenStates(OnDevice.put(ids(batch), OnDevice.of(model)), OnDevice.put(mask(batch), OnDevice.of(model))));
+                Tensor hidden = responseSlice(batch, model.hiddenStates(ids(batch, d), mask(batch, d)));
                 r = FusedLinearHead.policyLoss(hidden, model.headWeight(), y, in, cfg, options(model));
             } else {
-                Tensor logits = responseSlice(batch, model.logits(OnDevice.put(ids(batch), OnDevice.of(model)), OnDevice.put(mask(batch), OnDevice.of(model))));
+                Tensor logits = responseSlice(batch, model.logits(ids(batch, d), mask(batch, d)));
                 r = FusedKernels.policyLoss(logits, y, in, cfg);
                 logits.backward(r.gradLogits(), new BoolOptional(), false, new TensorArrayRefOptional());
             }
@@ -49,11 +51,12 @@ public enum LmHeadPath {
     public float[][] tokenStats(CausalLM model, SequenceBatch batch, double temperature) {
         if (this == FULL_LOGITS) return batch.tokenStats(model, temperature);
         try (NoGradGuard g = new NoGradGuard(); PointerScope scope = new PointerScope()) {
-            Tensor y = OnDevice.put(batch.targetTensor(), OnDevice.of(model));
+            Device d = OnDevice.of(model);
+            Tensor y = OnDevice.put(batch.targetTensor(), d);
             TokenStats st = this == FUSED_HEAD
-                    ? FusedLinearHead.tokenStats(responseSlice(batch, model.hiddenStates(OnDevice.put(ids(batch), OnDevice.of(model)), OnDevice.put(mask(batch), OnDevice.of(model)))),
+                    ? FusedLinearHead.tokenStats(responseSlice(batch, model.hiddenStates(ids(batch, d), mask(batch, d))),
                             model.headWeight(), y, temperature, options(model))
-                    : FusedKernels.tokenStats(responseSlice(batch, model.logits(OnDevice.put(ids(batch), OnDevice.of(model)), OnDevice.put(mask(batch), OnDevice.of(model)))), y,
+                    : FusedKernels.tokenStats(responseSlice(batch, model.logits(ids(batch, d), mask(batch, d))), y,
                             temperature);
             return new float[][] {HostTensors.toFloats(st.logProbs()), HostTensors.toFloats(st.entropy())};
         }
@@ -68,21 +71,21 @@ public enum LmHeadPath {
         return full.narrow(1, b.tp - 1, b.tr);
     }
 
-    /** Input ids [B, tp + tr - 1] (the last token predicts nothing). */
-    private static Tensor ids(SequenceBatch b) {
+    /** Input ids [B, tp + tr - 1] (the last token predicts nothing), on device {@code d}. */
+    private static Tensor ids(SequenceBatch b, Device d) {
         int t = b.tp + b.tr - 1;
         long[] flat = new long[b.rows * t];
         for (int i = 0; i < b.rows; i++) System.arraycopy(b.tokens[i], 0, flat, i * t, t);
-        return HostTensors.fromLongs(flat, b.rows, t);   // placed by the caller (OnDevice)
+        return OnDevice.put(HostTensors.fromLongs(flat, b.rows, t), d);
     }
 
-    /** Attention mask [B, tp + tr - 1] as int64 (1 = token). */
-    private static Tensor mask(SequenceBatch b) {
+    /** Attention mask [B, tp + tr - 1] as int64 (1 = token), on device {@code d}. */
+    private static Tensor mask(SequenceBatch b, Device d) {
         int t = b.tp + b.tr - 1;
         long[] flat = new long[b.rows * t];
         for (int i = 0; i < b.rows; i++)
             for (int j = 0; j < t; j++) flat[i * t + j] = b.real[i][j] ? 1 : 0;
-        return HostTensors.fromLongs(flat, b.rows, t);
+        return OnDevice.put(HostTensors.fromLongs(flat, b.rows, t), d);
     }
 
     /** The result's tensors outlive the enclosing scope. */

@@ -30,12 +30,7 @@ final class StepMetrics {
         return m;
     }
 
-    static Map<String, Object> rl(int step, ScoredBatch sc, double meanResponseLen, double ht, double h0,
-                                  WeightingSchedule.Weights w, PolicyUpdate.Stats st, Times t) {
-        return rl(step, sc, meanResponseLen, ht, h0, w, st, t, null);
-    }
-
-    /** The loss variants' figures of a step (only those that are on): see {@link #variants}. */
+    /** An RL step's record, with the loss variants' figures of the step (only those that are on: {@link #variants}). */
     static Map<String, Object> rl(int step, ScoredBatch sc, double meanResponseLen, double ht, double h0,
                                   WeightingSchedule.Weights w, PolicyUpdate.Stats st, Times t,
                                   Map<String, Object> variants) {
