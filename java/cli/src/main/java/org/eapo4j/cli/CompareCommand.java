@@ -34,10 +34,7 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RlConfig base;
-        try (RunSetup s = RunSetup.fresh(MedqaTask.NAME, null, opts)) {
-            base = s.config;
-        }
+        RlConfig base = RunSetup.freshConfig(MedqaTask.NAME, null, opts);   // settings only: no model, no data yet
         if (seeds.isEmpty() || weightings.isEmpty()) throw new ConfigException("weighting", "--weightings and --seeds "
                 + "need at least one value each");
         for (String w : weightings) {   // every run's settings are valid before the first one starts

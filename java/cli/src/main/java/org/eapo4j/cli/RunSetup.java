@@ -50,8 +50,8 @@ final class RunSetup implements AutoCloseable {
         boolean builtin = model == null && MedqaTask.NAME.equals(name);
         RlConfig cfg = freshConfig(taskName, model, opts);
         Task task = task(name, cfg.trainData, cfg.heldoutData, builtin);
-        return open(task, cfg, builtin ? opts.builtinModel(((MedqaTask) task).wordTokenizer().size()) : null,
-                builtin ? ((MedqaTask) task).wordTokenizer() : null, model);
+        WordTokenizer words = builtin ? ((MedqaTask) task).wordTokenizer() : null;
+        return open(task, cfg, builtin ? opts.builtinModel(words.size()) : null, words, model);
     }
 
     /** The validated settings of a new run (the flags over the task's defaults), without loading anything big. */
@@ -61,10 +61,12 @@ final class RunSetup implements AutoCloseable {
         if (!builtin) opts.refuseBuiltinOnly(model == null ? "--task " + name + " trains the shipped stories260K"
                 : "a --model run takes its size from the model folder");
         if (builtin) opts.builtinModel(2);   // the size flags' own checks
-        if (!StoriesTask.NAME.equals(name) && !MedqaTask.NAME.equals(name))
-            throw new ConfigException("task", "unknown task '" + name + "': stories or medqa");
-        RlConfig cfg = opts.applyOver(builtin ? MedqaTask.builtinDefaults() : name.equals(StoriesTask.NAME)
-                ? StoriesTask.defaultSettings() : MedqaTask.pretrainedDefaults());
+        RlConfig defaults = switch (name) {
+            case StoriesTask.NAME -> StoriesTask.defaultSettings();
+            case MedqaTask.NAME -> builtin ? MedqaTask.builtinDefaults() : MedqaTask.pretrainedDefaults();
+            default -> throw unknownTask(name);
+        };
+        RlConfig cfg = opts.applyOver(defaults);
         cfg.modelNameOrPath = builtin ? BUILTIN : model == null ? EmbeddedModels.STORIES_260K : model.toString();
         return cfg;
     }
@@ -107,7 +109,11 @@ final class RunSetup implements AutoCloseable {
         if (StoriesTask.NAME.equals(name)) return new StoriesTask(train, heldout);
         if (MedqaTask.NAME.equals(name))
             return builtin ? MedqaTask.forBuiltinModel(train, heldout) : MedqaTask.forPretrainedModel(train, heldout);
-        throw new ConfigException("task", "unknown task '" + name + "': stories or medqa");
+        throw unknownTask(name);
+    }
+
+    private static ConfigException unknownTask(String name) {
+        return new ConfigException("task", "unknown task '" + name + "': stories or medqa");
     }
 
     private static RunSetup open(Task task, RlConfig cfg, ModelConfig builtinShape, WordTokenizer words, Path model) {
