@@ -182,6 +182,38 @@ class Stories260KTest {
         assertTrue(anyStopped, "with EOS ids 2 and 267 some row should stop within 40 tokens");
     }
 
+    /**
+     * Rollouts decode several prompt groups in one batch, each group drawing from its own stream: a group inside a
+     * batch of other groups (other prompt lengths, so other padding) draws the same tokens as decoded alone.
+     */
+    @Test
+    void aPromptGroupDrawsTheSameTokensAloneAndInsideABatch() {
+        long[][] groupPrompts = {tok.encode("Once upon a time"), tok.encode("The dog"), {1}};
+        int g = 4;
+        long[] eos = {2, 267};
+        CausalLMGenerator gen = new CausalLMGenerator(model, eos, 0);
+        SamplingConfig cfg = new SamplingConfig(1.0, 0, 1.0, 32);
+        long[][] all = new long[groupPrompts.length * g][];
+        java.util.SplittableRandom[] streams = new java.util.SplittableRandom[all.length];
+        for (int q = 0; q < groupPrompts.length; q++) {
+            java.util.SplittableRandom s = Sampler.rng(9, 1, q);
+            for (int j = 0; j < g; j++) {
+                all[q * g + j] = groupPrompts[q];
+                streams[q * g + j] = s;
+            }
+        }
+        Generation batch = gen.generateWithStreams(all, cfg, streams);
+        for (int q = 0; q < groupPrompts.length; q++) {
+            long[][] alone = new long[g][];
+            Arrays.fill(alone, groupPrompts[q]);
+            Generation one = gen.generate(alone, cfg, Sampler.rng(9, 1, q));
+            for (int j = 0; j < g; j++) {
+                assertArrayEquals(one.responses()[j], batch.responses()[q * g + j], "group " + q + " row " + j);
+                assertEquals(one.terminated()[j], batch.terminated()[q * g + j]);
+            }
+        }
+    }
+
     @Test
     void saveThenLoadGivesIdenticalLogits() throws Exception {
         Path out = tmp.resolve("saved");

@@ -46,11 +46,11 @@ class PromptEvaluationElementsTest {
     /** Returns TEXTS in order (token i decodes to TEXTS[i]) and draws from rng, as a sampling generator would. */
     static PromptEvaluation evaluation(Rewards rewards) {
         int[] next = {0};
-        CompletionGenerator gen = (prompts, sampling, rng) -> {
+        CompletionGenerator gen = (prompts, sampling, rngs) -> {
             int[][] out = new int[prompts.length][];
             boolean[] ended = new boolean[prompts.length];
             for (int i = 0; i < prompts.length; i++) {
-                rng.nextLong();
+                rngs[i].nextLong();
                 out[i] = new int[] {next[0]++};
                 ended[i] = true;
             }

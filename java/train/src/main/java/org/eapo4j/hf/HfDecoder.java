@@ -125,6 +125,27 @@ public final class HfDecoder extends Module implements CausalLM {
     }
 
     @Override
+    public Tensor lastLogits(Tensor inputIds, Tensor attentionMask, KvCache cache) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor h = hidden(inputIds, attentionMask, cache, pass());
+            return torch.linear(h.select(1, h.size(1) - 1), headWeightHandle()).retainReference();
+        }
+    }
+
+    /**
+     * Per layer: the residual stream and the norms' outputs (5 D), q, k, v before and after the rotation and the
+     * attention output (3 H dh + 3 Hkv dh), the MLP's gate, up, activation and product (4 I), and the attention
+     * weights of the math kernel (H x the sequence length).
+     */
+    @Override
+    public long activationBytesPerToken(int sequenceLength) {
+        HfConfig c = config;
+        long perLayer = 5L * c.hiddenSize() + 3L * c.numHeads() * c.headDim() + 3L * c.numKvHeads() * c.headDim()
+                + 4L * c.intermediateSize() + (long) c.numHeads() * sequenceLength;
+        return c.numLayers() * perLayer * torch.elementSize(placement.dtype()) + 4L * c.hiddenSize();
+    }
+
+    @Override
     public KvCache newCache() {
         return new KvCache(layers.length);
     }

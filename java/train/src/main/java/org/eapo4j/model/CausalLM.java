@@ -33,6 +33,19 @@ public interface CausalLM extends AutoCloseable {
      */
     Tensor logits(Tensor inputIds, Tensor attentionMask, KvCache cache);
 
+    /**
+     * Logits of the last new position of every row only, [B, V]: what a generator samples from. The default computes
+     * every position and selects the last; models override it to apply the output layer to the last position only
+     * (a prompt of T tokens then costs one [B, V] head product instead of T).
+     *
+     * @param cache null for a full forward of {@code inputIds}
+     */
+    default Tensor lastLogits(Tensor inputIds, Tensor attentionMask, KvCache cache) {
+        try (Tensor all = cache == null ? logits(inputIds, attentionMask) : logits(inputIds, attentionMask, cache)) {
+            return all.select(1, all.size(1) - 1).contiguous();
+        }
+    }
+
     /** A fresh, empty key/value cache for {@link #logits(Tensor, Tensor, KvCache)}; the caller closes it. */
     KvCache newCache();
 
@@ -48,6 +61,15 @@ public interface CausalLM extends AutoCloseable {
     }
 
     int vocabSize();
+
+    /**
+     * Bytes of activations a training forward keeps for the backward pass, per token of a batch of sequences of
+     * {@code sequenceLength} tokens (the output layer's logits excluded): the memory estimate before training. An
+     * estimate; 0 = unknown.
+     */
+    default long activationBytesPerToken(int sequenceLength) {
+        return 0;
+    }
 
     /** The longest sequence (prompt + completion) the model supports. */
     int maxPositions();

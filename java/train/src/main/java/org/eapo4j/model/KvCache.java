@@ -1,6 +1,9 @@
 package org.eapo4j.model;
 
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.eapo4j.tensors.HostTensors;
 
 /**
  * Keys and values of the positions seen so far, one [B, Hkv, T, dh] pair per layer, for any {@link CausalLM}'s
@@ -51,6 +54,37 @@ public final class KvCache implements AutoCloseable {
     public void advance(int n) {
         if (n < 0) throw new IllegalArgumentException("n must be >= 0");
         length += n;
+    }
+
+    /**
+     * Keeps only the batch rows {@code rows} (ascending indices of the current rows), dropping the others' keys and
+     * values: a generator calls it when rows finish, so later steps compute the unfinished rows only.
+     */
+    public void keepRows(int[] rows) {
+        if (rows.length == 0) throw new IllegalArgumentException("rows: keep at least one");
+        try (PointerScope scope = new PointerScope()) {
+            Tensor idx = null;
+            for (int l = 0; l < keys.length; l++) {
+                if (keys[l] == null) continue;
+                if (idx == null) idx = HostTensors.fromLongs(longs(rows), rows.length).to(keys[l].device(),
+                        ScalarType.Long);
+                Tensor k = keys[l].index_select(0, idx), v = values[l].index_select(0, idx);
+                k.retainReference();
+                v.retainReference();
+                put(l, k, v);
+            }
+        }
+        if (real != null) {
+            boolean[][] kept = new boolean[rows.length][];
+            for (int i = 0; i < rows.length; i++) kept[i] = real[rows[i]];
+            real = kept;
+        }
+    }
+
+    private static long[] longs(int[] a) {
+        long[] r = new long[a.length];
+        for (int i = 0; i < a.length; i++) r[i] = a[i];
+        return r;
     }
 
     void put(int layer, Tensor k, Tensor v) {

@@ -154,11 +154,28 @@ public final class TransformerLM extends Module implements CausalLM {
     }
 
     @Override
+    public Tensor lastLogits(Tensor inputIds, Tensor attentionMask, KvCache cache) {
+        long[][] ids = rows(inputIds);
+        try (PointerScope scope = new PointerScope()) {
+            Tensor h = forwardHidden(ids, newPositions(attentionMask, ids, cache), cache);
+            return head.forward(h.select(1, h.size(1) - 1)).retainReference();
+        }
+    }
+
+    @Override
     public Tensor hiddenStates(Tensor inputIds, Tensor attentionMask) {
         long[][] ids = rows(inputIds);
         try (PointerScope scope = new PointerScope()) {
             return forwardHidden(ids, newPositions(attentionMask, ids, null), null).retainReference();
         }
+    }
+
+    /** Per layer, in float32: the residual stream and norms (5 D), q, k, v and the attention output (4 D), the MLP
+     * (2 F), the attention weights (heads x the sequence length). */
+    @Override
+    public long activationBytesPerToken(int sequenceLength) {
+        long perLayer = 9L * cfg.dModel() + 2L * cfg.dFf() + (long) cfg.heads() * sequenceLength;
+        return 4L * (cfg.layers() * perLayer + cfg.dModel());
     }
 
     @Override

@@ -5,6 +5,8 @@ import java.util.List;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -12,14 +14,15 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Sums the gradients of an update's micro-batches, and then of the data-parallel ranks, in float64, so that the
- * float32 gradient the optimizer sees does not depend on how the batch was split: a float64 sum of float32 terms
- * rounds back to the same float32 in all but astronomically rare cases, whatever the order of the terms. This is
- * what makes a run on N processes give the numbers of one process (docs/TRAINING.md, "Several processes").
+ * Sums the gradients of an update's micro-batches, and then of the data-parallel ranks, in a type wider than the
+ * parameter's (float64 for float32 parameters, float32 for bfloat16 / float16 ones), so that the gradient the
+ * optimizer sees does not depend on how the batch was split: a sum with 16 or more spare mantissa bits rounds back
+ * to the same value in all but astronomically rare cases, whatever the order of the terms. This is what makes a run
+ * on N processes give the numbers of one process (docs/TRAINING.md, "Several processes").
  *
- * <p>Owns one float64 buffer per parameter (8 bytes per trained parameter; allocated once and reused across steps)
- * and frees them in {@link #close()}. The parameters' own {@code grad} tensors are used as scratch between
- * micro-batches.
+ * <p>Owns one buffer per parameter (8 bytes per float32 parameter, 4 per 16-bit one; allocated once and reused
+ * across steps) and frees them in {@link #close()}. The parameters' own {@code grad} tensors are used as scratch
+ * between micro-batches.
  */
 public final class GradAccumulator implements AutoCloseable {
     /** Elements per all-reduce call: bounds the host copy of a large model's gradient. */
@@ -33,14 +36,24 @@ public final class GradAccumulator implements AutoCloseable {
         if (params == null) throw new IllegalArgumentException("params must not be null");
         this.params = List.copyOf(params);
         present = new boolean[this.params.size()];
-        try (PointerScope scope = new PointerScope(); TensorOptions o = new TensorOptions(ScalarType.Double)) {
+        try (PointerScope scope = new PointerScope()) {
             for (Tensor p : this.params) {
-                Tensor z = torch.zeros(p.sizes().vec().get(), o);
-                if (!p.device().is_cpu()) z = z.to(p.device(), ScalarType.Double);
+                Tensor z = torch.zeros_like(p, new TensorOptions(sumType(p.scalar_type())),
+                        new MemoryFormatOptional());   // on the parameter's device
                 z.retainReference();   // outlives the scopes around it (JavaCPP's detach would release it); close()
                 sums.add(z);
             }
         }
+    }
+
+    /** The type the gradients of a parameter of type {@code param} are summed in: 16 or more bits wider. */
+    static ScalarType sumType(ScalarType param) {
+        return param == ScalarType.BFloat16 || param == ScalarType.Half ? ScalarType.Float : ScalarType.Double;
+    }
+
+    /** Bytes of sum buffers per trained parameter of type {@code param} (for memory estimates). */
+    public static int bytesPerParameter(ScalarType param) {
+        return sumType(param) == ScalarType.Float ? 4 : 8;
     }
 
     /** Starts a new sum (before the first micro-batch of an optimizer step). */
@@ -86,10 +99,13 @@ public final class GradAccumulator implements AutoCloseable {
         }
     }
 
-    /** In-place float64 all-reduce of one buffer, through host arrays of at most {@link #CHUNK} elements. */
+    /**
+     * In-place all-reduce of one buffer, summed in float64 through host arrays of at most {@link #CHUNK} elements (a
+     * float32 buffer is widened for the sum and rounded once).
+     */
     private static void allReduce(Tensor sum, Collectives comm) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor host = sum.device().is_cpu() ? sum.contiguous() : sum.cpu();
+            Tensor host = sum.to(new Device(torch.DeviceType.CPU), ScalarType.Double).contiguous();
             long n = host.numel();
             DoublePointer ptr = new DoublePointer(host.data_ptr_double());
             for (long from = 0; from < n; from += CHUNK) {
@@ -100,7 +116,7 @@ public final class GradAccumulator implements AutoCloseable {
                 ptr.position(from).put(total, 0, len);
             }
             ptr.position(0);
-            if (host.data_ptr() != sum.data_ptr()) sum.copy_(host);
+            if (host.data_ptr() != sum.data_ptr()) sum.copy_(host);   // back to the device and the sum type
         }
     }
 

@@ -6,12 +6,14 @@ import org.eapo4j.model.Generation;
 import org.eapo4j.model.SamplingConfig;
 
 /**
- * The trainer's one generation seam: completions of a batch of tokenized prompts. The built-in model plugs in
- * {@code new Generator(model, eos, pad)::generate}; any {@code CausalLM} generator with this shape fits.
- * All randomness must come from {@code rng} (the trainer seeds it from (seed, step)).
+ * The trainer's one generation seam: completions of a batch of tokenized prompts. {@code CausalLMGenerator::generate}
+ * fits it. All randomness must come from {@code rowRngs} (the trainer seeds them from (seed, step, group)).
  */
 @FunctionalInterface
 public interface CompletionGenerator {
-    /** {@code prompts[i]} is one rollout's prompt (a prompt repeated G times gives G rollouts of it). */
-    Generation generate(int[][] prompts, SamplingConfig sampling, SplittableRandom rng);
+    /**
+     * {@code prompts[i]} is one rollout's prompt (a prompt repeated G times gives G rollouts of it); row i draws its
+     * tokens from {@code rowRngs[i]}, a stream its prompt group's rows share, read in row order.
+     */
+    Generation generate(int[][] prompts, SamplingConfig sampling, SplittableRandom[] rowRngs);
 }

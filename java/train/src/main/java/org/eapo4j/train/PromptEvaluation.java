@@ -55,7 +55,9 @@ final class PromptEvaluation {
                 int[] p = encode.apply(part.get(q).prompt());
                 for (int j = 0; j < g; j++) prompts[q * g + j] = p;
             }
-            Generation out = generator.generate(prompts, sampling, rng);
+            SplittableRandom[] rngs = new SplittableRandom[prompts.length];
+            Arrays.fill(rngs, rng);   // one stream read in row order: evaluation is a function of its seed
+            Generation out = generator.generate(prompts, sampling, rngs);
             for (int q = 0; q < part.size(); q++) {
                 PromptRecord rec = part.get(q);
                 List<Sample> group = new ArrayList<>();

@@ -106,6 +106,11 @@ public final class RlConfig {
     @Setting(help = "Longest completion in tokens.", source = "TRL", flag = "--max-new",
             aliases = "--max-completion-length", min = 1, max = MAX_LEN)
     public int maxCompletionLength = 256;
+    @Setting(help = "Completions decoded together in one batch (every weight read serves them all), a multiple of "
+            + "num_generations; 0 = all of a process's rollouts of the step. A group decodes the same tokens in any "
+            + "batch up to float summation order; num_generations (one group per batch) makes 1 or N processes "
+            + "bit-identical.", source = "TRL", min = 0, max = MAX_BATCH)
+    public int generationBatchSize = 0;
     @Setting(help = "Sampling temperature of rollouts and evaluation (and of the loss's log-probs).", source = "TRL",
             min = MIN_TEMPERATURE, max = MAX_TEMPERATURE)
     public double temperature = 1.0;
@@ -122,6 +127,10 @@ public final class RlConfig {
     public double maxGradNorm = 1.0;
     @Setting(help = "AdamW decoupled weight decay.", source = "TRL", min = 0, max = 1, maxExclusive = true)
     public double weightDecay = 0.0;
+    @Setting(help = "AdamW moments in the parameter's dtype (param, as torch.optim.AdamW) or in float32 (float32: for "
+            + "bf16/fp16 parameters the update is computed in float32 and rounded once; 8 bytes per parameter).",
+            choices = {"param", "float32"})
+    public String optimizerStateDtype = "param";
     @Setting(help = "Passes over each rollout batch (TRL's num_iterations, PPO epochs).", source = "TRL",
             flag = "--epochs", aliases = "--num-iterations", min = 1, max = 1000)
     public int numIterations = 1;
@@ -195,9 +204,13 @@ public final class RlConfig {
     @Setting(help = "RL draws its prompts from the first rl_questions train prompts; 0 = all.", min = 0,
             max = Integer.MAX_VALUE)
     public int rlQuestions = 0;
-    @Setting(help = "Sum the gradients of micro-batches and processes in float64, so 1 or N processes give the same "
-            + "run (8 bytes per trained parameter); false: float32 sums.")
+    @Setting(help = "Sum the gradients of micro-batches and processes in a wider type (float64 for float32 parameters, "
+            + "8 bytes each; float32 for bf16/fp16 ones, 4 bytes), so 1 or N processes give the same run; false: sums "
+            + "in the parameter's type.")
     public boolean deterministicGradients = true;
+    @Setting(help = "Before training, estimate what it will allocate (gradients, optimizer state, gradient sums, "
+            + "reference, activations) and refuse with one line when that exceeds the memory available.")
+    public boolean checkMemory = true;
 
     // ---------------------------------------------------------------- LoRA (PEFT's names)
     @Setting(help = "LoRA rank r: train adapters on the frozen model instead of its weights; 0 = full fine-tuning "
@@ -467,6 +480,11 @@ public final class RlConfig {
     }
 
     /** Rollouts of one RL step before the data bounds it: prompts_per_step x num_generations. */
+    /** AdamW keeps its moments in float32 ({@code optimizer_state_dtype} float32). */
+    public boolean float32OptimizerState() {
+        return "float32".equals(optimizerStateDtype);
+    }
+
     public long rolloutsPerStep() {
         return (long) promptsPerStep * numGenerations;
     }
@@ -501,6 +519,9 @@ public final class RlConfig {
             throw new ConfigException(List.of("minibatches", "prompts_per_step", "num_generations"), "minibatches ("
                     + minibatches + ") must be <= the " + rolloutsPerStep() + " rollouts of a step (prompts_per_step "
                     + promptsPerStep + " x num_generations " + numGenerations + ")");
+        if (generationBatchSize % numGenerations != 0)
+            throw new ConfigException(List.of("generation_batch_size", "num_generations"), "generation_batch_size ("
+                    + generationBatchSize + ") must be a multiple of num_generations (" + numGenerations + "), or 0");
         if (dualClip != 0 && dualClip <= 1)
             throw new ConfigException("dual_clip", "must be 0 (off) or > 1, got " + dualClip);
         if (lambdaMax < lambdaMin)

@@ -109,6 +109,7 @@ public final class RlTrainer implements AutoCloseable {
     private final List<String> warnings = new ArrayList<>();
     private final DataParallel dp;
     private final GradAccumulator acc;
+    private final ResidentMemory memory = new ResidentMemory();
     private final AdaptiveEntropyCoef adaptiveEntropy;   // null unless use_adaptive_entropy
     private final ChatTemplate chat;                      // null unless chat
     private AdamW opt;
@@ -151,7 +152,7 @@ public final class RlTrainer implements AutoCloseable {
             FusedKernels.setNumThreads(cfg.threads);
         }
         chat = cfg.chat ? chatTemplateOf(tok) : null;
-        checkAgainstModel();
+        int longestPrompt = checkAgainstModel();
         if (cfg.loraR > 0) {   // adapters on a frozen base: only they train, the reference is the base itself
             if (!(policy instanceof HfDecoder hf))
                 throw new ConfigException("lora_r", "LoRA adapters need a Hugging Face model; the built-in model "
@@ -164,16 +165,19 @@ public final class RlTrainer implements AutoCloseable {
         stages = task.warmupStages(cfg, tok);
         warnings.addAll(task.warnings(cfg, tok, policy.maxPositions()));
         CausalLMGenerator gen = new CausalLMGenerator(policy, stopIds, tok.padId(), tok.vocabSize());
-        CompletionGenerator generator = (p, sampling, rng) -> gen.generate(toLongs(p), sampling, rng);
+        CompletionGenerator generator = (p, sampling, rngs) -> gen.generateWithStreams(toLongs(p), sampling, rngs);
         int pool = cfg.rlQuestions > 0 ? Math.min(cfg.rlQuestions, prompts.size()) : prompts.size();
         rollouts = new Rollouts<>(prompts.records().subList(0, pool), PromptRecord::prompt, this::encode, generator,
-                cfg.promptsPerStep, cfg.numGenerations, cfg.sampling(), cfg.seed);
+                cfg.promptsPerStep, cfg.numGenerations, cfg.generationBatchSize, cfg.sampling(), cfg.seed);
         scoring = new Scoring(rewards, this::decode, cfg.rewardScaling(), cfg.maskTruncatedCompletions);
         evaluation = new PromptEvaluation(generator, this::encode, this::decode, rewards);
         schedule = Weightings.parse(cfg.weighting, cfg.eapoConfig());
         adaptiveEntropy = cfg.useAdaptiveEntropy ? new AdaptiveEntropyCoef(cfg.entropyCoef, cfg.entropyTarget,
                 cfg.entropyCoefMin, cfg.entropyCoefMax, cfg.entropyCoefDelta) : null;
-        opt = new AdamW(policy.namedParameters(), cfg.weightDecay);
+        if (cfg.checkMemory)   // before the optimizer state and the gradient sums are allocated
+            MemoryEstimate.of(cfg, policy, Math.min(longestPrompt, policy.maxPositions()))
+                    .check(MemoryEstimate.availableBytes());
+        opt = new AdamW(policy.namedParameters(), cfg.weightDecay, cfg.float32OptimizerState());
         acc = cfg.deterministicGradients ? new GradAccumulator(List.copyOf(policy.namedParameters().values())) : null;
         warmupDone = stages.stream().allMatch(s -> s.steps() == 0);
         DistContext ctx = b.dist != null ? b.dist : DistContext.single();
@@ -238,8 +242,11 @@ public final class RlTrainer implements AutoCloseable {
         return h.chatTemplate();
     }
 
-    /** Every prompt fits the model with room for a completion; the tokenizer and the policy belong together. */
-    private void checkAgainstModel() {
+    /**
+     * Every prompt fits the model with room for a completion; the tokenizer and the policy belong together. Returns
+     * the longest prompt in tokens.
+     */
+    private int checkAgainstModel() {
         if (tok.vocabSize() > policy.vocabSize())
             throw new IllegalArgumentException("tokenizer: " + tok.vocabSize() + " ids but the policy has "
                     + policy.vocabSize() + " logits: they do not belong together");
@@ -257,6 +264,7 @@ public final class RlTrainer implements AutoCloseable {
                     + " positions");   // the built-in model's data cap them instead (a warning)
         warnings.addAll(cfg.validateAgainstData(prompts.size(), evalPrompts == null ? 0 : evalPrompts.size(),
                 longest, policy.maxPositions()));
+        return longest;
     }
 
     private int[] encode(String text) {
@@ -306,7 +314,8 @@ public final class RlTrainer implements AutoCloseable {
         if (stopIds == null || stopIds.length == 0) throw new IllegalArgumentException("stopIds: at least one id");
         FiniteParameters.require(policy, "policy");
         CausalLMGenerator gen = new CausalLMGenerator(policy, stopIds, tok.padId(), tok.vocabSize());
-        PromptEvaluation.Result r = new PromptEvaluation((p, sc, rng) -> gen.generate(toLongs(p), sc, rng),
+        PromptEvaluation.Result r = new PromptEvaluation(
+                (p, sc, rngs) -> gen.generateWithStreams(toLongs(p), sc, rngs),
                 text -> encode(tok, null, text), ids -> decode(tok, stopIds, ids), rewards)
                 .evaluate(records, samples, sampling, Sampler.rng(seed, 0, S_EVAL));
         Map<String, Object> m = new LinkedHashMap<>(r.metrics());
@@ -528,7 +537,7 @@ public final class RlTrainer implements AutoCloseable {
     /** Ends the warm-up: fresh optimizer state for RL, the frozen reference, a checkpoint. */
     private void finishWarmup() {
         warmupDone = true;
-        opt = new AdamW(policy.namedParameters(), cfg.weightDecay);
+        opt = new AdamW(policy.namedParameters(), cfg.weightDecay, cfg.float32OptimizerState());
         if (cfg.beta > 0 && reference == null) reference = policy.frozenCopy();
         saveCheckpoint();
     }
@@ -539,8 +548,10 @@ public final class RlTrainer implements AutoCloseable {
         long t0 = System.nanoTime();
         int step = rlStep + 1;
         dp.takeCommSeconds();
+        memory.takePeak();   // the peaks below are the phases' own
         RolloutBatch<PromptRecord> rb = rollouts.sample(step, dp.shard(rollouts.groupsPerStep()));   // my groups
         long tGen = System.nanoTime();
+        double rolloutPeak = memory.takePeak();
         Scoring.Sharded scored = scoring.score(rb, dp);   // advantages over the global batch
         long tScore = System.nanoTime();
         SequenceBatch batch = new SequenceBatch(rb.prompts(), rb.generation().responses(),
@@ -556,6 +567,7 @@ public final class RlTrainer implements AutoCloseable {
                 pass.weights(), pass.stats(),
                 new StepMetrics.Times(t0, tGen, tScore, pass.oldPassDone(), tUpdate, dp.takeCommSeconds()),
                 StepMetrics.variants(cfg, pass));
+        StepMetrics.memory(m, rolloutPeak, memory.takePeak());
         if (log != null) log.write(m);
         return m;
     }

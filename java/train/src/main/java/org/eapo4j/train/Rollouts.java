@@ -1,7 +1,9 @@
 package org.eapo4j.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.Function;
 
 import org.eapo4j.parallel.GroupShard;
@@ -12,9 +14,13 @@ import org.eapo4j.rl.PolicyUpdate;
 
 /**
  * Rollout of an RL step: draws the step's prompts from the pool (a permutation seeded by (seed, step)) and samples
- * G completions of each through the {@link CompletionGenerator} seam, one call per prompt group with a stream seeded
- * by (seed, step, group), so a step's rollouts are a function of the policy, the seed and the step only, and a
+ * G completions of each through the {@link CompletionGenerator} seam. Each prompt group draws from its own stream
+ * seeded by (seed, step, group), so a step's rollouts are a function of the policy, the seed and the step only, and a
  * data-parallel rank can roll out its own groups ({@link #sample(int, GroupShard)}) of the same global batch.
+ * Groups are decoded together, {@code generationBatchSize} completions per generator call (every weight read serves
+ * them all); a group decodes the same tokens in any batch up to the float summation order of the batched forward
+ * (padding and GEMM shapes), which can move a draw that falls on a boundary of the sampling distribution. A
+ * generation batch of one group (G completions) makes a run bit-identical for any number of processes.
  *
  * @param <R> the data record type
  */
@@ -25,7 +31,7 @@ public final class Rollouts<R> {
     private final Function<R, String> promptText;
     private final Function<String, int[]> encode;
     private final CompletionGenerator generator;
-    private final int promptsPerStep, groupSize;
+    private final int promptsPerStep, groupSize, groupsPerCall;
     private final SamplingConfig sampling;
     private final long seed;
 
@@ -33,10 +39,15 @@ public final class Rollouts<R> {
      * @param pool       the records RL draws from
      * @param promptText the prompt of a record as text
      * @param encode     prompt text to token ids
+     * @param generationBatchSize completions per generator call, a multiple of {@code groupSize}; 0 = all of the
+     *                            shard's completions in one call
      */
     public Rollouts(List<R> pool, Function<R, String> promptText, Function<String, int[]> encode,
-                    CompletionGenerator generator, int promptsPerStep, int groupSize, SamplingConfig sampling,
-                    long seed) {
+                    CompletionGenerator generator, int promptsPerStep, int groupSize, int generationBatchSize,
+                    SamplingConfig sampling, long seed) {
+        if (generationBatchSize < 0 || generationBatchSize % groupSize != 0)
+            throw new IllegalArgumentException("generationBatchSize: " + generationBatchSize + " is not a multiple of "
+                    + "the group size " + groupSize + " (or 0)");
         if (pool.isEmpty()) throw new IllegalArgumentException("empty prompt pool");
         this.pool = List.copyOf(pool);
         this.promptText = promptText;
@@ -44,6 +55,7 @@ public final class Rollouts<R> {
         this.generator = generator;
         this.promptsPerStep = Math.min(promptsPerStep, pool.size());
         this.groupSize = groupSize;
+        this.groupsPerCall = generationBatchSize == 0 ? Integer.MAX_VALUE : generationBatchSize / groupSize;
         this.sampling = sampling;
         this.seed = seed;
     }
@@ -60,9 +72,9 @@ public final class Rollouts<R> {
 
     /**
      * The groups of RL step {@code step} that {@code shard} owns, in ascending group order. Group g is the prompt at
-     * position g of the step's permutation of the pool and samples its G completions in one generator call with
-     * its own stream {@link GroupShard#forGroup(long, long, long, int)}(seed, step, S_SAMPLE, g): a function of
-     * (seed, step, group) only, so the union over ranks is the same batch for any number of ranks.
+     * position g of the step's permutation of the pool and samples its G completions from its own stream
+     * {@link GroupShard#forGroup(long, long, long, int)}(seed, step, S_SAMPLE, g): a function of (seed, step, group)
+     * only, so the union over ranks is the same batch for any number of ranks.
      */
     public RolloutBatch<R> sample(int step, GroupShard shard) {
         if (shard.totalGroups() != promptsPerStep)
@@ -75,20 +87,26 @@ public final class Rollouts<R> {
         int n = groups.length * groupSize;
         int[][] prompts = new int[n][], responses = new int[n][];
         boolean[] terminated = new boolean[n];
+        SplittableRandom[] rngs = new SplittableRandom[n];
         for (int q = 0; q < groups.length; q++) {
             R r = pool.get(order[groups[q]]);
             String text = promptText.apply(r);
             records.add(r);
             texts.add(text);
             int[] p = encode.apply(text);
-            int[][] group = new int[groupSize][];
-            for (int j = 0; j < groupSize; j++) group[j] = p;
-            Generation out = generator.generate(group, sampling,
-                    GroupShard.forGroup(seed, step, S_SAMPLE, groups[q]));
+            SplittableRandom rng = GroupShard.forGroup(seed, step, S_SAMPLE, groups[q]);
             for (int j = 0; j < groupSize; j++) {
                 prompts[q * groupSize + j] = p;
-                responses[q * groupSize + j] = out.responses()[j];
-                terminated[q * groupSize + j] = out.terminated()[j];
+                rngs[q * groupSize + j] = rng;
+            }
+        }
+        for (int q0 = 0; q0 < groups.length; q0 += groupsPerCall) {
+            int from = q0 * groupSize, to = Math.min(groups.length, q0 + groupsPerCall) * groupSize;
+            Generation out = generator.generate(Arrays.copyOfRange(prompts, from, to), sampling,
+                    Arrays.copyOfRange(rngs, from, to));
+            for (int i = from; i < to; i++) {
+                responses[i] = out.responses()[i - from];
+                terminated[i] = out.terminated()[i - from];
             }
         }
         return new RolloutBatch<>(records, texts, prompts, new Generation(prompts, responses, terminated), groupSize);

