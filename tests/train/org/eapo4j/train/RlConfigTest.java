@@ -88,6 +88,15 @@ class RlConfigTest {
         c.minibatches = 65;   // 8 x 8 rollouts
         ConfigException e = assertThrows(ConfigException.class, c::validate);
         assertEquals(List.of("minibatches", "prompts_per_step", "num_generations"), e.fields());
+        RlConfig batches = new RlConfig();
+        batches.microBatchSize = 3;   // G = 8
+        assertEquals(List.of("micro_batch_size", "num_generations"),
+                assertThrows(ConfigException.class, batches::validate).fields());
+        batches.microBatchSize = 4;
+        assertEquals(4, batches.validate().microBatchRows());
+        batches.generationBatchSize = 12;
+        assertEquals(List.of("generation_batch_size", "num_generations"),
+                assertThrows(ConfigException.class, batches::validate).fields());
         RlConfig d = new RlConfig();
         assertEquals("max_len", assertThrows(ConfigException.class,
                 () -> d.validateAgainstData(205, 38, 95, 96)).fields().get(0));   // no room after the prompt

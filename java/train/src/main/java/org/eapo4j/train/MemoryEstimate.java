@@ -13,7 +13,7 @@ import org.eapo4j.rl.GradAccumulator;
 /**
  * What training will allocate on top of the loaded policy, estimated before it starts: gradients, AdamW moments,
  * the gradient sums of {@code deterministic_gradients}, the frozen reference copy ({@code beta} > 0 without LoRA)
- * and the largest micro-batch's activations (one prompt group at the longest prompt + completion). A run whose
+ * and the largest micro-batch's activations ({@code micro_batch_size} rows at the longest prompt + completion). A run whose
  * estimate exceeds the memory the machine has available is refused with one line (an {@link ConfigException} naming
  * {@code check_memory}) instead of being killed by the kernel mid-step.
  *
@@ -36,7 +36,7 @@ record MemoryEstimate(long gradients, long optimizer, long gradientSums, long re
             if (cfg.deterministicGradients) sums += n * GradAccumulator.bytesPerParameter(dtype);
             if (cfg.beta > 0 && cfg.loraR == 0) ref += n * elem;
         }
-        long tokens = (long) cfg.numGenerations * (longestPrompt + cfg.maxCompletionLength);
+        long tokens = (long) cfg.microBatchRows() * (longestPrompt + cfg.maxCompletionLength);
         long logits = "fused".equals(cfg.lmHead) ? 0 : 3L * tokens * policy.vocabSize() * torch.elementSize(dtype);
         long act = tokens * policy.activationBytesPerToken(longestPrompt + cfg.maxCompletionLength) + logits;
         return new MemoryEstimate(grads, opt, sums, ref, act);
@@ -54,10 +54,10 @@ record MemoryEstimate(long gradients, long optimizer, long gradientSums, long re
     void check(double availableBytes) {
         if (Double.isNaN(availableBytes) || total() <= availableBytes) return;
         throw new ConfigException(List.of("check_memory", "lora_r", "deterministic_gradients",
-                "optimizer_state_dtype", "num_generations", "max_completion_length"), String.format(
+                "optimizer_state_dtype", "micro_batch_size", "max_completion_length"), String.format(
                 "training would need about %.1f GB more than the loaded policy (%s) but %.1f GB are available; lower "
                         + "it with lora_r, deterministic_gradients false, optimizer_state_dtype param, lm_head fused, "
-                        + "or a smaller num_generations / max_completion_length (check_memory false skips this check)",
+                        + "or a smaller micro_batch_size / max_completion_length (check_memory false skips this check)",
                 total() / GB, parts(), availableBytes / GB));
     }
 

@@ -36,7 +36,7 @@ final class PolicyPass {
     static Result run(RlConfig cfg, CausalLM policy, CausalLM reference, AdamW opt, WeightingSchedule schedule,
                       SequenceBatch batch, ScoredBatch sc, int step, Collectives comm, GradAccumulator acc,
                       double entropyCoefInForce) {
-        int unit = cfg.numGenerations;
+        int unit = cfg.microBatchRows();
         float[][] oldStats = PolicyUpdate.tokenStats(policy, batch, cfg.headPath(), cfg.temperature, unit);
         double[] hs = comm.sum(batch.maskedSums(oldStats[1]));   // H_t over every rollout (all ranks'), masked or not
         double ht = hs[1] == 0 ? 0 : hs[0] / hs[1];

@@ -123,6 +123,10 @@ public final class RlConfig {
     @Setting(help = "AdamW learning rate of the RL updates.", source = "TRL", flag = "--lr",
             aliases = "--learning-rate", min = 0, max = 1, minExclusive = true)
     public double learningRate = 1e-6;
+    @Setting(help = "Rows per forward + backward of the old-policy pass and the update (their gradients summed before "
+            + "the optimizer step): bounds activation memory; a divisor of num_generations, 0 = one prompt group.",
+            source = "verl (ppo_micro_batch_size_per_gpu)", min = 0, max = MAX_BATCH)
+    public int microBatchSize = 0;
     @Setting(help = "Clip of the global gradient norm; 0 = off.", source = "TRL", min = 0)
     public double maxGradNorm = 1.0;
     @Setting(help = "AdamW decoupled weight decay.", source = "TRL", min = 0, max = 1, maxExclusive = true)
@@ -453,7 +457,7 @@ public final class RlConfig {
     /** The update of a step with its own loss settings ({@link #lossConfig(double, double)}). */
     public UpdateConfig updateConfig(PolicyLossConfig loss) {
         return new UpdateConfig(loss, aggregation(), numIterations, minibatches, learningRate, maxGradNorm,
-                maxCompletionLength, headPath(), numGenerations);
+                maxCompletionLength, headPath(), microBatchRows());
     }
 
     /** The LoRA adapters of {@code lora_*} (call only when lora_r > 0). */
@@ -483,6 +487,11 @@ public final class RlConfig {
     /** AdamW keeps its moments in float32 ({@code optimizer_state_dtype} float32). */
     public boolean float32OptimizerState() {
         return "float32".equals(optimizerStateDtype);
+    }
+
+    /** Rows per forward/backward unit of the passes: micro_batch_size, or a whole prompt group. */
+    public int microBatchRows() {
+        return microBatchSize > 0 ? microBatchSize : numGenerations;
     }
 
     public long rolloutsPerStep() {
@@ -519,6 +528,10 @@ public final class RlConfig {
             throw new ConfigException(List.of("minibatches", "prompts_per_step", "num_generations"), "minibatches ("
                     + minibatches + ") must be <= the " + rolloutsPerStep() + " rollouts of a step (prompts_per_step "
                     + promptsPerStep + " x num_generations " + numGenerations + ")");
+        if (microBatchSize > 0 && numGenerations % microBatchSize != 0)
+            throw new ConfigException(List.of("micro_batch_size", "num_generations"), "micro_batch_size ("
+                    + microBatchSize + ") must divide num_generations (" + numGenerations + "), so a micro-batch "
+                    + "never spans prompt groups; 0 = one group");
         if (generationBatchSize % numGenerations != 0)
             throw new ConfigException(List.of("generation_batch_size", "num_generations"), "generation_batch_size ("
                     + generationBatchSize + ") must be a multiple of num_generations (" + numGenerations + "), or 0");
