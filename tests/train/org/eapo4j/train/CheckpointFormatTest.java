@@ -207,9 +207,17 @@ class CheckpointFormatTest {
             made.put("live." + k, z);
             live.put(k.substring("adamw.".length()), z);
         }
-        Checkpoint.read(f).loadInto("adamw.", live);
+        Checkpoint.read(f).loadInto("adamw.", live);   // contiguous CPU tensors: read straight into them
         for (Map.Entry<String, Tensor> e : live.entrySet())
             assertArrayEquals(bytesOf(t.get("adamw." + e.getKey())), bytesOf(e.getValue()));
+
+        Tensor base = t.get("model.bf16").permute(2, 1, 0).contiguous().zero_();   // through a host tensor
+        made.put("base", base);
+        Tensor strided = base.permute(2, 1, 0);
+        made.put("strided", strided);
+        assertFalse(strided.is_contiguous());
+        Checkpoint.read(f).loadInto("model.", Map.of("bf16", strided));
+        assertArrayEquals(bytesOf(t.get("model.bf16")), bytesOf(strided));
     }
 
     /** The fixture was written by format 2's writer (tests/train/resources/checkpoints/README.md). */

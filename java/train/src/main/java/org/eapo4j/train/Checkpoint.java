@@ -23,6 +23,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
 import org.eapo4j.hf.SafeDtype;
 import org.eapo4j.hf.TensorChannels;
 
@@ -54,8 +56,8 @@ public final class Checkpoint {
         /** Whether a live tensor must have the stored dtype to load it. */
         boolean keepsDtype();
 
-        /** Tensor {@code name} (present) as a new CPU tensor of its stored dtype; the caller closes it. */
-        Tensor read(String name);
+        /** Fills {@code dest}, a contiguous CPU tensor of the stored dtype and shape, with tensor {@code name}. */
+        void readInto(String name, Tensor dest);
     }
 
     public final ObjectNode header;
@@ -199,13 +201,24 @@ public final class Checkpoint {
 
     /** Stored tensor {@code key} as a new CPU tensor of its stored dtype and shape; the caller closes it. */
     public Tensor tensor(String key) {
-        present(key);
-        return tensors.read(key);
+        Tensor t;
+        try (TensorOptions o = new TensorOptions(dtype(key).scalarType)) {
+            t = torch.empty(present(key), o, null);
+        }
+        try {
+            tensors.readInto(key, t);
+            return t;
+        } catch (RuntimeException x) {
+            t.close();
+            throw x;
+        }
     }
 
     /**
      * Copies the stored tensors {@code prefix + name} into the given live tensors, which must all be present with the
-     * stored shape and (format 3) dtype.
+     * stored shape and (format 3) dtype. A contiguous CPU tensor of the stored dtype is read into directly; any other
+     * through a host tensor of the stored dtype. {@link #read} verified every checksum; a file changed since then is
+     * refused here, possibly after part of a live tensor was overwritten.
      */
     public void loadInto(String prefix, Map<String, Tensor> targets) {
         try (NoGradGuard g = new NoGradGuard()) {
@@ -213,11 +226,20 @@ public final class Checkpoint {
                 String key = prefix + e.getKey();
                 Tensor live = e.getValue();
                 checkFits(key, live);
-                try (Tensor src = tensors.read(key)) {
-                    live.copy_(src);
+                if (readsDirectly(key, live)) {
+                    tensors.readInto(key, live);
+                } else {
+                    try (Tensor src = tensor(key)) {
+                        live.copy_(src);
+                    }
                 }
             }
         }
+    }
+
+    /** Whether {@code live} can take the stored bytes as they are: no device copy, no conversion, no strides. */
+    private boolean readsDirectly(String key, Tensor live) {
+        return live.is_cpu() && live.is_contiguous() && tensors.dtype(key).scalarType == live.scalar_type().intern();
     }
 
     /** Refuses a live tensor the stored one cannot be copied into unchanged. */

@@ -62,8 +62,10 @@ final class LegacyCheckpoint implements Checkpoint.Tensors {
     }
 
     @Override
-    public Tensor read(String name) {
-        return HostTensors.fromFloats(data.get(name), shapes.get(name));
+    public void readInto(String name, Tensor dest) {
+        try (Tensor src = HostTensors.fromFloats(data.get(name), shapes.get(name))) {
+            dest.copy_(src);
+        }
     }
 
     /** @throws CheckpointException truncated, or a part fails its checksum */

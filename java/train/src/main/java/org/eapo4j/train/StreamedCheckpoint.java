@@ -17,14 +17,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 import org.eapo4j.hf.SafeDtype;
 import org.eapo4j.hf.TensorChannels;
 
 /**
  * A format-3 checkpoint ({@link CheckpointLayout}), opened for reading. {@link #open} verifies every checksum in one
- * streamed pass without keeping any tensor; {@link #read} then streams one tensor into a new tensor of its stored
+ * streamed pass without keeping any tensor; {@link #readInto} then streams one tensor into a tensor of its stored
  * dtype, checking its checksum again (the file may have been replaced since).
  */
 final class StreamedCheckpoint implements Checkpoint.Tensors {
@@ -134,27 +132,18 @@ final class StreamedCheckpoint implements Checkpoint.Tensors {
         return m;
     }
 
-    /** Tensor {@code name} as a new CPU tensor of its stored dtype and shape; the caller closes it. */
+    /** Streams tensor {@code name} into {@code dest}, a contiguous CPU tensor of its dtype and shape. */
     @Override
-    public Tensor read(String name) {
+    public void readInto(String name, Tensor dest) {
         CheckpointLayout.Entry e = entries.get(name);
-        Tensor t;
-        try (TensorOptions o = new TensorOptions(e.dtype().scalarType)) {
-            t = torch.empty(e.shape(), o, null);
-        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             if (ch.size() != size) throw changed(e);
             CRC32C crc = new CRC32C();
-            TensorChannels.read(ch, dataStart + e.offset(), t, chunk, crc);
+            TensorChannels.read(ch, dataStart + e.offset(), dest, chunk, crc);
             if (crc.getValue() != crcs.get(name)) throw changed(e);
-            return t;
         } catch (IOException x) {
-            t.close();
             throw new CheckpointException(file, "cannot be read (" + CheckpointLayout.part(name) + "): "
                     + x.getMessage(), x);
-        } catch (RuntimeException x) {
-            t.close();
-            throw x;
         }
     }
 
