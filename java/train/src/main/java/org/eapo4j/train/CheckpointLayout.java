@@ -100,7 +100,11 @@ final class CheckpointLayout {
             if (e.offset() != at) throw Checkpoint.corrupt(file, part(e.name()), "data at " + e.offset()
                     + ", expected at " + at);
             if (entries.put(e.name(), e) != null) throw Checkpoint.corrupt(file, part(e.name()), "duplicate name");
-            at = e.end();
+            try {
+                at = Math.addExact(e.offset(), e.bytes());
+            } catch (ArithmeticException x) {
+                throw Checkpoint.corrupt(file, part(e.name()), "data ends past 2^63 bytes");
+            }
         }
         return entries;
     }
