@@ -8,6 +8,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,8 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -310,14 +314,21 @@ class HostileCliTest {
         }
     }
 
-    /** Offset of the first byte of a tensor's data: found by its name, as the file stores it. */
-    static long offsetAfter(Path file, String name) throws IOException {
-        byte[] all = Files.readAllBytes(file), key = name.getBytes(StandardCharsets.UTF_8);
-        outer:
-        for (int i = 0; i + key.length < all.length; i++) {
-            for (int j = 0; j < key.length; j++) if (all[i + j] != key[j]) continue outer;
-            return i + key.length;
-        }
+    /** Where a checkpoint's JSON length lies: after the magic (2-byte length + "EAPO4J-CKPT-3"). */
+    static final int MAGIC_BYTES = 2 + "EAPO4J-CKPT-3".length();
+
+    /**
+     * Offset in the file of the first byte of a tensor's data: its offset in the header's tensor table, counted from
+     * the data start (after the JSON and the header checksum, aligned to 64 bytes; CheckpointLayout).
+     */
+    static long dataOffset(Path file, String name) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+        int jsonLength = (int) b.getLong(MAGIC_BYTES);
+        JsonNode root = new ObjectMapper().readTree(new String(all, MAGIC_BYTES + 8, jsonLength, StandardCharsets.UTF_8));
+        long dataStart = (MAGIC_BYTES + 8 + jsonLength + 8 + 63) / 64 * 64;
+        for (JsonNode t : root.get("tensors"))
+            if (t.get("name").asText().equals(name)) return dataStart + t.get("offset").asLong();
         throw new AssertionError(name + " not in " + file);
     }
 
@@ -339,22 +350,21 @@ class HostileCliTest {
                 file("no-trailer.bin", Arrays.copyOf(ck, ck.length - 4)).toString());
         rejected(2, "bytes after the end", "eval", "--checkpoint", file("trailing.bin", Arrays.copyOf(ck, ck.length + 3)).toString());
 
-        int magicLen = 2 + "EAPO4J-CKPT-2".length();
         Path negative = file("negative-header.bin", ck.clone());
-        overwrite(negative, magicLen, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xfb});
+        overwrite(negative, MAGIC_BYTES, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(-5).array());
         rejected(2, "is corrupt (header: header length -5 is impossible)", "eval", "--checkpoint", negative.toString());
         Path header = file("header-flip.bin", ck.clone());
-        overwrite(header, magicLen + 4 + 10, new byte[] {'#'});
+        overwrite(header, MAGIC_BYTES + 8 + 10, new byte[] {'#'});
         rejected(2, "is corrupt (header: header checksum mismatch)", "eval", "--checkpoint", header.toString());
 
         // bytes rewritten inside the optimizer state: resume must refuse, naming the tensor and the part
         Path bad = copyOfRun("optimizer-flip");
-        long at = offsetAfter(bad.resolve("checkpoint.bin"), "adamw.v.block0.fc1.weight") + 4 + 8 * 2 + 4 + 40;
+        long at = dataOffset(bad.resolve("checkpoint.bin"), "adamw.v.block0.fc1.weight") + 40;
         overwrite(bad.resolve("checkpoint.bin"), at, new byte[] {0x12, 0x34, 0x56, 0x78});
         rejected(2, "is corrupt (tensor 'adamw.v.block0.fc1.weight' (optimizer state): checksum mismatch)",
                 "train", "--resume", bad.toString(), "--steps", "2");
         Path badModel = copyOfRun("model-flip");
-        at = offsetAfter(badModel.resolve("checkpoint.bin"), "model.head.bias") + 4 + 8 + 4 + 8;
+        at = dataOffset(badModel.resolve("checkpoint.bin"), "model.head.bias") + 8;
         overwrite(badModel.resolve("checkpoint.bin"), at, new byte[] {0x7f});
         rejected(2, "(policy weights): checksum mismatch", "eval", "--checkpoint", badModel.toString());
         rejected(2, "(policy weights): checksum mismatch", "train", "--init-from",

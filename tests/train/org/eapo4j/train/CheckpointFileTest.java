@@ -42,8 +42,10 @@ class CheckpointFileTest {
         Path f = dir.resolve("c.bin");
         Checkpoint.write(f, header(), tensors());
         Checkpoint ck = Checkpoint.read(f);
-        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, ck.data.get("model.w"));
-        assertArrayEquals(new long[] {2, 3}, ck.shapes.get("model.w"));
+        try (Tensor w = ck.tensor("model.w")) {
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, HostTensors.toFloats(w));
+        }
+        assertArrayEquals(new long[] {2, 3}, ck.shape("model.w"));
         byte[] good = Files.readAllBytes(f);
         for (int i = 0; i < good.length; i++) {
             byte[] bad = good.clone();

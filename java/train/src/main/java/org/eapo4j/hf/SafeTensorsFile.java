@@ -97,14 +97,14 @@ public final class SafeTensorsFile implements AutoCloseable {
             if (size < 8) throw HfFormatException.at(file, "not a safetensors file: " + size + " bytes, less than the "
                     + "8-byte header length");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
+            TensorChannels.readFully(ch, lenBuf, 0);
             long n = lenBuf.getLong(0);
             if (n <= 0 || n > MAX_HEADER) throw HfFormatException.at(file, "header length " + n + " is not in (0, "
                     + MAX_HEADER + "]: not a safetensors file");
             if (8 + n > size) throw HfFormatException.at(file, "header of " + n + " bytes does not fit in the file of "
                     + size + " bytes (truncated?)");
             ByteBuffer hb = ByteBuffer.allocate((int) n);
-            readFully(ch, hb, 8);
+            TensorChannels.readFully(ch, hb, 8);
             headerBytes = hb.array();
         } catch (IOException e) {
             throw HfFormatException.at(file, "cannot read", e);
@@ -259,14 +259,6 @@ public final class SafeTensorsFile implements AutoCloseable {
     @Override
     public void close() {
         closeQuietly(channel);
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
-        while (buf.hasRemaining()) {
-            int r = ch.read(buf, pos);
-            if (r < 0) throw new IOException("unexpected end of file");
-            pos += r;
-        }
     }
 
     private static void closeQuietly(FileChannel ch) {

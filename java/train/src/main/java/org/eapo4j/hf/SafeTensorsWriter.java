@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -43,7 +42,7 @@ public final class SafeTensorsWriter {
             for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
                 Tensor t = e.getValue();
                 SafeDtype dt = SafeDtype.of(t.scalar_type());
-                Tensor h = hostContiguous(t);
+                Tensor h = TensorChannels.hostContiguous(t);
                 host.put(e.getKey(), h);
                 long n = h.numel() * dt.bytes;
                 ObjectNode o = header.putObject(e.getKey());
@@ -63,35 +62,11 @@ public final class SafeTensorsWriter {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 while (head.hasRemaining()) ch.write(head);
-                for (Tensor h : host.values()) writeData(ch, h);
+                for (Tensor h : host.values()) TensorChannels.write(ch, h, WRITE_CHUNK, null);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             for (Tensor h : host.values()) h.close();
-        }
-    }
-
-    private static Tensor hostContiguous(Tensor t) {
-        try (Tensor d = t.detach()) {
-            if (d.is_cpu()) return d.contiguous();
-            try (Tensor cpu = d.cpu()) {
-                return cpu.contiguous();
-            }
-        }
-    }
-
-    private static void writeData(FileChannel ch, Tensor h) throws IOException {
-        long total = h.numel() * h.element_size();
-        if (total == 0) return;
-        try (BytePointer base = new BytePointer(h.data_ptr())) {
-            for (long at = 0; at < total; at += WRITE_CHUNK) {
-                int n = (int) Math.min(WRITE_CHUNK, total - at);
-                try (BytePointer p = new BytePointer(base)) {
-                    p.position(at).limit(at + n);
-                    ByteBuffer buf = p.asBuffer();
-                    while (buf.hasRemaining()) ch.write(buf);
-                }
-            }
         }
     }
 }

@@ -4,6 +4,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -24,10 +25,29 @@ public final class AtomicFiles {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /** The content writer of a channel (for large native buffers); it must not close the channel. */
+    @FunctionalInterface
+    public interface ChannelBody {
+        void writeTo(FileChannel out) throws IOException;
+    }
+
     private AtomicFiles() {}
 
     /** @throws UncheckedIOException naming the file and the reason (e.g. "No space left on device") */
     public static void write(Path file, Body body) {
+        writeTemporary(file, body::writeTo);
+    }
+
+    /** As {@link #write(Path, Body)}, writing through the temporary file's channel. */
+    public static void writeChannel(Path file, ChannelBody body) {
+        writeTemporary(file, fos -> body.writeTo(fos.getChannel()));
+    }
+
+    private interface StreamBody {
+        void writeTo(FileOutputStream out) throws IOException;
+    }
+
+    private static void writeTemporary(Path file, StreamBody body) {
         Path tmp = file.resolveSibling(file.getFileName() + TMP_SUFFIX);
         boolean done = false;
         try {

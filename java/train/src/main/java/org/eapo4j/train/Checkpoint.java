@@ -1,178 +1,278 @@
 package org.eapo4j.train;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.eapo4j.tensors.HostTensors;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.eapo4j.hf.SafeDtype;
+import org.eapo4j.hf.TensorChannels;
 
 /**
- * One checkpoint file: a JSON header (configs, tokenizer, trainer and schedule state) and named fp32 tensors
- * (model, optimizer moments, reference model), each part with a CRC-32C checksum that {@link #read} verifies, so
- * a flipped or truncated byte is reported as "checkpoint X is corrupt (which part)" instead of resuming from
- * garbage. Written through {@link AtomicFiles} (temporary file, flushed to disk, renamed over the old one), so a
- * crash mid-write never leaves a torn checkpoint.
+ * One checkpoint file: a JSON header (configs, tokenizer, trainer and schedule state) and named tensors (model,
+ * optimizer moments, reference model), each in its own dtype. Every part has a CRC-32C checksum that {@link #read}
+ * verifies, so a flipped or truncated byte is reported as "checkpoint X is corrupt (which part)" instead of resuming
+ * from garbage. Tensors are streamed between their native memory and the file a few MB at a time, never through a
+ * Java array, and every size is a long. Written through {@link AtomicFiles} (temporary file, flushed to disk,
+ * renamed over the old one), so a crash mid-write never leaves a torn checkpoint.
  *
- * <p>Layout (big-endian): magic "EAPO4J-CKPT-2" (writeUTF), int header length, header bytes (UTF-8 JSON), long
- * CRC of the header; int tensor count; per tensor: name (writeUTF), int rank, long[rank] shape, int element count,
- * float32 elements, long CRC of name, shape and elements; long CRC of the whole file before it.
+ * <p>Format 3 is laid out in {@link CheckpointLayout}; format 2 (every tensor as fp32) is still read, by
+ * {@link LegacyCheckpoint}, so runs saved before it resume.
  */
 public final class Checkpoint {
-    static final String MAGIC = "EAPO4J-CKPT-2";
+    static final String MAGIC = "EAPO4J-CKPT-3";
     private static final String OLD_MAGIC = "EAPO4J-CKPT-1";
-    private static final int MAX_RANK = 8;
+    /** Bytes moved per read or write call: large enough for disk speed, small enough to stay in cache for the CRC. */
+    static final int CHUNK = 4 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public final ObjectNode header;
-    public final Map<String, float[]> data;
-    public final Map<String, long[]> shapes;
+    /** The stored tensors of either format. */
+    interface Tensors {
+        /** Stored tensor names and their shapes, in file order. */
+        Map<String, long[]> shapes();
 
-    private Checkpoint(ObjectNode header, Map<String, float[]> data, Map<String, long[]> shapes) {
-        this.header = header;
-        this.data = data;
-        this.shapes = shapes;
+        SafeDtype dtype(String name);
+
+        /** Whether a live tensor must have the stored dtype to load it. */
+        boolean keepsDtype();
+
+        /** Fills {@code dest}, a contiguous CPU tensor of the stored dtype and shape, with tensor {@code name}. */
+        void readInto(String name, Tensor dest);
     }
 
-    /** Elements of one tensor that fit a float32 Java byte array (Integer.MAX_VALUE / 4). */
-    static final long MAX_ELEMENTS = Integer.MAX_VALUE / 4;
+    public final ObjectNode header;
+    private final Path file;
+    private final int format;
+    private final Tensors tensors;
+
+    private Checkpoint(Path file, int format, ObjectNode header, Tensors tensors) {
+        this.file = file;
+        this.format = format;
+        this.header = header;
+        this.tensors = tensors;
+    }
 
     /** Writes atomically; an I/O failure leaves the previous file (if any) in place and no temporary file. */
     public static void write(Path file, ObjectNode header, Map<String, Tensor> tensors) {
-        AtomicFiles.write(file, os -> {
-            CRC32C whole = new CRC32C();
-            DataOutputStream out = new DataOutputStream(new CheckedOut(new BufferedOutputStream(os, 1 << 20), whole));
-            out.writeUTF(MAGIC);
-            byte[] h = JSON.writeValueAsBytes(header);
-            out.writeInt(h.length);
-            out.write(h);
-            out.writeLong(crc(h));
-            out.writeInt(tensors.size());
-            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-                Tensor t = e.getValue();
-                if (t.numel() > MAX_ELEMENTS)   // one float32 Java array per tensor (streamed checkpoints: issue 24)
-                    throw new CheckpointException(file, "cannot hold tensor '" + e.getKey() + "' of " + t.numel()
-                            + " elements: this format stores at most " + MAX_ELEMENTS + " per tensor");
-                long[] shape = new long[(int) t.dim()];
-                for (int d = 0; d < shape.length; d++) shape[d] = t.size(d);
-                float[] f;
-                try (Tensor det = t.detach()) {
-                    f = HostTensors.toFloats(det);
-                }
-                byte[] body = tensorBytes(e.getKey(), shape, f);
-                out.write(body);
-                out.writeLong(crc(body));
-            }
-            out.flush();
-            long total = whole.getValue();
-            out.writeLong(total);
-            out.flush();
+        write(file, header, tensors, CHUNK);
+    }
+
+    /** As {@link #write(Path, ObjectNode, Map)}, moving {@code chunk} bytes per write call. */
+    static void write(Path file, ObjectNode header, Map<String, Tensor> tensors, int chunk) {
+        List<CheckpointLayout.Entry> entries = layOut(file, tensors);
+        AtomicFiles.writeChannel(file, ch -> {
+            writeFully(ch, headerBlock(header, entries));
+            ByteBuffer crcs = ByteBuffer.allocate(8 * entries.size()).order(ByteOrder.LITTLE_ENDIAN);
+            for (CheckpointLayout.Entry e : entries) crcs.putLong(writeTensor(ch, tensors.get(e.name()), chunk));
+            writeFully(ch, crcs.flip());
         });
     }
 
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+    }
+
+    /** Each tensor's place in the file, back to back in map order. */
+    private static List<CheckpointLayout.Entry> layOut(Path file, Map<String, Tensor> tensors) {
+        List<CheckpointLayout.Entry> entries = new ArrayList<>();
+        CheckpointLayout.Entry last = null;
+        for (Map.Entry<String, Tensor> t : tensors.entrySet()) {
+            SafeDtype dtype;
+            try {
+                dtype = SafeDtype.of(t.getValue().scalar_type());
+            } catch (IllegalArgumentException x) {
+                throw new CheckpointException(file, "cannot hold tensor '" + t.getKey() + "': " + x.getMessage());
+            }
+            long[] shape = shapeOf(t.getValue());
+            last = last == null ? CheckpointLayout.Entry.first(t.getKey(), dtype, shape, 0)
+                    : last.next(t.getKey(), dtype, shape);
+            entries.add(last);
+        }
+        return entries;
+    }
+
+    /** Prefix, JSON, zero padding to the aligned data start, and the CRC of all of it. */
+    private static ByteBuffer headerBlock(ObjectNode header, List<CheckpointLayout.Entry> entries) throws IOException {
+        byte[] json = JSON.writeValueAsBytes(CheckpointLayout.toJson(header, entries));
+        int dataStart = Math.toIntExact(CheckpointLayout.dataStart(json.length));
+        ByteBuffer b = ByteBuffer.allocate(dataStart);   // big-endian: the magic as writeUTF wrote format 2's
+        b.putShort((short) MAGIC.length()).put(MAGIC.getBytes(StandardCharsets.US_ASCII));
+        b.order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).put(json);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, dataStart - 8);
+        b.putLong(dataStart - 8, crc.getValue());
+        return b.clear();
+    }
+
+    /** Streams one tensor's bytes from its native memory; returns their CRC. */
+    private static long writeTensor(FileChannel ch, Tensor t, int chunk) throws IOException {
+        CRC32C crc = new CRC32C();
+        try (Tensor host = TensorChannels.hostContiguous(t)) {
+            TensorChannels.write(ch, host, chunk, crc);
+        }
+        return crc.getValue();
+    }
+
     /**
-     * Reads and verifies a checkpoint.
+     * Reads a checkpoint of either format and verifies all its checksums. The tensors of format 3 stay in the file
+     * until {@link #loadInto} or {@link #tensor} streams them.
      *
      * @throws CheckpointException missing, not a checkpoint, truncated, or a part fails its checksum
      */
     public static Checkpoint read(Path file) {
+        return read(file, CHUNK);
+    }
+
+    static Checkpoint read(Path file, int chunk) {
         if (Files.isDirectory(file)) throw new CheckpointException(file, "is a directory, not a checkpoint file");
-        long size;
-        try {
-            size = Files.size(file);
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(file, "does not exist");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
-        }
-        CRC32C whole = new CRC32C();
-        String part = "header";
-        try (InputStream raw = Files.newInputStream(file);
-             DataInputStream in = new DataInputStream(new CheckedIn(new BufferedInputStream(raw, 1 << 20), whole))) {
-            String magic;
-            try {
-                magic = in.readUTF();
-            } catch (IOException e) {
-                throw new CheckpointException(file, "is not an eapo4j checkpoint (no header)");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            String magic = magic(file, ch);
+            if (MAGIC.equals(magic)) {
+                StreamedCheckpoint s = StreamedCheckpoint.open(file, ch, chunk);
+                return new Checkpoint(file, 3, s.header, s);
+            }
+            if (LegacyCheckpoint.MAGIC.equals(magic)) {
+                LegacyCheckpoint l = LegacyCheckpoint.read(file, ch.size());
+                return new Checkpoint(file, 2, l.header, l);
             }
             if (OLD_MAGIC.equals(magic))
-                throw new CheckpointException(file, "has the old format 1 (no checksums); this eapo4j reads format 2 "
-                        + "only: retrain, or evaluate it with the eapo4j version that wrote it");
-            if (!MAGIC.equals(magic)) throw new CheckpointException(file, "is not an eapo4j checkpoint");
-            int hl = in.readInt();
-            if (hl <= 0 || hl > size) throw corrupt(file, "header", "header length " + hl + " is impossible");
-            byte[] h = new byte[hl];
-            in.readFully(h);
-            if (in.readLong() != crc(h)) throw corrupt(file, "header", "header checksum mismatch");
-            JsonNode hn = JSON.readTree(new String(h, StandardCharsets.UTF_8));
-            if (!(hn instanceof ObjectNode header)) throw corrupt(file, "header", "header is not a JSON object");
-            int n = in.readInt();
-            if (n < 0 || n > 100_000) throw corrupt(file, "tensor table", "tensor count " + n + " is impossible");
-            Map<String, float[]> data = new LinkedHashMap<>();
-            Map<String, long[]> shapes = new LinkedHashMap<>();
-            for (int i = 0; i < n; i++) {
-                part = "tensor #" + i;
-                String name = in.readUTF();
-                part = "tensor '" + name + "' (" + role(name) + ")";
-                int rank = in.readInt();
-                if (rank < 0 || rank > MAX_RANK) throw corrupt(file, part, "rank " + rank + " is impossible");
-                long[] shape = new long[rank];
-                long elems = 1;
-                for (int d = 0; d < rank; d++) {
-                    shape[d] = in.readLong();
-                    if (shape[d] < 0 || shape[d] > size) throw corrupt(file, part, "dimension " + shape[d]
-                            + " is impossible");
-                    elems *= shape[d];
-                    if (elems > size) throw corrupt(file, part, "shape larger than the file");
-                }
-                int count = in.readInt();
-                if (count != elems || 4L * count > size)
-                    throw corrupt(file, part, count + " elements for a shape of " + elems);
-                byte[] bytes = new byte[count * 4];
-                in.readFully(bytes);
-                byte[] body = tensorBytes(name, shape, bytes);
-                if (in.readLong() != crc(body)) throw corrupt(file, part, "checksum mismatch");
-                float[] f = new float[count];
-                ByteBuffer.wrap(bytes).asFloatBuffer().get(f);
-                if (data.put(name, f) != null) throw corrupt(file, part, "duplicate tensor name");
-                shapes.put(name, shape);
-            }
-            part = "file trailer";
-            long expected = whole.getValue();
-            if (in.readLong() != expected) throw corrupt(file, "file", "whole-file checksum mismatch");
-            if (in.read() != -1) throw corrupt(file, "file", "bytes after the end of the checkpoint");
-            return new Checkpoint(header, data, shapes);
+                throw new CheckpointException(file, "has the old format 1 (no checksums); this eapo4j reads formats 2 "
+                        + "and 3 only: retrain, or evaluate it with the eapo4j version that wrote it");
+            throw new CheckpointException(file, "is not an eapo4j checkpoint");
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException(file, "does not exist");
         } catch (EOFException e) {
-            throw new CheckpointException(file, "is truncated (ends inside the " + part + ")");
-        } catch (CheckpointException e) {
-            throw e;
+            throw new CheckpointException(file, "is truncated");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw corrupt(file, "header", "header is not JSON");
         } catch (AccessDeniedException e) {
             throw new UncheckedIOException("cannot read checkpoint " + file + ": permission denied", e);
         } catch (IOException e) {
-            throw new CheckpointException(file, "cannot be read (" + part + "): " + e.getMessage(), e);
+            throw new CheckpointException(file, "cannot be read: " + e.getMessage(), e);
         }
+    }
+
+    /** The magic string of both formats: 2-byte big-endian length, then that many ASCII bytes. */
+    private static String magic(Path file, FileChannel ch) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(2 + MAGIC.length());
+        if (ch.size() < b.capacity()) throw new CheckpointException(file, "is not an eapo4j checkpoint (no header)");
+        TensorChannels.readFully(ch, b, 0);
+        if (b.getShort(0) != MAGIC.length()) return "";
+        return new String(b.array(), 2, MAGIC.length(), StandardCharsets.ISO_8859_1);
+    }
+
+    /** 3 for streamed per-dtype files, 2 for the fp32 files of earlier versions. */
+    public int format() {
+        return format;
+    }
+
+    public boolean has(String key) {
+        return tensors.shapes().containsKey(key);
+    }
+
+    public long[] shape(String key) {
+        return present(key).clone();
+    }
+
+    public SafeDtype dtype(String key) {
+        present(key);
+        return tensors.dtype(key);
+    }
+
+    /** Stored tensor {@code key} as a new CPU tensor of its stored dtype and shape; the caller closes it. */
+    public Tensor tensor(String key) {
+        Tensor t;
+        try (TensorOptions o = new TensorOptions(dtype(key).scalarType)) {
+            t = torch.empty(present(key), o, null);
+        }
+        try {
+            tensors.readInto(key, t);
+            return t;
+        } catch (RuntimeException x) {
+            t.close();
+            throw x;
+        }
+    }
+
+    /**
+     * Copies the stored tensors {@code prefix + name} into the given live tensors, which must all be present with the
+     * stored shape and (format 3) dtype. A contiguous CPU tensor of the stored dtype is read into directly; any other
+     * through a host tensor of the stored dtype. {@link #read} verified every checksum; a file changed since then is
+     * refused here, possibly after part of a live tensor was overwritten.
+     */
+    public void loadInto(String prefix, Map<String, Tensor> targets) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Map.Entry<String, Tensor> e : targets.entrySet()) {
+                String key = prefix + e.getKey();
+                Tensor live = e.getValue();
+                checkFits(key, live);
+                if (readsDirectly(key, live)) {
+                    tensors.readInto(key, live);
+                } else {
+                    try (Tensor src = tensor(key)) {
+                        live.copy_(src);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether {@code live} can take the stored bytes as they are: no device copy, no conversion, no strides. */
+    private boolean readsDirectly(String key, Tensor live) {
+        return live.is_cpu() && live.is_contiguous() && tensors.dtype(key).scalarType == live.scalar_type().intern();
+    }
+
+    /** Refuses a live tensor the stored one cannot be copied into unchanged. */
+    private void checkFits(String key, Tensor live) {
+        long[] shape = present(key);
+        long[] liveShape = shapeOf(live);
+        if (!Arrays.equals(shape, liveShape)) throw new CheckpointException(file, "tensor '" + key + "' has shape "
+                + Arrays.toString(shape) + ", the model expects " + Arrays.toString(liveShape));
+        if (!tensors.keepsDtype()) return;
+        SafeDtype stored = tensors.dtype(key);
+        if (stored.scalarType != live.scalar_type().intern()) throw new CheckpointException(file, "tensor '" + key
+                + "' (" + role(key) + ") is stored as " + stored + " but the model's is " + dtypeName(live)
+                + ": load it into a model of the dtype it was saved from");
+    }
+
+    private static long[] shapeOf(Tensor t) {
+        long[] shape = new long[(int) t.dim()];
+        for (int d = 0; d < shape.length; d++) shape[d] = t.size(d);
+        return shape;
+    }
+
+    private static String dtypeName(Tensor t) {
+        try {
+            return SafeDtype.of(t.scalar_type()).name();
+        } catch (IllegalArgumentException x) {
+            return String.valueOf(t.scalar_type());
+        }
+    }
+
+    private long[] present(String key) {
+        long[] shape = tensors.shapes().get(key);
+        if (shape == null) throw new CheckpointException(file, "lacks tensor '" + key + "' (" + role(key) + ")");
+        return shape;
     }
 
     /** What a tensor of this name belongs to, for messages. */
@@ -185,97 +285,5 @@ public final class Checkpoint {
 
     static CheckpointException corrupt(Path file, String part, String detail) {
         return new CheckpointException(file, "is corrupt (" + part + ": " + detail + ")");
-    }
-
-    /** Copies the stored tensors {@code prefix + name} into the given live tensors (which must all be present). */
-    public void loadInto(String prefix, Map<String, Tensor> targets, Path file) {
-        try (NoGradGuard g = new NoGradGuard()) {
-            for (Map.Entry<String, Tensor> e : targets.entrySet()) {
-                String key = prefix + e.getKey();
-                float[] f = data.get(key);
-                if (f == null) throw new CheckpointException(file, "lacks tensor '" + key + "' (" + role(key) + ")");
-                long[] shape = shapes.get(key);
-                Tensor live = e.getValue();
-                boolean same = shape.length == live.dim();
-                for (int d = 0; same && d < shape.length; d++) same = shape[d] == live.size(d);
-                if (!same) throw new CheckpointException(file, "tensor '" + key + "' has shape "
-                        + java.util.Arrays.toString(shape) + ", the model expects " + live.sizes().vec());
-                try (Tensor src = HostTensors.fromFloats(f, shape)) {
-                    live.copy_(src);
-                }
-            }
-        }
-    }
-
-    public boolean has(String key) {
-        return data.containsKey(key);
-    }
-
-    private static byte[] tensorBytes(String name, long[] shape, float[] f) {
-        ByteBuffer b = ByteBuffer.allocate(f.length * 4);
-        b.asFloatBuffer().put(f);
-        return tensorBytes(name, shape, b.array());
-    }
-
-    /** The bytes a tensor's checksum covers: name, shape and element bytes. */
-    private static byte[] tensorBytes(String name, long[] shape, byte[] elems) {
-        byte[] nb = name.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(2 + nb.length + 4 + 8 * shape.length + 4 + elems.length);
-        b.putShort((short) nb.length).put(nb).putInt(shape.length);
-        for (long s : shape) b.putLong(s);
-        b.putInt(elems.length / 4).put(elems);
-        return b.array();
-    }
-
-    private static long crc(byte[] bytes) {
-        CRC32C c = new CRC32C();
-        c.update(bytes);
-        return c.getValue();
-    }
-
-    /** Counts every byte written into a running checksum. */
-    private static final class CheckedOut extends java.io.FilterOutputStream {
-        private final CRC32C crc;
-
-        CheckedOut(OutputStream out, CRC32C crc) {
-            super(out);
-            this.crc = crc;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            crc.update(b);
-            out.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            crc.update(b, off, len);
-            out.write(b, off, len);
-        }
-    }
-
-    /** Counts every byte read into a running checksum. */
-    private static final class CheckedIn extends java.io.FilterInputStream {
-        private final CRC32C crc;
-
-        CheckedIn(InputStream in, CRC32C crc) {
-            super(in);
-            this.crc = crc;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) crc.update(b);
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) crc.update(b, off, n);
-            return n;
-        }
     }
 }

@@ -115,9 +115,9 @@ final class CheckpointCodec {
 
     /** Copies the stored policy weights, and (when {@code opt} is not null) the optimizer state, into the live ones. */
     static void restoreTensors(Loaded l, CausalLM model, AdamW opt) {
-        l.checkpoint().loadInto("model.", model.namedParameters(), l.file());
+        l.checkpoint().loadInto("model.", model.namedParameters());
         if (opt != null) {
-            l.checkpoint().loadInto("adamw.", opt.stateTensors(), l.file());
+            l.checkpoint().loadInto("adamw.", opt.stateTensors());
             opt.restoreStep(l.state().optimizerStep());
         }
     }
@@ -126,6 +126,6 @@ final class CheckpointCodec {
     static void restoreReference(Loaded l, CausalLM ref) {
         if (ref.namedParameters().isEmpty()) return;   // a LoRA reference view: the frozen base itself
         String first = "ref." + ref.namedParameters().keySet().iterator().next();
-        if (l.checkpoint().has(first)) l.checkpoint().loadInto("ref.", ref.namedParameters(), l.file());
+        if (l.checkpoint().has(first)) l.checkpoint().loadInto("ref.", ref.namedParameters());
     }
 }
