@@ -54,11 +54,9 @@ final class HfDecoderLayer extends Module {
         q = rotate(q, cos, sin);
         k = rotate(k, cos, sin);
         if (cache != null) {
-            if (cache.key(layer) != null) {
-                k = torch.cat(new TensorVector(cache.key(layer), k), 2);
-                v = torch.cat(new TensorVector(cache.value(layer), v), 2);
-            }
-            cache.store(layer, k, v);
+            Tensor[] kv = cache.append(layer, k, v);
+            k = kv[0];
+            v = kv[1];
         }
         Tensor a = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false,
                 new DoubleOptional(), kvHeads != heads);

@@ -114,6 +114,7 @@ public final class CausalLMGenerator {
             device = w.device();
         }
         try (NoGradGuard g = new NoGradGuard(); KvCache cache = cached ? model.newCache() : null) {
+            if (cache != null) cache.reserve(width);
             int cur = tp;   // positions fed so far
             for (int step = 0; step < maxNew; step++) {
                 long[] ids;

@@ -251,14 +251,9 @@ public final class TransformerLM extends Module implements CausalLM {
             Tensor h = qkv.forward(ln1.forward(x)).view(b, t, 3, heads, dHead).permute(2, 0, 3, 1, 4);
             Tensor q = h.select(0, 0), k = h.select(0, 1), v = h.select(0, 2);
             if (cache != null) {
-                if (cache.keys[layer] != null) {
-                    k = torch.cat(new TensorVector(cache.keys[layer], k), 2);
-                    v = torch.cat(new TensorVector(cache.values[layer], v), 2);
-                }
-                Tensor kk = k.contiguous(), vv = v.contiguous();
-                kk.retainReference();
-                vv.retainReference();
-                cache.put(layer, kk, vv);
+                Tensor[] kv = cache.append(layer, k, v);
+                k = kv[0];
+                v = kv[1];
             }
             Tensor a = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false,
                     new DoubleOptional(), false);
