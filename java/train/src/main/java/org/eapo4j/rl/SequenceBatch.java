@@ -3,6 +3,8 @@ package org.eapo4j.rl;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
 import org.eapo4j.kernels.FusedKernels;
 import org.eapo4j.kernels.TokenStats;
 import org.eapo4j.model.CausalLM;
@@ -159,7 +161,8 @@ public final class SequenceBatch {
 
     /**
      * The same through the {@link CausalLM} interface: input ids and attention mask [rows, tp + tr - 1] (int64,
-     * 1 = real token); returns a new [rows, tr, V] view owned by the caller.
+     * 1 = real token); returns a new [rows, tr, V] tensor owned by the caller. The output layer runs on the response
+     * positions only (the final hidden states, sliced, times the head): no logits of prompt positions are made.
      */
     public Tensor responseLogits(CausalLM model) {
         int t = tp + tr - 1;
@@ -172,8 +175,12 @@ public final class SequenceBatch {
         try (org.bytedeco.pytorch.Device d = OnDevice.of(model);
              Tensor idT = OnDevice.put(HostTensors.fromLongs(ids, rows, t), d);
              Tensor maskT = OnDevice.put(HostTensors.fromLongs(am, rows, t), d);
-             Tensor full = model.logits(idT, maskT)) {
-            return full.narrow(1, tp - 1, tr);
+             Tensor hidden = model.hiddenStates(idT, maskT);
+             Tensor response = hidden.narrow(1, tp - 1, tr);
+             Tensor weight = model.headWeight();
+             Tensor bias = model.headBias()) {
+            return bias == null ? torch.linear(response, weight)
+                    : torch.linear(response, weight, new TensorOptional(bias));
         }
     }
 
