@@ -176,9 +176,9 @@ public final class SequenceBatch {
              Tensor idT = OnDevice.put(HostTensors.fromLongs(ids, rows, t), d);
              Tensor maskT = OnDevice.put(HostTensors.fromLongs(am, rows, t), d);
              Tensor hidden = model.hiddenStates(idT, maskT);
-             Tensor response = hidden.narrow(1, tp - 1, tr);
-             Tensor weight = model.headWeight();
-             Tensor bias = model.headBias()) {
+             Tensor response = hidden.narrow(1, tp - 1, tr)) {
+            // the head's handles stay open: a model may hand out its live parameters, which closing would invalidate
+            Tensor weight = model.headWeight(), bias = model.headBias();
             return bias == null ? torch.linear(response, weight)
                     : torch.linear(response, weight, new TensorOptional(bias));
         }

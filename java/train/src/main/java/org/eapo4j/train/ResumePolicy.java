@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class ResumePolicy {
     /** Settings a resumed run may change (JSON names). */
     public static final Set<String> CHANGEABLE = Set.of("steps", "eval_steps", "eval_strategy", "eval_questions", "eval_samples",
-            "train_eval_questions", "save_steps", "threads");
+            "train_eval_questions", "save_steps", "threads", "check_memory");
 
     /** One setting that differs: its JSON name, the run's value and the requested one. */
     public record Change(String field, String from, String to) {
