@@ -191,6 +191,14 @@ class GridReportTest {
             assertTrue(md.contains("](RESULTS/controls/" + png + ".png)"), png);
         }
         assertTrue(!md.contains("No reconstruction runs"), md);
+        // the choices in the grammar's order: the form, H_0, the EMA, the bounds
+        int[] at = java.util.stream.Stream.of("linear", "h0mean5", "ema0.9", "bounds0.5-2", "nobounds")
+                .mapToInt(r -> md.indexOf("| eapo-" + r + " | `")).toArray();
+        for (int i = 0; i < at.length; i++) assertTrue(at[i] > 0 && (i == 0 || at[i - 1] < at[i]), md);
+        // one seed in common: no paired tests, said so
+        Map<String, List<Run>> one = GridReport.byMethod(read.runs().stream()
+                .filter(r -> r.label().mainGrid() && r.label().seed() == 1).toList());
+        assertTrue(GridReport.pairedTable(one).endsWith(GridReport.NO_PAIRS), GridReport.pairedTable(one));
     }
 
     @Test
@@ -213,6 +221,7 @@ class GridReportTest {
         // the old grid's alpha runs are reconstruction choices too: alpha 0.5 (0.2) and 2 (0.5) against seeds 1..3
         assertTrue(md.contains("| eapo-alpha0.5 | `alpha0.5`: EAPO's alpha"), md);
         assertTrue(md.contains("| final held-out reward (higher is better) | eapo-alpha2 | 3 | +0.250 | "), md);
+        assertTrue(md.indexOf("| eapo-alpha0.5 | `") < md.indexOf("| eapo-alpha2 | `"), md);
         assertTrue(!md.contains("### Methods and their settings"), md);   // no config.json in these folders
         assertTrue(!md.contains("warmup"), md);
     }

@@ -28,10 +28,33 @@ final class GridRecon {
     /** The markdown, and for the plots: the default and each choice (name -> runs), empty without choices. */
     record Result(String markdown, Map<String, List<Run>> curves) {}
 
-    /** choice name (the folder name without the seed, e.g. eapo-linear) -> its runs, in {@link GridRuns#ORDER}. */
+    /**
+     * The order of the choices: by method, then by the places of their words in {@link GridRuns#MODIFIERS} (alpha, the
+     * form, H_0, the EMA, the bounds), then by the words' values, then by seed.
+     */
+    static final Comparator<GridRuns.Label> ORDER = ((Comparator<GridRuns.Label>) GridRuns::methodOrder)
+            .thenComparing(GridRecon::byGrammar)
+            .thenComparing(GridRuns.Label::alpha).thenComparing(GridRuns.Label::variant)
+            .thenComparing(GridRuns.Label::seed);
+
+    private static int byGrammar(GridRuns.Label a, GridRuns.Label b) {
+        List<Integer> x = places(a), y = places(b);
+        for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+            int c = Integer.compare(x.get(i), y.get(i));
+            if (c != 0) return c;
+        }
+        return Integer.compare(x.size(), y.size());
+    }
+
+    private static List<Integer> places(GridRuns.Label l) {
+        return l.modifiers().stream().map(w -> GridRuns.MODIFIERS.indexOf(GridRuns.modifier(w)))
+                .filter(i -> GridRuns.MODIFIERS.get(i).kind() != Kind.CONTROL).sorted().toList();
+    }
+
+    /** choice name (the folder name without the seed, e.g. eapo-linear) -> its runs, in {@link #ORDER}. */
     static Map<String, List<Run>> choices(List<Run> runs) {
         List<Run> sorted = runs.stream().filter(r -> r.label().reconstruction())
-                .sorted(Comparator.comparing(Run::label, GridRuns.ORDER)).toList();
+                .sorted(Comparator.comparing(Run::label, ORDER)).toList();
         Map<String, List<Run>> m = new LinkedHashMap<>();
         for (Run r : sorted) m.computeIfAbsent(name(r), k -> new ArrayList<>()).add(r);
         return m;
@@ -80,12 +103,15 @@ final class GridRecon {
         choices.forEach((name, rs) -> level(sb, name, meaning(rs.get(0)), rs, configs));
         int n = choices.values().stream().mapToInt(rs -> differences(runs, rs, GridReport.MEASURES.get(0)).length)
                 .max().orElse(0);
-        sb.append("\nEffect of each choice: the choice minus the default, run against run with the same seed. ")
-                .append(GridReport.pairedLegend(n)).append("\n\n");
-        sb.append(GridReport.PAIRED_HEADER.replace("| vs |", "| choice |"));
-        for (GridReport.Measure m : List.of(GridReport.MEASURES.get(0), GridReport.MEASURES.get(3),
-                GridReport.MEASURES.get(4), GridReport.MEASURES.get(1)))
-            choices.forEach((name, rs) -> GridReport.pairedRow(sb, m.name(), name, differences(runs, rs, m)));
+        sb.append("\nEffect of each choice: the choice minus the default, run against run with the same seed. ");
+        if (n < 2) sb.append(GridReport.NO_PAIRS);
+        else {
+            sb.append(GridReport.pairedLegend(n)).append("\n\n");
+            sb.append(GridReport.PAIRED_HEADER.replace("| vs |", "| choice |"));
+            for (GridReport.Measure m : List.of(GridReport.MEASURES.get(0), GridReport.MEASURES.get(3),
+                    GridReport.MEASURES.get(4), GridReport.MEASURES.get(1)))
+                choices.forEach((name, rs) -> GridReport.pairedRow(sb, m.name(), name, differences(runs, rs, m)));
+        }
         Map<String, List<Run>> plot = new LinkedHashMap<>(curves);
         plot.putAll(choices);
         return new Result(sb.toString(), plot);

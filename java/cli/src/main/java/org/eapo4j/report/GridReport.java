@@ -281,8 +281,9 @@ public final class GridReport {
         StringBuilder sb = new StringBuilder("\n### EAPO against each other method (paired by seed)\n\n");
         int n = main.entrySet().stream().filter(e -> !e.getKey().equals("eapo"))
                 .mapToInt(e -> differences(eapo, e.getValue(), Run::finalReward).length).max().orElse(0);
-        sb.append("EAPO minus the other method, run against run with the same seed (same seed = same start). ")
-                .append(pairedLegend(n)).append("\n\n");
+        sb.append("EAPO minus the other method, run against run with the same seed (same seed = same start). ");
+        if (n < 2) return sb.append(NO_PAIRS).toString();
+        sb.append(pairedLegend(n)).append("\n\n");
         sb.append(PAIRED_HEADER.replace("| vs |", "| EAPO vs |"));
         for (Measure m : MEASURES)
             main.forEach((w, rs) -> {
@@ -300,6 +301,8 @@ public final class GridReport {
             new Measure("worst drop (lower = more stable)", Run::worstDrop),
             new Measure("final H_t/H_0 (higher = more entropy kept)", Run::finalEntropyRatio),
             new Measure("min H_t/H_0 (higher = less collapse)", Run::minEntropyRatio));
+
+    static final String NO_PAIRS = "Fewer than 2 seeds in common: no paired tests.\n";
 
     static final String PAIRED_HEADER = "| measure | vs | pairs | mean difference | 95% interval | t | p (t) "
             + "| p (sign-flip) |\n|---|---|---|---|---|---|---|---|\n";

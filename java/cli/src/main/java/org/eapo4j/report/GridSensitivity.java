@@ -55,7 +55,7 @@ final class GridSensitivity {
         runs.stream().filter(r -> !r.label().mainGrid()).forEach(r -> seeds.add(r.label().seed()));
         sb.append("*lr ×f*: the learning rate times f; *alpha a*: EAPO's alpha (default 1). The lr ×1 and alpha 1 "
                 + "rows are the main-grid runs of the variants' seeds (").append(seeds.stream().map(String::valueOf)
-                .collect(Collectors.joining(", "))).append("), so the rows of a weighting are comparable.\n\n");
+                .collect(Collectors.joining(", "))).append("), so the rows of a method are comparable.\n\n");
         sb.append("| method | setting | seeds | final held-out reward | across-seed std | collapsed runs "
                 + "| worst drop |\n|---|---|---|---|---|---|---|\n");
         rows(sb, LR, lr);
