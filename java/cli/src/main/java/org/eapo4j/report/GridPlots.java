@@ -42,11 +42,17 @@ final class GridPlots {
 
     private GridPlots() {}
 
-    /** A colour per name: the fixed ones, then the palette in the names' order (cycling past its end). */
+    /**
+     * A colour per name: the fixed ones (a reconstruction default, "eapo (default)", takes its method's), then the
+     * palette in the names' order (cycling past its end).
+     */
     static Map<String, Color> colours(Iterable<String> names) {
         Map<String, Color> m = new LinkedHashMap<>();
         int i = 0;
-        for (String n : names) m.put(n, COLOURS.containsKey(n) ? COLOURS.get(n) : PALETTE[i++ % PALETTE.length]);
+        for (String n : names) {
+            String base = n.endsWith(GridRecon.DEFAULT) ? n.substring(0, n.length() - GridRecon.DEFAULT.length()) : n;
+            m.put(n, COLOURS.containsKey(base) ? COLOURS.get(base) : PALETTE[i++ % PALETTE.length]);
+        }
         return m;
     }
 

@@ -23,6 +23,9 @@ import org.eapo4j.report.GridRuns.Run;
  * per choice, compared with the default: the main-grid runs of the same method on the same seeds (paired by seed).
  */
 final class GridRecon {
+    /** How the default's row and curve are named: its method and this. */
+    static final String DEFAULT = " (default)";
+
     private GridRecon() {}
 
     /** The markdown, and for the plots: the default and each choice (name -> runs), empty without choices. */
@@ -99,7 +102,7 @@ final class GridRecon {
                 + "| collapsed runs | first collapse step | distinct-2 | worst drop |")
                 .append(configs ? " settings |\n" : "\n").append("|---|---|---|---|---|---|---|---|---|---|")
                 .append(configs ? "---|\n" : "\n");
-        curves.forEach((method, d) -> level(sb, method + " (default)", "-", d, configs));
+        curves.forEach((method, d) -> level(sb, method + DEFAULT, "-", d, configs));
         choices.forEach((name, rs) -> level(sb, name, meaning(rs.get(0)), rs, configs));
         int n = choices.values().stream().mapToInt(rs -> differences(runs, rs, GridReport.MEASURES.get(0)).length)
                 .max().orElse(0);
@@ -112,7 +115,8 @@ final class GridRecon {
                     GridReport.MEASURES.get(4), GridReport.MEASURES.get(1)))
                 choices.forEach((name, rs) -> GridReport.pairedRow(sb, m.name(), name, differences(runs, rs, m)));
         }
-        Map<String, List<Run>> plot = new LinkedHashMap<>(curves);
+        Map<String, List<Run>> plot = new LinkedHashMap<>();
+        curves.forEach((method, d) -> plot.put(method + DEFAULT, d));
         plot.putAll(choices);
         return new Result(sb.toString(), plot);
     }
