@@ -93,6 +93,140 @@ class GridReportTest {
     }
 
     @Test
+    void controlAndReconstructionLabelsShareTheGrammar() {
+        Label top = Label.parse("grpo-top20-s3");
+        assertEquals(new Label("grpo", List.of("top20"), 3), top);
+        assertEquals("grpo-top20", top.method());
+        assertTrue(top.mainGrid() && !top.reconstruction());
+        for (String c : new String[] {"entbonus", "top20", "clipcov", "klcov", "adaent"}) {
+            Label l = Label.parse("grpo-" + c + "-s1");
+            assertEquals("grpo-" + c, l.method(), c);
+            assertTrue(l.mainGrid(), c);
+        }
+        assertEquals("eapo-top20", Label.parse("eapo-top20-s5").method());
+        for (String r : new String[] {"linear", "h0mean5", "ema0.9", "bounds0.5-2", "nobounds"}) {
+            Label l = Label.parse("eapo-" + r + "-s2");
+            assertEquals("eapo", l.method(), r);
+            assertEquals(r, l.variant(), r);
+            assertTrue(!l.mainGrid() && l.reconstruction(), r);
+            assertEquals(1.0, l.lrFactor(), 0);
+            assertEquals(1.0, l.alpha(), 0);
+        }
+        assertTrue(Label.parse("eapo-alpha2-s1").reconstruction());   // alpha is a reconstruction choice too
+        assertTrue(!Label.parse("eapo-lr2x-s1").reconstruction());
+        // combinations: a control with a learning-rate factor, two reconstruction choices
+        Label combo = Label.parse("grpo-top20-lr2x-s1");
+        assertEquals("grpo-top20", combo.method());
+        assertEquals(2.0, combo.lrFactor(), 0);
+        assertEquals("lr2x", combo.variant());
+        assertEquals("linear-ema0.9", Label.parse("eapo-linear-ema0.9-s4").variant());
+        for (String name : new String[] {"grpo-top20-s3", "eapo-bounds0.5-2-s3", "eapo-linear-ema0.9-s4",
+                "grpo-klcov-lr0.5x-s2"})
+            assertEquals(name, Label.parse(name).name());
+        // a value at its default would pass for the default run; unknown words and repeats are not grid runs
+        for (String ignored : new String[] {"eapo-ema0-s1", "eapo-ema1-s1", "eapo-h0mean1-s1", "eapo-bounds2-0.5-s1",
+                "eapo-bounds0.5-s1", "grpo-top0-s1", "grpo-top100-s1", "eapo-linear-linear-s1", "grpo-top20-top10-s1",
+                "eapo-foo-s1", "grpo-top20x-s1", "grpo-clipcov-s", "grpo-top99999999999-s1", "warmup-s2",
+                "grpo-s99999999999"})
+            assertNull(Label.parse(ignored), ignored);
+    }
+
+    @Test
+    void theControlsGridReport() throws IOException {
+        Path d = tmp.resolve("runs/stories-controls");
+        writeControlsGrid(d);
+        GridRuns.Setting read = GridRuns.read(d);
+        assertEquals(8 * 5 + 5 * 3, read.runs().size());
+        Run grpo1 = read.runs().stream().filter(r -> r.label().name().equals("grpo-s1")).findFirst().orElseThrow();
+        assertEquals(0.4, grpo1.finalEntropyRatio(), 1e-12);
+        assertEquals(3, grpo1.collapseStep());
+        assertEquals("grpo", grpo1.config().get("weighting"));
+        Map<String, List<Run>> main = GridReport.byMethod(read.runs().stream().filter(r -> r.label().mainGrid())
+                .toList());
+        assertEquals(List.of("eapo", "eapo-top20", "grpo", "grpo-entbonus", "grpo-top20", "grpo-clipcov",
+                "grpo-klcov", "grpo-adaent"), List.copyOf(main.keySet()));
+        Path out = tmp.resolve("docs/RESULTS.md");
+        List<GridReport.Setting> settings = GridReport.settings(List.of("controls=" + d), List.of());
+        GridReport.write(settings, out, "Controls", null, "cmd");
+        String md = Files.readString(out, StandardCharsets.UTF_8);
+        // the settings of each method, from config.json
+        assertTrue(md.contains("| grpo | `learning_rate` 5.0E-4 |"), md);
+        assertTrue(md.contains("| grpo-entbonus | `learning_rate` 5.0E-4, `entropy_coef` 0.001 |"), md);
+        assertTrue(md.contains("| grpo-clipcov | `learning_rate` 5.0E-4, `loss_mode` clip_cov, `clip_cov_ratio` 2.0E-4, "
+                + "`clip_cov_lb` 1.0, `clip_cov_ub` 5.0 |"), md);
+        assertTrue(md.contains("| grpo-adaent | `learning_rate` 5.0E-4, `entropy_coef` 0.0, `use_adaptive_entropy` true, "
+                + "`entropy_target` 1.0, "), md);
+        assertTrue(md.contains("| eapo-top20 | `learning_rate` 5.0E-4, `top_entropy_quantile` 0.2, `eapo_alpha` 1.0, "
+                + "`eapo_form` power, `lambda_min` 0.05, `lambda_max` 4.0, `entropy_ema` 0.0, `h0_steps` 1 |"), md);
+        // stability and entropy: GRPO-like methods collapse at RL step 3 (H_t/H_0 0.45), end at 0.4; EAPO does not
+        assertTrue(md.contains("| grpo | 0.016 | 0.000 ± 0.000 | 0.400 ± 0.000 | 5 of 5 | 3 (s1), 3 (s2), 3 (s3), "
+                + "3 (s4), 3 (s5) | 0.400 ± 0.000 |"), md);
+        assertTrue(md.contains("| eapo | 0.016 | 0.000 ± 0.000 | 0.750 ± 0.000 | 0 of 5 | - | 0.750 ± 0.000 |"), md);
+        // EAPO against each method: EAPO - KL-Cov = 0.1 .. 0.5 (see pairedTestOfTheDifferences); EAPO - GRPO's entropy
+        assertTrue(md.contains("### EAPO against each other method (paired by seed)"), md);
+        assertTrue(md.contains("| final held-out reward (higher is better) | grpo-klcov | 5 | +0.300 | "), md);
+        assertTrue(md.contains("| 4.24 | 0.013 | 0.0625 |"), md);
+        assertTrue(md.contains("| final H_t/H_0 (higher = more entropy kept) | grpo | 5 | +0.350 | "), md);
+        assertTrue(md.contains("| final held-out reward (higher is better) | eapo-top20 | 5 | "), md);
+        // the reconstruction: the default is EAPO's main runs of seeds 1..3; eapo-linear - default = 0.1, 0.2, 0.3:
+        // mean 0.2, t = 0.2 / (0.1 / sqrt 3) = 3.46, df 2: p = 1 - t / sqrt(2 + t^2) = 0.074; sign-flip 2/8
+        assertTrue(md.contains("### EAPO's reconstruction choices"), md);
+        assertTrue(md.contains("| eapo (default) | - | 3 | 0.320 ± "), md);
+        assertTrue(md.contains("| eapo-linear | `linear`: clipped linear form"), md);
+        assertTrue(md.contains("| final held-out reward (higher is better) | eapo-linear | 3 | +0.200 | "), md);
+        assertTrue(md.contains("| 3.46 | 0.074 | 0.2500 |"), md);
+        assertTrue(md.contains("0.25 for 3 pairs"), md);
+        assertTrue(md.contains("| final H_t/H_0 (higher = more entropy kept) | eapo-ema0.9 | 3 | +0.200 | "), md);
+        assertTrue(md.contains("| eapo-bounds0.5-2 | `bounds0.5-2`: lambda_pos clamped to [lo, hi]"), md);
+        for (String r : new String[] {"linear", "h0mean5", "ema0.9", "bounds0.5-2", "nobounds"})
+            assertTrue(md.contains("| eapo-" + r + " | 3 | "), r);   // one effect row per choice and measure
+        // per-run list: the main grid by method, then the variants; the new column
+        int e = md.indexOf("| eapo-s5 |"), et = md.indexOf("| eapo-top20-s1 |"), g = md.indexOf("| grpo-s1 |"),
+                ga = md.indexOf("| grpo-adaent-s5 |"), lin = md.indexOf("| eapo-linear-s1 |");
+        assertTrue(0 < e && e < et && et < g && g < ga && ga < lin, md);
+        assertTrue(md.contains("| grpo-s1 | 1 | 0.310 | 0.000 | 0.400 | 3 | 0.400 |"), md);
+        for (String png : new String[] {"heldout_reward", "entropy", "diversity_vs_reward", "recon_entropy",
+                "recon_heldout_reward"}) {
+            assertTrue(Files.size(tmp.resolve("docs/RESULTS/controls/" + png + ".png")) > 1000, png);
+            assertTrue(md.contains("](RESULTS/controls/" + png + ".png)"), png);
+        }
+        assertTrue(!md.contains("No reconstruction runs"), md);
+        // the choices in the grammar's order: the form, H_0, the EMA, the bounds
+        int[] at = java.util.stream.Stream.of("linear", "h0mean5", "ema0.9", "bounds0.5-2", "nobounds")
+                .mapToInt(r -> md.indexOf("| eapo-" + r + " | `")).toArray();
+        for (int i = 0; i < at.length; i++) assertTrue(at[i] > 0 && (i == 0 || at[i - 1] < at[i]), md);
+        // one seed in common: no paired tests, said so
+        Map<String, List<Run>> one = GridReport.byMethod(read.runs().stream()
+                .filter(r -> r.label().mainGrid() && r.label().seed() == 1).toList());
+        assertTrue(GridReport.pairedTable(one).endsWith(GridReport.NO_PAIRS), GridReport.pairedTable(one));
+    }
+
+    @Test
+    void theMedqaControlsSettingBesideTheOldGrids() throws IOException {
+        Path old = tmp.resolve("runs/stories-grid"), medqa = tmp.resolve("runs/medqa-controls");
+        writeSensitivityGrid(old);
+        writeRun(medqa, "warmup-s1", 0, 0, 0.5, new double[] {1}, null, Double.NaN);
+        for (int s = 1; s <= 3; s++) {
+            writeRun(medqa, "grpo-s" + s, 0.1, 0.2, 0.5, new double[] {1, 0.9}, 0.4, Double.NaN);
+            writeRun(medqa, "eapo-s" + s, 0.1, 0.2 + s / 10.0, 0.5, new double[] {1, 0.9}, 0.4, Double.NaN);
+            writeRun(medqa, "grpo-top20-s" + s, 0.1, 0.25, 0.5, new double[] {1, 0.95}, 0.4, Double.NaN);
+        }
+        Path out = tmp.resolve("docs/RESULTS.md");
+        GridReport.write(GridReport.settings(List.of("stories=" + old, "medqa-controls=" + medqa), List.of()), out,
+                "Both", null, "cmd");
+        String md = Files.readString(out, StandardCharsets.UTF_8);
+        assertTrue(md.contains("Runs in `" + medqa + "`: eapo 3, grpo 3, grpo-top20 3 main-grid runs, 0 "), md);
+        assertTrue(md.contains("| final held-out reward (higher is better) | grpo-top20 | 3 | +0.150 | "), md);
+        assertTrue(md.contains("No reconstruction runs"), md);   // medqa-controls has none
+        // the old grid's alpha runs are reconstruction choices too: alpha 0.5 (0.2) and 2 (0.5) against seeds 1..3
+        assertTrue(md.contains("| eapo-alpha0.5 | `alpha0.5`: EAPO's alpha"), md);
+        assertTrue(md.contains("| final held-out reward (higher is better) | eapo-alpha2 | 3 | +0.250 | "), md);
+        assertTrue(md.indexOf("| eapo-alpha0.5 | `") < md.indexOf("| eapo-alpha2 | `"), md);
+        assertTrue(!md.contains("### Methods and their settings"), md);   // no config.json in these folders
+        assertTrue(!md.contains("warmup"), md);
+    }
+
+    @Test
     void aRunsFiguresFromItsMetrics() throws IOException {
         Path d = tmp.resolve("grid");
         // H_0 = 2.0; 0.9 / 2.0 = 0.45 < 0.5 first at RL step 4; min ratio 0.4 at step 6
@@ -234,6 +368,80 @@ class GridReportTest {
             writeRun(d, "eapo-alpha0.5-s" + s, -0.1, 0.2, 0.7, new double[] {1}, null, Double.NaN);
             writeRun(d, "eapo-alpha2-s" + s, -0.1, 0.5, 0.7, new double[] {1}, null, Double.NaN);
         }
+    }
+
+    /**
+     * The controls grid of one learning rate: grpo, the five controls, eapo and eapo-top20 x seeds 1..5 (final reward
+     * 0.3 + 0.01 s; GRPO-like methods' entropy falls to 0.4 H_0, collapsing at RL step 3; EAPO's to 0.75 H_0;
+     * grpo-klcov = EAPO - 0.1 s), and EAPO's five reconstruction choices x seeds 1..3 (eapo-linear = EAPO + 0.1 s;
+     * eapo-ema0.9 ends at 0.95 H_0), each with a config.json.
+     */
+    static void writeControlsGrid(Path d) throws IOException {
+        double[] grpoLike = {2.0, 1.5, 0.9, 0.8}, eapoLike = {2.0, 1.8, 1.6, 1.5}, high = {2.0, 1.9, 1.9, 1.9};
+        Map<String, String> controls = Map.of("entbonus", "\"entropy_coef\": 0.001",
+                "top20", "\"top_entropy_quantile\": 0.2",
+                "clipcov", "\"loss_mode\": \"clip_cov\"",
+                "klcov", "\"loss_mode\": \"kl_cov\", \"kl_cov_ratio\": 0.002, \"ppo_kl_coef\": 1.0",
+                "adaent", "\"use_adaptive_entropy\": true, \"entropy_target\": 1.0");
+        for (int s = 1; s <= 5; s++) {
+            double eapo = 0.3 + 0.01 * s;
+            writeRun(d, "grpo-s" + s, -0.1, eapo, 0.5, grpoLike, null, Double.NaN);
+            config(d, "grpo-s" + s, "grpo", "");
+            for (String c : List.of("entbonus", "top20", "clipcov", "klcov", "adaent")) {
+                writeRun(d, "grpo-" + c + "-s" + s, -0.1, c.equals("klcov") ? eapo - 0.1 * s : eapo, 0.5, grpoLike,
+                        null, Double.NaN);
+                config(d, "grpo-" + c + "-s" + s, "grpo", controls.get(c));
+            }
+            writeRun(d, "eapo-s" + s, -0.1, eapo, 0.5, eapoLike, null, Double.NaN);
+            config(d, "eapo-s" + s, "eapo", "");
+            writeRun(d, "eapo-top20-s" + s, -0.1, eapo + 0.05, 0.5, eapoLike, null, Double.NaN);
+            config(d, "eapo-top20-s" + s, "eapo", controls.get("top20"));
+        }
+        Map<String, String> recon = Map.of("linear", "\"eapo_form\": \"linear\"", "h0mean5", "\"h0_steps\": 5",
+                "ema0.9", "\"entropy_ema\": 0.9", "bounds0.5-2", "\"lambda_min\": 0.5, \"lambda_max\": 2.0",
+                "nobounds", "\"lambda_min\": 0.0, \"lambda_max\": 1000000.0");
+        for (int s = 1; s <= 3; s++)
+            for (String r : List.of("linear", "h0mean5", "ema0.9", "bounds0.5-2", "nobounds")) {
+                double fin = 0.3 + 0.01 * s + (r.equals("linear") ? 0.1 * s : 0);
+                writeRun(d, "eapo-" + r + "-s" + s, -0.1, fin, 0.5, r.equals("ema0.9") ? high : eapoLike, null,
+                        Double.NaN);
+                config(d, "eapo-" + r + "-s" + s, "eapo", recon.get(r));
+            }
+    }
+
+    /** config.json of a run: the relevant defaults of `train`, then the given fields. */
+    private static void config(Path grid, String name, String weighting, String fields) throws IOException {
+        Map<String, String> c = new java.util.LinkedHashMap<>();
+        c.put("weighting", "\"" + weighting + "\"");
+        c.put("learning_rate", "5.0E-4");
+        c.put("entropy_coef", "0.0");
+        c.put("loss_mode", "\"vanilla\"");
+        c.put("clip_cov_ratio", "2.0E-4");
+        c.put("clip_cov_lb", "1.0");
+        c.put("clip_cov_ub", "5.0");
+        c.put("kl_cov_ratio", "2.0E-4");
+        c.put("ppo_kl_coef", "0.1");
+        c.put("top_entropy_quantile", "1.0");
+        c.put("use_adaptive_entropy", "false");
+        c.put("entropy_target", "0.2");
+        c.put("entropy_coef_min", "0.0");
+        c.put("entropy_coef_max", "0.1");
+        c.put("entropy_coef_delta", "0.005");
+        c.put("eapo_alpha", "1.0");
+        c.put("eapo_form", "\"power\"");
+        c.put("lambda_min", "0.05");
+        c.put("lambda_max", "4.0");
+        c.put("entropy_ema", "0.0");
+        c.put("h0_steps", "1");
+        if (!fields.isEmpty())
+            for (String kv : fields.split(", (?=\")")) {
+                int colon = kv.indexOf(':');
+                c.put(kv.substring(1, colon - 1), kv.substring(colon + 1).strip());
+            }
+        StringBuilder json = new StringBuilder("{\n");
+        c.forEach((k, v) -> json.append("  \"").append(k).append("\" : ").append(v).append(",\n"));
+        json.setLength(json.length() - 2);
+        Files.writeString(grid.resolve(name).resolve("config.json"), json.append("\n}\n"), StandardCharsets.UTF_8);
     }
 
     /**

@@ -46,6 +46,38 @@ class WeightingScheduleTest {
     }
 
     @Test
+    void eapoLinearFormByHand() {
+        EapoWeighting.Config cfg = new EapoWeighting.Config(2.0, 0.05, 4.0, 0.0, 1, EapoWeighting.Form.LINEAR);
+        EapoWeighting s = new EapoWeighting(cfg);
+        assertEquals(1.0, s.next(2.0).lambdaPos(), 0);          // H_0 = 2: r = 1, 1 + 2 * 0 = 1
+        assertEquals(0.5, s.next(1.5).lambdaPos(), 1e-12);      // r = 0.75: 1 + 2 * (-0.25) = 0.5 (power: 0.5625)
+        assertEquals(1.6, s.next(2.6).lambdaPos(), 1e-12);      // r = 1.3: 1 + 2 * 0.3 = 1.6 (power: 1.69)
+        assertEquals(0.05, s.next(0.8).lambdaPos(), 1e-12);     // r = 0.4: 1 + 2 * (-0.6) = -0.2, clamped to 0.05
+        assertEquals(4.0, s.next(6.0).lambdaPos(), 1e-12);      // r = 3: 1 + 2 * 2 = 5, clamped to 4
+        assertEquals(1.0, s.next(1.0).lambdaNeg(), 0);
+        // alpha 1: the linear form is r itself, the power form too
+        EapoWeighting lin = new EapoWeighting(new EapoWeighting.Config(1.0, 0.05, 4.0, 0.0, 1,
+                EapoWeighting.Form.LINEAR)), pow = new EapoWeighting();
+        for (double h : new double[] {2.0, 1.3, 0.7, 2.9}) assertEquals(pow.next(h).lambdaPos(), lin.next(h).lambdaPos(),
+                1e-15);
+        assertEquals(EapoWeighting.Form.LINEAR, EapoWeighting.Form.parse("linear"));
+        assertEquals(EapoWeighting.Form.POWER, EapoWeighting.Config.DEFAULT.form());
+        assertEquals(EapoWeighting.Config.DEFAULT, new EapoWeighting.Config(1.0, 0.05, 4.0, 0.0, 1));
+        assertThrows(IllegalArgumentException.class, () -> EapoWeighting.Form.parse("exp"));
+    }
+
+    @Test
+    void eapoLinearFormKeepsH0AndEma() {
+        // H_0 = mean of the first 2 smoothed values; EMA 0.5: smoothed 2, 3 -> H_0 = 2.5, r = 3 / 2.5 = 1.2, alpha 0.5:
+        // 1 + 0.5 * 0.2 = 1.1; next 1 -> smoothed 2, r = 0.8: 1 + 0.5 * (-0.2) = 0.9
+        EapoWeighting s = new EapoWeighting(new EapoWeighting.Config(0.5, 0.0, 10.0, 0.5, 2, EapoWeighting.Form.LINEAR));
+        assertEquals(1.0, s.next(2.0).lambdaPos(), 0);          // H_0 not known yet
+        assertEquals(1.1, s.next(4.0).lambdaPos(), 1e-12);
+        assertEquals(2.5, s.h0(), 1e-12);
+        assertEquals(0.9, s.next(1.0).lambdaPos(), 1e-12);
+    }
+
+    @Test
     void eapoH0FromMeanOfFirstSteps() {
         EapoWeighting s = new EapoWeighting(new EapoWeighting.Config(1.0, 0.05, 4.0, 0.0, 3));
         assertEquals(1.0, s.next(1.0).lambdaPos(), 0);

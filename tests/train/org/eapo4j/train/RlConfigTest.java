@@ -63,6 +63,19 @@ class RlConfigTest {
     }
 
     @Test
+    void eapoFormReachesTheWeighting() {
+        RlConfig c = new RlConfig();
+        assertEquals(org.eapo4j.rl.EapoWeighting.Config.DEFAULT, c.eapoConfig());   // power: today's EAPO, unchanged
+        c.eapoForm = "linear";
+        c.eapoAlpha = 2;
+        assertEquals(org.eapo4j.rl.EapoWeighting.Form.LINEAR, c.validate().eapoConfig().form());
+        c.eapoForm = "exp";
+        ConfigException e = assertThrows(ConfigException.class, c::validate);
+        assertEquals("eapo_form", e.fields().get(0));
+        assertTrue(e.getMessage().contains("must be one of power, linear"), e.getMessage());
+    }
+
+    @Test
     void unknownFieldsAreNamedAllAtOnce() throws IOException {
         Path f = dir.resolve("u.json");
         Files.writeString(f, "{\"steps\": 3, \"stepz\": 1, \"lr\": 0.1}");

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,25 +24,46 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The PNG plots of one setting of the grid report: curves over RL steps (mean over seeds, the min-max range of the
- * seeds shaded), diversity against reward (one point per run) and the final reward against the learning-rate factor.
+ * seeds shaded), diversity against reward (one point per run) and the final reward against the learning-rate factor;
+ * one colour per method.
  */
 final class GridPlots {
-    private static final Map<String, Color> COLOURS = Map.of("eapo", new Color(0xd62728), "grpo", new Color(0x1f77b4),
-            "w-reinforce", new Color(0x2ca02c), "psr", new Color(0xff7f0e), "nsr", new Color(0x9467bd));
+    /** The five weightings and the entropy controls of the controls grid keep their colour in every plot. */
+    private static final Map<String, Color> COLOURS = Map.ofEntries(Map.entry("eapo", new Color(0xd62728)),
+            Map.entry("grpo", new Color(0x1f77b4)), Map.entry("w-reinforce", new Color(0x2ca02c)),
+            Map.entry("psr", new Color(0xff7f0e)), Map.entry("nsr", new Color(0x9467bd)),
+            Map.entry("grpo-entbonus", new Color(0x8c564b)), Map.entry("grpo-top20", new Color(0xe377c2)),
+            Map.entry("grpo-clipcov", new Color(0xbcbd22)), Map.entry("grpo-klcov", new Color(0x17becf)),
+            Map.entry("grpo-adaent", new Color(0x7f7f7f)));
+    /** For other names, in the order they come: distinct from the fixed colours and from each other. */
+    private static final Color[] PALETTE = {new Color(0x8b0000), new Color(0x000080), new Color(0x006400),
+        new Color(0xb8860b), new Color(0x4b0082), new Color(0x2f4f4f), new Color(0xff1493), new Color(0x00ced1),
+        new Color(0x8b4513), new Color(0x556b2f)};
 
     private GridPlots() {}
 
-    static Color colour(String weighting) {
-        return COLOURS.getOrDefault(weighting, Color.DARK_GRAY);
+    /**
+     * A colour per name: the fixed ones (a reconstruction default, "eapo (default)", takes its method's), then the
+     * palette in the names' order (cycling past its end).
+     */
+    static Map<String, Color> colours(Iterable<String> names) {
+        Map<String, Color> m = new LinkedHashMap<>();
+        int i = 0;
+        for (String n : names) {
+            String base = n.endsWith(GridRecon.DEFAULT) ? n.substring(0, n.length() - GridRecon.DEFAULT.length()) : n;
+            m.put(n, COLOURS.containsKey(base) ? COLOURS.get(base) : PALETTE[i++ % PALETTE.length]);
+        }
+        return m;
     }
 
-    /** One curve per weighting over RL steps: the mean over its runs, the runs' min to max shaded. */
-    static void curves(Map<String, List<Run>> byWeighting, Function<Run, TreeMap<Integer, Double>> curve, String title,
+    /** One curve per method over RL steps: the mean over its runs, the runs' min to max shaded. */
+    static void curves(Map<String, List<Run>> byMethod, Function<Run, TreeMap<Integer, Double>> curve, String title,
                        String yTitle, Double guide, Path png) {
+        Map<String, Color> colours = colours(byMethod.keySet());
         XYChart c = new XYChartBuilder().width(900).height(500).title(title + " (line: mean over seeds; shaded: min to max)")
                 .xAxisTitle("RL step").yAxisTitle(yTitle).build();
         c.getStyler().setMarkerSize(5);
-        for (Map.Entry<String, List<Run>> e : byWeighting.entrySet()) {
+        for (Map.Entry<String, List<Run>> e : byMethod.entrySet()) {
             TreeMap<Integer, List<Double>> at = new TreeMap<>();
             for (Run r : e.getValue()) curve.apply(r).forEach((k, v) -> at.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
             if (at.isEmpty()) continue;
@@ -58,7 +80,7 @@ final class GridPlots {
                 polyY[2 * n - 1 - i] = GridStats.min(v);
                 i++;
             }
-            Color col = colour(e.getKey());
+            Color col = colours.get(e.getKey());
             Color fill = new Color(col.getRed(), col.getGreen(), col.getBlue(), 40);
             XYSeries band = c.addSeries(e.getKey() + " range", poly, polyY);
             band.setXYSeriesRenderStyle(XYSeriesRenderStyle.PolygonArea);
@@ -88,16 +110,17 @@ final class GridPlots {
         save(c, png);
     }
 
-    /** Distinct-2 against the final held-out reward, one point per run, one colour per weighting. */
-    static void scatter(Map<String, List<Run>> byWeighting, Path png) {
+    /** Distinct-2 against the final held-out reward, one point per run, one colour per method. */
+    static void scatter(Map<String, List<Run>> byMethod, Path png) {
+        Map<String, Color> colours = colours(byMethod.keySet());
         XYChart c = new XYChartBuilder().width(700).height(500).title("diversity against reward (one point per run)")
                 .xAxisTitle("final held-out reward").yAxisTitle("distinct-2 of the G completions").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Scatter);
         c.getStyler().setMarkerSize(9);
-        for (Map.Entry<String, List<Run>> e : byWeighting.entrySet()) {
+        for (Map.Entry<String, List<Run>> e : byMethod.entrySet()) {
             XYSeries s = c.addSeries(e.getKey(), e.getValue().stream().mapToDouble(Run::finalReward).toArray(),
                     e.getValue().stream().mapToDouble(Run::distinct2).toArray());
-            s.setMarkerColor(colour(e.getKey()));
+            s.setMarkerColor(colours.get(e.getKey()));
             s.setMarker(SeriesMarkers.CIRCLE);
         }
         ChartAxes.xDecimals(c);
@@ -126,6 +149,7 @@ final class GridPlots {
         c.getStyler().setXAxisMin(Math.floor(lo) - 0.5);
         c.getStyler().setXAxisMax(Math.ceil(hi) + 0.5);
         int k = 0, lines = finals.size();
+        Map<String, Color> colours = colours(finals.keySet());
         for (Map.Entry<String, TreeMap<Double, double[]>> e : finals.entrySet()) {
             int n = e.getValue().size(), i = 0;
             double[] x = new double[n], y = new double[n], err = new double[n];
@@ -137,8 +161,8 @@ final class GridPlots {
                 err[i++] = Double.isFinite(h) ? h : 0;
             }
             XYSeries s = c.addSeries(e.getKey(), x, y, err);
-            s.setLineColor(colour(e.getKey()));
-            s.setMarkerColor(colour(e.getKey()));
+            s.setLineColor(colours.get(e.getKey()));
+            s.setMarkerColor(colours.get(e.getKey()));
             s.setMarker(SeriesMarkers.CIRCLE);
         }
         ChartAxes.yDecimals(c);

@@ -25,10 +25,13 @@ import org.eapo4j.train.AtomicFiles;
 
 /**
  * The markdown report of the EAPO experiment over one or more settings (each a folder of runs, see {@link GridRuns}):
- * per setting the main grid (held-out reward from start to end of training, best-of-G, diversity, stability), EAPO
- * against each fixed weighting paired by seed (paired t-test and exact sign-flip test on the final reward, distinct-2
- * and the worst drop), the learning-rate and alpha sensitivity ({@link GridSensitivity}), a per-run stability list and
- * plots ({@link GridPlots}) in {@code <report basename>/<label>/}. Its first lines name the command that regenerates it.
+ * per setting the methods of the main grid (a weighting, alone or with entropy controls: held-out reward from start to
+ * end of training, best-of-G, diversity, stability and entropy), the settings each method ran with (from its runs'
+ * config.json), EAPO against each other method paired by seed (paired t-test and exact sign-flip test on the final
+ * reward, distinct-2, the worst drop and the entropy kept), the learning-rate and alpha sensitivity
+ * ({@link GridSensitivity}), EAPO's reconstruction choices against its default ({@link GridRecon}), a per-run
+ * stability list and plots ({@link GridPlots}) in {@code <report basename>/<label>/}. Its first lines name the command
+ * that regenerates it.
  */
 public final class GridReport {
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
@@ -134,25 +137,32 @@ public final class GridReport {
                 + "(each setting says what it is), *final* the last one (end of training), *gain* = final - start per "
                 + "run. *Worst drop*: the largest fall of the " + GridStats.SMOOTH + "-step moving average of the "
                 + "rollout reward below its running peak. H_0 is the entropy of the first RL step; a run's entropy "
-                + "*collapsed* when H_t < " + GridRuns.COLLAPSE + " H_0 at some step. *Elements covered*: the share "
-                + "of a prompt's required elements that at least one of its G completions brings in.\n";
+                + "*collapsed* when H_t < " + GridRuns.COLLAPSE + " H_0 at some step (*first collapse step*: the "
+                + "first such RL step of each collapsed run). *Elements covered*: the share "
+                + "of a prompt's required elements that at least one of its G completions brings in. A *method* is a "
+                + "weighting alone (`grpo`, `eapo`, ...) or with entropy controls (`grpo-top20`, ...), named as its "
+                + "run folders `<method>-s<seed>` are.\n";
     }
 
     /** One setting's section; plots are written to {@code plotDir}, linked as {@code plotLink}. */
     static String section(Setting s, GridRuns.Setting data, String plotLink, Path plotDir) {
-        Map<String, List<Run>> main = byWeighting(data.runs().stream().filter(r -> r.label().mainGrid()).toList());
+        Map<String, List<Run>> main = byMethod(data.runs().stream().filter(r -> r.label().mainGrid()).toList());
         long variants = data.runs().stream().filter(r -> !r.label().mainGrid()).count();
         StringBuilder sb = new StringBuilder("\n## ").append(s.label()).append("\n\n");
         sb.append("Runs in `").append(s.dir()).append("`: ")
                 .append(main.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().size())
                         .collect(Collectors.joining(", ")))
-                .append(" main-grid runs, ").append(variants).append(" learning-rate or alpha runs");
+                .append(" main-grid runs, ").append(variants)
+                .append(" learning-rate, alpha or reconstruction runs");
         if (data.unfinished() > 0) sb.append("; ").append(data.unfinished()).append(" unfinished runs left out");
         sb.append(". Start: ").append(s.start()).append(".\n");
+        sb.append(settingsTable(main));
         sb.append(mainTables(main));
         sb.append(pairedTable(main));
         GridSensitivity.Result sens = GridSensitivity.of(data.runs());
         sb.append(sens.markdown());
+        GridRecon.Result recon = GridRecon.of(data.runs());
+        sb.append(recon.markdown());
         sb.append(perRun(data.runs()));
         sb.append("\n### Plots\n\n");
         List<String[]> plots = new ArrayList<>();
@@ -171,27 +181,91 @@ public final class GridReport {
             plots.add(new String[] {"sensitivity_lr.png", "final held-out reward against the learning-rate factor"});
             GridPlots.sensitivity(sens.lrFinals(), plotDir.resolve("sensitivity_lr.png"));
         }
+        if (!recon.curves().isEmpty()) {
+            plots.add(new String[] {"recon_entropy.png", "EAPO's reconstruction choices: entropy H_t / H_0"});
+            plots.add(new String[] {"recon_heldout_reward.png", "EAPO's reconstruction choices: held-out reward"});
+            GridPlots.curves(recon.curves(), r -> r.curves().entropy(), "EAPO reconstruction choices: H_t / H_0",
+                    "H_t / H_0", GridRuns.COLLAPSE, plotDir.resolve("recon_entropy.png"));
+            GridPlots.curves(recon.curves(), r -> r.curves().heldout(), "EAPO reconstruction choices: held-out reward",
+                    "held-out reward", null, plotDir.resolve("recon_heldout_reward.png"));
+        }
         for (String[] p : plots)
             sb.append("![").append(p[1]).append("](").append(plotLink).append('/').append(p[0]).append(")\n");
         return sb.toString();
     }
 
+    /**
+     * The entropy-control and EAPO settings of each method, from its runs' config.json: the learning rate always, then
+     * what the method switches on (entropy bonus, top-entropy quantile, Clip-Cov / KL-Cov with their parameters, the
+     * adaptive coefficient with its target and steps, EAPO's form, bounds, EMA and H_0 steps). Empty when no run has a
+     * config.json (synthetic folders).
+     */
+    static String settingsTable(Map<String, List<Run>> methods) {
+        if (methods.values().stream().flatMap(List::stream).allMatch(r -> r.config().isEmpty())) return "";
+        StringBuilder sb = new StringBuilder("\n### Methods and their settings\n\n");
+        sb.append("From the runs' config.json (snake_case settings of `./eapo4j train`, docs/TRAINING.md).\n\n");
+        sb.append("| method | settings |\n|---|---|\n");
+        methods.forEach((m, rs) -> sb.append(row(m, settings(rs))));
+        return sb.toString();
+    }
+
+    /** The shown settings of a group of runs, with a warning when the runs do not agree on them. */
+    static String settings(List<Run> rs) {
+        List<String> shown = rs.stream().filter(r -> !r.config().isEmpty()).map(r -> shownSettings(r.config()))
+                .distinct().toList();
+        if (shown.isEmpty()) return "n/a (no config.json)";
+        return shown.size() == 1 ? shown.get(0) : shown.get(0) + " (not the same in every run)";
+    }
+
+    static String shownSettings(Map<String, Object> c) {
+        List<String> keys = new ArrayList<>(List.of("learning_rate"));
+        if (number(c, "entropy_coef") != 0 || Boolean.TRUE.equals(c.get("use_adaptive_entropy")))
+            keys.add("entropy_coef");
+        if (number(c, "top_entropy_quantile") != 1) keys.add("top_entropy_quantile");
+        if ("clip_cov".equals(c.get("loss_mode")))
+            keys.addAll(List.of("loss_mode", "clip_cov_ratio", "clip_cov_lb", "clip_cov_ub"));
+        if ("kl_cov".equals(c.get("loss_mode"))) keys.addAll(List.of("loss_mode", "kl_cov_ratio", "ppo_kl_coef"));
+        if (Boolean.TRUE.equals(c.get("use_adaptive_entropy")))
+            keys.addAll(List.of("use_adaptive_entropy", "entropy_target", "entropy_coef_min", "entropy_coef_max",
+                    "entropy_coef_delta"));
+        if ("eapo".equals(c.get("weighting")))
+            keys.addAll(List.of("eapo_alpha", "eapo_form", "lambda_min", "lambda_max", "entropy_ema", "h0_steps"));
+        return keys.stream().filter(c::containsKey).map(k -> "`" + k + "` " + c.get(k))
+                .collect(Collectors.joining(", "));
+    }
+
+    private static double number(Map<String, Object> c, String key) {
+        return c.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
     static String mainTables(Map<String, List<Run>> main) {
         StringBuilder sb = new StringBuilder("\n### Main grid\n\n");
-        sb.append("| weighting | seeds | held-out reward: start | final | gain | best-of-G |\n|---|---|---|---|---|---|\n");
+        sb.append("| method | seeds | held-out reward: start | final | gain | best-of-G |\n|---|---|---|---|---|---|\n");
         main.forEach((w, rs) -> sb.append(row(w, String.valueOf(rs.size()), ci(col(rs, Run::startReward)),
                 ci(col(rs, Run::finalReward)), ci(col(rs, Run::gain)), ci(col(rs, Run::finalBest)))));
         sb.append("\nDiversity of the G completions of a prompt at the last evaluation:\n\n");
-        sb.append("| weighting | distinct-1 | distinct-2 | self-BLEU | elements covered |\n|---|---|---|---|---|\n");
+        sb.append("| method | distinct-1 | distinct-2 | self-BLEU | elements covered |\n|---|---|---|---|---|\n");
         main.forEach((w, rs) -> sb.append(row(w, ci(col(rs, Run::distinct1)), ci(col(rs, Run::distinct2)),
                 ci(col(rs, Run::selfBleu)), elements(rs))));
-        sb.append("\nStability:\n\n");
-        sb.append("| weighting | across-seed std of the final reward | worst drop | min H_t/H_0 | collapsed runs |\n"
-                + "|---|---|---|---|---|\n");
+        sb.append("\nStability and entropy:\n\n");
+        sb.append("| method | across-seed std of the final reward | worst drop | min H_t/H_0 | collapsed runs "
+                + "| first collapse step | final H_t/H_0 |\n|---|---|---|---|---|---|---|\n");
         main.forEach((w, rs) -> sb.append(row(w, fmt(GridStats.std(col(rs, Run::finalReward))),
-                ci(col(rs, Run::worstDrop)), ci(col(rs, Run::minEntropyRatio)),
-                rs.stream().filter(Run::collapsed).count() + " of " + rs.size())));
+                ci(col(rs, Run::worstDrop)), ci(col(rs, Run::minEntropyRatio)), collapsed(rs), collapseSteps(rs),
+                ci(col(rs, Run::finalEntropyRatio)))));
         return sb.toString();
+    }
+
+    /** "k of n" collapsed runs. */
+    static String collapsed(List<Run> rs) {
+        return rs.stream().filter(Run::collapsed).count() + " of " + rs.size();
+    }
+
+    /** The first collapse steps of the collapsed runs in seed order ("step (s<seed>)"), "-" for none. */
+    static String collapseSteps(List<Run> rs) {
+        String s = rs.stream().filter(Run::collapsed).sorted(Comparator.comparingInt((Run r) -> r.label().seed()))
+                .map(r -> r.collapseStep() + " (s" + r.label().seed() + ")").collect(Collectors.joining(", "));
+        return s.isEmpty() ? "-" : s;
     }
 
     /** Elements covered over the runs that have the figure, saying how many when not all do. */
@@ -204,34 +278,51 @@ public final class GridReport {
     static String pairedTable(Map<String, List<Run>> main) {
         List<Run> eapo = main.get("eapo");
         if (eapo == null || main.size() < 2) return "";
-        StringBuilder sb = new StringBuilder("\n### EAPO against each fixed weighting (paired by seed)\n\n");
+        StringBuilder sb = new StringBuilder("\n### EAPO against each other method (paired by seed)\n\n");
         int n = main.entrySet().stream().filter(e -> !e.getKey().equals("eapo"))
                 .mapToInt(e -> differences(eapo, e.getValue(), Run::finalReward).length).max().orElse(0);
-        sb.append("EAPO minus the other weighting, run against run with the same seed (same seed = same start). "
-                + "*p (t)*: two-sided paired t-test. *p (sign-flip)*: exact two-sided permutation test over all 2^n "
-                + "sign patterns of the n differences (no normality assumed). Its smallest possible value is 2 / 2^n = ")
-                .append(new BigDecimal(2 / Math.pow(2, n)).round(new MathContext(4)).stripTrailingZeros().toPlainString())
-                .append(" for ").append(n).append(" pairs: however large the effect, it cannot be smaller.\n\n");
-        sb.append("| measure | EAPO vs | pairs | mean difference | 95% interval | t | p (t) | p (sign-flip) |\n"
-                + "|---|---|---|---|---|---|---|---|\n");
-        pairedRows(sb, main, eapo, "final held-out reward (higher is better)", Run::finalReward);
-        pairedRows(sb, main, eapo, "distinct-2 (higher = more diverse)", Run::distinct2);
-        pairedRows(sb, main, eapo, "worst drop (lower = more stable)", Run::worstDrop);
+        sb.append("EAPO minus the other method, run against run with the same seed (same seed = same start). ");
+        if (n < 2) return sb.append(NO_PAIRS).toString();
+        sb.append(pairedLegend(n)).append("\n\n");
+        sb.append(PAIRED_HEADER.replace("| vs |", "| EAPO vs |"));
+        for (Measure m : MEASURES)
+            main.forEach((w, rs) -> {
+                if (!w.equals("eapo")) pairedRow(sb, m.name(), w, differences(eapo, rs, m.value()));
+            });
         return sb.toString();
     }
 
-    private static void pairedRows(StringBuilder sb, Map<String, List<Run>> main, List<Run> eapo, String measure,
-                                   ToDoubleFunction<Run> f) {
-        for (Map.Entry<String, List<Run>> e : main.entrySet()) {
-            if (e.getKey().equals("eapo")) continue;
-            double[] d = differences(eapo, e.getValue(), f);
-            if (d.length < 2) continue;
-            GridStats.Paired p = GridStats.paired(d);
-            sb.append(row(measure, e.getKey(), String.valueOf(p.n()), String.format(Locale.ROOT, "%+.3f", p.mean()),
-                    String.format(Locale.ROOT, "[%+.3f, %+.3f]", p.lo(), p.hi()),
-                    Double.isNaN(p.t()) ? "-" : String.format(Locale.ROOT, "%.2f", p.t()),
-                    Double.isNaN(p.pT()) ? "-" : fmt(p.pT()), String.format(Locale.ROOT, "%.4f", p.pSignFlip())));
-        }
+    /** A measure of the paired comparisons: its name (with which direction is better) and its value per run. */
+    record Measure(String name, ToDoubleFunction<Run> value) {}
+
+    static final List<Measure> MEASURES = List.of(
+            new Measure("final held-out reward (higher is better)", Run::finalReward),
+            new Measure("distinct-2 (higher = more diverse)", Run::distinct2),
+            new Measure("worst drop (lower = more stable)", Run::worstDrop),
+            new Measure("final H_t/H_0 (higher = more entropy kept)", Run::finalEntropyRatio),
+            new Measure("min H_t/H_0 (higher = less collapse)", Run::minEntropyRatio));
+
+    static final String NO_PAIRS = "Fewer than 2 seeds in common: no paired tests.\n";
+
+    static final String PAIRED_HEADER = "| measure | vs | pairs | mean difference | 95% interval | t | p (t) "
+            + "| p (sign-flip) |\n|---|---|---|---|---|---|---|---|\n";
+
+    /** What the paired columns mean, with the floor of the sign-flip p for n pairs. */
+    static String pairedLegend(int n) {
+        return "*p (t)*: two-sided paired t-test. *p (sign-flip)*: exact two-sided permutation test over all 2^n "
+                + "sign patterns of the n differences (no normality assumed). Its smallest possible value is 2 / 2^n = "
+                + new BigDecimal(2 / Math.pow(2, n)).round(new MathContext(4)).stripTrailingZeros().toPlainString()
+                + " for " + n + " pairs: however large the effect, it cannot be smaller.";
+    }
+
+    /** One row of a paired table; nothing below two pairs. */
+    static void pairedRow(StringBuilder sb, String measure, String against, double[] d) {
+        if (d.length < 2) return;
+        GridStats.Paired p = GridStats.paired(d);
+        sb.append(row(measure, against, String.valueOf(p.n()), String.format(Locale.ROOT, "%+.3f", p.mean()),
+                String.format(Locale.ROOT, "[%+.3f, %+.3f]", p.lo(), p.hi()),
+                Double.isNaN(p.t()) ? "-" : String.format(Locale.ROOT, "%.2f", p.t()),
+                Double.isNaN(p.pT()) ? "-" : fmt(p.pT()), String.format(Locale.ROOT, "%.4f", p.pSignFlip())));
     }
 
     /** a - b of the runs with the same seed, in a's order. */
@@ -246,24 +337,22 @@ public final class GridReport {
         StringBuilder sb = new StringBuilder("\n<details><summary>Per-run stability (").append(runs.size())
                 .append(" runs)</summary>\n\n| run | seed | final reward | worst drop | min H_t/H_0 "
                         + "| first RL step with H_t < ")
-                .append(GridRuns.COLLAPSE).append(" H_0 |\n|---|---|---|---|---|---|\n");
-        List<Run> sorted = new ArrayList<>(runs);   // the main grid first, then by weighting, lr, alpha, seed
-        sorted.sort(Comparator.comparing((Run r) -> !r.label().mainGrid())
-                .thenComparing(r -> GridRuns.WEIGHTINGS.indexOf(r.label().weighting()))
-                .thenComparing(r -> r.label().lrFactor()).thenComparing(r -> r.label().alpha())
-                .thenComparing(r -> r.label().seed()));
+                .append(GridRuns.COLLAPSE).append(" H_0 | final H_t/H_0 |\n|---|---|---|---|---|---|---|\n");
+        List<Run> sorted = new ArrayList<>(runs);   // the main grid first, then by method, variant, seed
+        sorted.sort(Comparator.comparing(Run::label, GridRuns.ORDER));
         for (Run r : sorted)
             sb.append(row(r.label().name(), String.valueOf(r.label().seed()), fmt(r.finalReward()), fmt(r.worstDrop()),
-                    fmt(r.minEntropyRatio()), r.collapsed() ? String.valueOf(r.collapseStep()) : "-"));
+                    fmt(r.minEntropyRatio()), r.collapsed() ? String.valueOf(r.collapseStep()) : "-",
+                    fmt(r.finalEntropyRatio())));
         return sb.append("\n</details>\n").toString();
     }
 
-    /** The runs by weighting, in the order eapo, grpo, w-reinforce, psr, nsr. */
-    static Map<String, List<Run>> byWeighting(List<Run> runs) {
+    /** The runs by method (weighting and controls), in {@link GridRuns#ORDER}: eapo, eapo-..., grpo, grpo-..., ... */
+    static Map<String, List<Run>> byMethod(List<Run> runs) {
+        List<Run> sorted = new ArrayList<>(runs);
+        sorted.sort(Comparator.comparing(Run::label, GridRuns::methodOrder));
         Map<String, List<Run>> m = new LinkedHashMap<>();
-        for (String w : GridRuns.WEIGHTINGS) m.put(w, new ArrayList<>());
-        for (Run r : runs) m.computeIfAbsent(r.label().weighting(), k -> new ArrayList<>()).add(r);
-        m.values().removeIf(List::isEmpty);
+        for (Run r : sorted) m.computeIfAbsent(r.label().method(), k -> new ArrayList<>()).add(r);
         return m;
     }
 

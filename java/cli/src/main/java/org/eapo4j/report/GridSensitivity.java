@@ -16,17 +16,18 @@ import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 
+import org.eapo4j.report.GridRuns.Kind;
 import org.eapo4j.report.GridRuns.Run;
 
 /**
- * The sensitivity part of the grid report: each weighting at learning-rate factors 0.5, 1, 2 and EAPO at alpha 0.5, 1,
- * 2. The factor-1 rows are the main-grid runs restricted to the seeds of the variants, so that the rows of a weighting
- * compare like with like; a weighting's sensitivity is the range (max - min) of its mean final reward over the factors.
+ * The sensitivity part of the grid report: each method at learning-rate factors 0.5, 1, 2 and EAPO at alpha 0.5, 1,
+ * 2. The factor-1 rows are the main-grid runs restricted to the seeds of the variants, so that the rows of a method
+ * compare like with like; a method's sensitivity is the range (max - min) of its mean final reward over the factors.
  */
 final class GridSensitivity {
     private GridSensitivity() {}
 
-    /** The markdown, and for the plot: weighting -> learning-rate factor -> final held-out rewards. */
+    /** The markdown, and for the plot: method -> learning-rate factor -> final held-out rewards. */
     record Result(String markdown, Map<String, TreeMap<Double, double[]>> lrFinals) {}
 
     /**
@@ -40,27 +41,28 @@ final class GridSensitivity {
     }
 
     private static final Knob LR = new Knob("learning rate", "lr ×", r -> r.label().lrFactor(),
-            r -> r.label().lrFactor() != 1);
-    private static final Knob ALPHA = new Knob("alpha", "alpha ", r -> r.label().alpha(), r -> r.label().alpha() != 1);
+            r -> r.label().lrFactor() != 1 && r.label().alpha() == 1 && r.label().of(Kind.RECON).isEmpty());
+    private static final Knob ALPHA = new Knob("alpha", "alpha ", r -> r.label().alpha(),
+            r -> r.label().alpha() != 1 && r.label().lrFactor() == 1 && r.label().of(Kind.RECON).isEmpty());
 
     static Result of(List<Run> runs) {
         StringBuilder sb = new StringBuilder("\n### Sensitivity to the learning rate and to alpha\n\n");
         Map<String, Map<Double, List<Run>>> lr = groups(runs, LR), alpha = groups(runs, ALPHA);
         if (lr.isEmpty() && alpha.isEmpty())
-            return new Result(sb.append("No learning-rate (`<weighting>-lr<f>x-s<seed>`) or alpha "
+            return new Result(sb.append("No learning-rate (`<method>-lr<f>x-s<seed>`) or alpha "
                     + "(`eapo-alpha<a>-s<seed>`) runs in this setting.\n").toString(), Map.of());
         Set<Integer> seeds = new TreeSet<>();
         runs.stream().filter(r -> !r.label().mainGrid()).forEach(r -> seeds.add(r.label().seed()));
         sb.append("*lr ×f*: the learning rate times f; *alpha a*: EAPO's alpha (default 1). The lr ×1 and alpha 1 "
                 + "rows are the main-grid runs of the variants' seeds (").append(seeds.stream().map(String::valueOf)
-                .collect(Collectors.joining(", "))).append("), so the rows of a weighting are comparable.\n\n");
-        sb.append("| weighting | setting | seeds | final held-out reward | across-seed std | collapsed runs "
+                .collect(Collectors.joining(", "))).append("), so the rows of a method are comparable.\n\n");
+        sb.append("| method | setting | seeds | final held-out reward | across-seed std | collapsed runs "
                 + "| worst drop |\n|---|---|---|---|---|---|---|\n");
         rows(sb, LR, lr);
         rows(sb, ALPHA, alpha);
         sb.append("\nSensitivity: the range (max - min) of the mean final held-out reward over the settings of the "
-                + "hyperparameter; the smaller, the less the weighting depends on it.\n\n");
-        sb.append("| weighting | varied | mean final reward per setting | range |\n|---|---|---|---|\n");
+                + "hyperparameter; the smaller, the less the method depends on it.\n\n");
+        sb.append("| method | varied | mean final reward per setting | range |\n|---|---|---|---|\n");
         ranges(sb, LR, lr);
         ranges(sb, ALPHA, alpha);
         Map<String, TreeMap<Double, double[]>> finals = new LinkedHashMap<>();
@@ -73,12 +75,12 @@ final class GridSensitivity {
     }
 
     /**
-     * weighting -> factor -> runs, for the weightings that have runs varying the knob; factor 1 holds the main-grid
-     * runs of the seeds that the weighting's variants use.
+     * method -> factor -> runs, for the methods that have runs varying the knob; factor 1 holds the main-grid
+     * runs of the seeds that the method's variants use.
      */
     static Map<String, Map<Double, List<Run>>> groups(List<Run> runs, Knob knob) {
         Map<String, Map<Double, List<Run>>> out = new LinkedHashMap<>();
-        for (Map.Entry<String, List<Run>> e : GridReport.byWeighting(runs).entrySet()) {
+        for (Map.Entry<String, List<Run>> e : GridReport.byMethod(runs).entrySet()) {
             List<Run> variants = e.getValue().stream().filter(knob.varied()).toList();
             if (variants.isEmpty()) continue;
             Set<Integer> seeds = variants.stream().map(r -> r.label().seed()).collect(Collectors.toSet());

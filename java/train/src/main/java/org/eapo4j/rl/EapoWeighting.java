@@ -4,17 +4,46 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * EAPO's entropy-adaptive weights: lambda_neg = 1 and lambda_pos = clamp((H_t / H_0)^alpha, lambda_min, lambda_max).
- * H_t is the step's rollout entropy, optionally smoothed by an EMA (H_t = beta * H_{t-1} + (1 - beta) * entropy,
+ * EAPO's entropy-adaptive weights: lambda_neg = 1 and lambda_pos = clamp((H_t / H_0)^alpha, lambda_min, lambda_max)
+ * ({@link Form#POWER}, the default), or the clipped linear form clamp(1 + alpha (H_t / H_0 - 1), lambda_min,
+ * lambda_max) ({@link Form#LINEAR}: the same value and slope alpha at H_t = H_0, an alternative reconstruction of the
+ * paper's unpublished formula). H_t is the step's rollout entropy, optionally smoothed by an EMA (H_t = beta * H_{t-1} + (1 - beta) * entropy,
  * started at the first value); H_0 is H_t of the first step, or the mean of the first {@code warmupSteps} steps
  * (lambda_pos is 1 until H_0 is known).
  */
 public final class EapoWeighting implements WeightingSchedule {
-    /** Hyper-parameters; {@link #DEFAULT}: alpha 1, lambda in [0.05, 4], no smoothing, H_0 from the first step. */
-    public record Config(double alpha, double lambdaMin, double lambdaMax, double emaBeta, int h0Steps) {
-        public static final Config DEFAULT = new Config(1.0, 0.05, 4.0, 0.0, 1);
+    /** The functional form of lambda_pos in r = H_t / H_0 (before the clamp). */
+    public enum Form {
+        /** r^alpha (SPEC.md). */
+        POWER,
+        /** 1 + alpha (r - 1). */
+        LINEAR;
+
+        /** The setting's value: "power" or "linear". */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public static Form parse(String s) {
+            for (Form f : values()) if (f.id().equals(s)) return f;
+            throw new IllegalArgumentException("unknown EAPO form '" + s + "' (power or linear)");
+        }
+    }
+
+    /**
+     * Hyper-parameters; {@link #DEFAULT}: alpha 1, lambda in [0.05, 4], no smoothing, H_0 from the first step, the
+     * power form.
+     */
+    public record Config(double alpha, double lambdaMin, double lambdaMax, double emaBeta, int h0Steps, Form form) {
+        public static final Config DEFAULT = new Config(1.0, 0.05, 4.0, 0.0, 1, Form.POWER);
+
+        /** The power form. */
+        public Config(double alpha, double lambdaMin, double lambdaMax, double emaBeta, int h0Steps) {
+            this(alpha, lambdaMin, lambdaMax, emaBeta, h0Steps, Form.POWER);
+        }
 
         public Config {
+            if (form == null) throw new IllegalArgumentException("form must not be null");
             if (!(alpha >= 0)) throw new IllegalArgumentException("alpha must be >= 0");
             if (!(lambdaMin >= 0) || !(lambdaMax >= lambdaMin))
                 throw new IllegalArgumentException("need 0 <= lambdaMin <= lambdaMax");
@@ -76,7 +105,7 @@ public final class EapoWeighting implements WeightingSchedule {
             }
         }
         lastRatio = h0 > 0 ? smoothed / h0 : 1.0;
-        double lam = Math.pow(lastRatio, cfg.alpha());
+        double lam = cfg.form() == Form.POWER ? Math.pow(lastRatio, cfg.alpha()) : 1 + cfg.alpha() * (lastRatio - 1);
         lam = Math.max(cfg.lambdaMin(), Math.min(cfg.lambdaMax(), lam));
         return new Weights(lam, 1.0);
     }

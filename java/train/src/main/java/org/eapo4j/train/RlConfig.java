@@ -235,6 +235,10 @@ public final class RlConfig {
     public String weighting = "eapo";
     @Setting(help = "EAPO: lambda_pos = (H_t / H_0)^alpha.", source = "EAPO", flag = "--alpha", min = 0, max = 100)
     public double eapoAlpha = 1.0;
+    @Setting(help = "EAPO: form of lambda_pos in r = H_t / H_0 before the clamp: power = r^alpha, linear = "
+            + "1 + alpha (r - 1) (an alternative reconstruction; the paper's formula is not public).", source = "EAPO",
+            choices = {"power", "linear"})
+    public String eapoForm = "power";
     @Setting(help = "EAPO: lower clamp of lambda_pos.", source = "EAPO", min = 0)
     public double lambdaMin = 0.05;
     @Setting(help = "EAPO: upper clamp of lambda_pos.", source = "EAPO", min = 0)
@@ -423,7 +427,8 @@ public final class RlConfig {
     // ---------------------------------------------------------------- derived component configs
 
     public EapoWeighting.Config eapoConfig() {
-        return new EapoWeighting.Config(eapoAlpha, lambdaMin, lambdaMax, entropyEma, h0Steps);
+        return new EapoWeighting.Config(eapoAlpha, lambdaMin, lambdaMax, entropyEma, h0Steps,
+                EapoWeighting.Form.parse(eapoForm));
     }
 
     public PolicyLossConfig lossConfig() {
