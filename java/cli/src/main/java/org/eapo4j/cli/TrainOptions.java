@@ -63,7 +63,8 @@ public final class TrainOptions {
                 if (e.flag() == null) continue;
                 Class<?> type = box(e.type());
                 OptionSpec.Builder b = OptionSpec.builder(e.flags().toArray(String[]::new)).type(type)
-                        .description(e.decl().help() + " (default: " + shown(e.defaultValue()) + ")")
+                        .description((e.decl().help() + " (default: " + shown(e.defaultValue()) + ")")
+                                .replace("%", "%%"))   // picocli formats descriptions: a bare % is a format error
                         .paramLabel("<" + e.json() + ">").hasInitialValue(false)
                         .setter(new CommandLine.Model.ISetter() {
                             @Override
