@@ -238,19 +238,30 @@ void check_aliased_outputs_refused() {
 
 }  // namespace
 
+// Every check once per SIMD level this CPU has (eapo_cpu_set_simd_level), so each compiled path stays tested.
 int main() {
-    std::printf("simd level: %s, threads: %d, cuda compiled: %d, cuda devices: %d\n", eapo_cpu_simd_level(),
-                eapo_cpu_get_num_threads(), eapo_cuda_compiled(), eapo_cuda_device_count());
-    check_shape(1, 1, 1.0f, 1, KlMode::kNone);
-    check_shape(3, 7, 0.7f, 2, KlMode::kInLoss);
-    check_shape(64, 1000, 1.0f, 3, KlMode::kNone);
-    check_shape(64, 1000, 1.0f, 3, KlMode::kInLoss);
-    check_shape(64, 1000, 0.8f, 3, KlMode::kMonitorOnly);
-    check_shape(9, 32000, 1.3f, 4, KlMode::kInLoss);
-    check_shape(2, 151936, 1.0f, 5, KlMode::kNone);
-    check_aliased_outputs_refused();
-    check_factored_gradient();
-    failures += golden::check_default_outputs();
+    std::printf("threads: %d, cuda compiled: %d, cuda devices: %d\n", eapo_cpu_get_num_threads(), eapo_cuda_compiled(),
+                eapo_cuda_device_count());
+    for (const char* level : {"avx512", "avx2", "generic"}) {
+        if (eapo_cpu_set_simd_level(level) != EAPO_OK) {
+            std::printf("simd level %s: not on this CPU, skipped\n", level);
+            continue;
+        }
+        const int before = failures;
+        std::printf("simd level: %s\n", eapo_cpu_simd_level());
+        check_shape(1, 1, 1.0f, 1, KlMode::kNone);
+        check_shape(3, 7, 0.7f, 2, KlMode::kInLoss);
+        check_shape(64, 1000, 1.0f, 3, KlMode::kNone);
+        check_shape(64, 1000, 1.0f, 3, KlMode::kInLoss);
+        check_shape(64, 1000, 0.8f, 3, KlMode::kMonitorOnly);
+        check_shape(9, 32000, 1.3f, 4, KlMode::kInLoss);
+        check_shape(2, 151936, 1.0f, 5, KlMode::kNone);
+        check_aliased_outputs_refused();
+        check_factored_gradient();
+        failures += golden::check_default_outputs();
+        std::printf("simd level %s: %d failures\n", level, failures - before);
+    }
+    eapo_cpu_set_simd_level(nullptr);
     std::printf("%s: %d failures\n", failures ? "FAILED" : "OK", failures);
     return failures ? 1 : 0;
 }
