@@ -76,14 +76,13 @@ double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t e
         }
 #if EAPO_AVX512_ROWS
         float *kp = keep.data(), *kr = keep_ref.data();
-        float m2 = 0.0f;  // the reference of the kept exponentials
         const eapo_softmax_acc acc =
             !grad_row              ? (a.dtype == EAPO_BF16  ? v512::row_softmax_stats<EAPO_BF16>(row, a.vocab, inv_tau)
                                       : a.dtype == EAPO_F32 ? v512::row_softmax_stats<EAPO_F32>(row, a.vocab, inv_tau)
                                                             : v512::row_softmax_stats<EAPO_F16>(row, a.vocab, inv_tau))
-            : a.dtype == EAPO_BF16 ? v512::row_softmax_stats<EAPO_BF16, true>(row, a.vocab, inv_tau, kp, kr, &m2)
-            : a.dtype == EAPO_F32  ? v512::row_softmax_stats<EAPO_F32, true>(row, a.vocab, inv_tau, kp, kr, &m2)
-                                   : v512::row_softmax_stats<EAPO_F16, true>(row, a.vocab, inv_tau, kp, kr, &m2);
+            : a.dtype == EAPO_BF16 ? v512::row_softmax_stats<EAPO_BF16, true>(row, a.vocab, inv_tau, kp, kr)
+            : a.dtype == EAPO_F32  ? v512::row_softmax_stats<EAPO_F32, true>(row, a.vocab, inv_tau, kp, kr)
+                                   : v512::row_softmax_stats<EAPO_F16, true>(row, a.vocab, inv_tau, kp, kr);
 #else
         const eapo_softmax_acc acc = row_softmax_stats(row, a.dtype, a.vocab, inv_tau, buf);
 #endif
@@ -106,11 +105,11 @@ double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t e
 #if EAPO_AVX512_ROWS
             const eapo_grad_factors f = eapo_grad_factors_of(t.g, t.eta, entropy, c * inv_tau);
             if (a.dtype == EAPO_BF16)
-                v512::write_grad_row<EAPO_BF16>(row, grad_row, a.vocab, inv_tau, acc, m2, y, f, kp, kr, stream);
+                v512::write_grad_row<EAPO_BF16>(row, grad_row, a.vocab, inv_tau, acc, y, f, kp, kr, stream);
             else if (a.dtype == EAPO_F32)
-                v512::write_grad_row<EAPO_F32>(row, grad_row, a.vocab, inv_tau, acc, m2, y, f, kp, kr, stream);
+                v512::write_grad_row<EAPO_F32>(row, grad_row, a.vocab, inv_tau, acc, y, f, kp, kr, stream);
             else
-                v512::write_grad_row<EAPO_F16>(row, grad_row, a.vocab, inv_tau, acc, m2, y, f, kp, kr, stream);
+                v512::write_grad_row<EAPO_F16>(row, grad_row, a.vocab, inv_tau, acc, y, f, kp, kr, stream);
 #else
             write_grad_row(row, grad_row, a.dtype, a.vocab, inv_tau, acc, y, t.g, t.eta, entropy,
                            c * inv_tau, buf);

@@ -7,7 +7,8 @@
 //  - the logits are converted straight from the row as they are used (bf16: a 16-bit shift), no buffer;
 //  - four independent accumulators per sweep (no loop-carried add chain), software prefetch of the row ahead;
 //  - no per-element max: the reference is the first live block's max, and a block's sum tells when to redo it;
-//  - exp is 2^y: vreduceps, a degree-5 polynomial and vscalefps (which also zeroes the underflow lanes: no blends);
+//  - exp(d) is 2^(d log2 e): vreduceps, a degree-5 polynomial and vscalefps (which also zeroes the underflow lanes:
+//    no blends);
 //  - the policy loss keeps the exponentials of the statistics pass (one row, fp32) for its gradient pass.
 // No -ffast-math: masked logits are -inf and must give exp() = 0, NaN must reach the sums.
 #ifndef EAPO4J_SIMD_AVX512_H
@@ -87,44 +88,58 @@ static inline void prefetch_ahead(const void* row, int64_t i) {
     for (int b = 0; b < kStep * (DT == EAPO_F32 ? 4 : 2); b += 64) _mm_prefetch(p + b, _MM_HINT_T0);
 }
 
-// Base-2 exponentials: the row is swept as y = x * (scale log2 e) - m2 and 2^y, so exp(x * scale - m2 ln 2) costs a
-// multiply-add, y - floor(y) (vreduceps), a degree-5 polynomial and vscalefps (2^floor(y), which also zeroes the
-// lanes outside live): no range reduction by ln 2 and no integer tricks.
+// exp(d) as 2^y with y = d log2(e): y - floor(y) (vreduceps), a degree-5 polynomial for 2^f on [0, 1), and
+// vscalefps for 2^floor(y), which also zeroes the lanes outside live: no range reduction by ln 2, no blends.
 constexpr float kLog2e = 1.44269504088896341f;
-constexpr float kLn2 = 0.693147180559945309f;
-constexpr float kY2Lo = -126.0f;  // 2^y below 2^-126 counts as 0 (only normal floats; a masked -inf logit gives 0)
+constexpr float kExpLo = -87.33654f;  // exp(d) below this (2^-126) counts as 0: only normal floats, -inf gives 0
 
-// 2^y on the lanes of live, 0 elsewhere (whatever y holds there: -inf, huge). 2^f on [0, 1) by a minimax
-// polynomial, relative error < 1.7e-7 (fp32 evaluation included).
-static inline __m512 exp2_16(__m512 y, __mmask16 live) {
+// exp(d) on the lanes of live, 0 elsewhere (whatever d holds there: -inf, huge). Relative error < 1.7e-7 (fp32
+// evaluation included); exp(0) = 1 exactly (the polynomial's constant is 1).
+static inline __m512 exp16(__m512 d, __mmask16 live) {
+    const __m512 y = _mm512_mul_ps(d, splat(kLog2e));
     const __m512 f = _mm512_reduce_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);  // y - floor(y)
-    __m512 p = splat(1.877574716e-03f);
-    p = _mm512_fmadd_ps(p, f, splat(8.989345282e-03f));
-    p = _mm512_fmadd_ps(p, f, splat(5.582631379e-02f));
-    p = _mm512_fmadd_ps(p, f, splat(2.401536256e-01f));
-    p = _mm512_fmadd_ps(p, f, splat(6.931530833e-01f));
-    p = _mm512_fmadd_ps(p, f, splat(9.999999404e-01f));
+    __m512 p = splat(1.867130748e-03f);
+    p = _mm512_fmadd_ps(p, f, splat(9.017028846e-03f));
+    p = _mm512_fmadd_ps(p, f, splat(5.579991639e-02f));
+    p = _mm512_fmadd_ps(p, f, splat(2.401644439e-01f));
+    p = _mm512_fmadd_ps(p, f, splat(6.931512952e-01f));
+    p = _mm512_fmadd_ps(p, f, splat(1.0f));
     return _mm512_maskz_scalef_ps(live, p, y);
 }
 
-// One vector of the statistics sweep: y = x c1 - m2, e = 2^y, s += e, t += e y. Lanes with y < -126 (masked logits)
+// x' - m with x' = x * scale rounded first, as in simd.h (so the max element gives exactly 0); kUnit: scale is 1.
+// (The empty asm keeps the compiler from contracting the multiply and the subtraction into one fma, which would skip
+// that rounding: the max element would give a tiny nonzero d, and a one-entry row a p slightly off 1.)
+template <bool kUnit>
+static inline __m512 minus_ref(__m512 x, __m512 vscale, __m512 vm) {
+    if constexpr (kUnit) {
+        return _mm512_sub_ps(x, vm);
+    } else {
+        __m512 xs = _mm512_mul_ps(x, vscale);
+        __asm__("" : "+v"(xs));
+        return _mm512_sub_ps(xs, vm);
+    }
+}
+
+// One vector of the statistics sweep: d = x' - m, e = exp(d), s += e, t += e d. Lanes below kExpLo (masked logits)
 // add exactly 0 to both sums; a NaN lane makes both NaN. Returns e.
-static inline __m512 stats_step(__m512 x, __m512 vc1, __m512 vm2, __m512& s, __m512& t) {
-    const __m512 y = _mm512_fmsub_ps(x, vc1, vm2);
-    const __mmask16 live = _mm512_cmp_ps_mask(y, splat(kY2Lo), _CMP_NLT_UQ);  // y >= -126, or NaN
-    const __m512 e = exp2_16(y, live);
+template <bool kUnit>
+static inline __m512 stats_step(__m512 x, __m512 vscale, __m512 vm, __m512& s, __m512& t) {
+    const __m512 d = minus_ref<kUnit>(x, vscale, vm);
+    const __mmask16 live = _mm512_cmp_ps_mask(d, splat(kExpLo), _CMP_NLT_UQ);  // d >= lo, or NaN
+    const __m512 e = exp16(d, live);
     s = _mm512_add_ps(s, e);
-    t = _mm512_mask3_fmadd_ps(e, y, t, live);  // only live lanes: never 0 * -inf
+    t = _mm512_mask3_fmadd_ps(e, d, t, live);  // only live lanes: never 0 * -inf
     return e;
 }
 
-// Adds sum 2^y to *s and sum 2^y y to *t over elements [off, off + n) of a row (y = x c1 - m2). Valid while y stays
-// below 128 (else the block's sum is inf and the caller redoes it). With a keep buffer (one per row), also stores 2^y
-// of element i at keep[i]: the policy loss's gradient pass reuses them instead of a second exponential.
-template <int DT, bool kKeep>
-static inline void block_exp_sums(const void* row, int64_t off, int n, float c1, float m2, float* s, float* t,
+// Adds sum exp(x' - m) to *s and sum exp(x' - m) (x' - m) to *t over elements [off, off + n) of a row. Valid while
+// x' - m stays below 88 (else the block's sum is inf and the caller redoes it). kKeep: also stores exp(x' - m) of
+// element i at keep[i] (keep: one row): the policy loss's gradient pass reuses them instead of a second exp.
+template <int DT, bool kUnit, bool kKeep>
+static inline void block_exp_sums(const void* row, int64_t off, int n, float scale, float m, float* s, float* t,
                                   float* keep) {
-    const __m512 vc1 = splat(c1), vm2 = splat(m2);
+    const __m512 vscale = splat(scale), vm = splat(m);
     __m512 vs[kUnroll], vt[kUnroll];
     for (int u = 0; u < kUnroll; ++u) vs[u] = vt[u] = _mm512_setzero_ps();
     int64_t i = off;
@@ -132,13 +147,13 @@ static inline void block_exp_sums(const void* row, int64_t off, int n, float c1,
     for (; i + kStep <= end; i += kStep) {
         prefetch_ahead<DT>(row, i);
         for (int u = 0; u < kUnroll; ++u) {
-            __m512 e = stats_step(load16<DT>(row, i + u * kW), vc1, vm2, vs[u], vt[u]);
+            __m512 e = stats_step<kUnit>(load16<DT>(row, i + u * kW), vscale, vm, vs[u], vt[u]);
             if constexpr (kKeep) _mm512_storeu_ps(keep + i + u * kW, e);
         }
     }
-    for (int u = 0; i < end; i += kW, u = (u + 1) % kUnroll) {
+    for (; i < end; i += kW) {  // (a constant index: a variable one would keep the accumulators in memory)
         const __mmask16 k = tail_mask(end - i);
-        __m512 e = stats_step(load16_tail<DT>(row, i, k), vc1, vm2, vs[u], vt[u]);
+        __m512 e = stats_step<kUnit>(load16_tail<DT>(row, i, k), vscale, vm, vs[0], vt[0]);
         if constexpr (kKeep) _mm512_mask_storeu_ps(keep + i, k, e);
     }
     *s += _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(vs[0], vs[1]), _mm512_add_ps(vs[2], vs[3])));
@@ -170,40 +185,24 @@ static inline float block_max(const void* row, int64_t off, int n, bool* saw_nan
     return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(vx[0], vx[1]), _mm512_max_ps(vx[2], vx[3])));
 }
 
-// The accumulator in base 2: s = sum 2^(y - m2), t = sum 2^(y - m2) (y - m2); eapo_acc_rebase in these units.
-static inline void rebase2(float& m2, float& s, float& t, float m2_new) {
-    if (s == 0.0f || m2 == m2_new) {
-        m2 = m2_new;
-        return;
-    }
-    const float delta = m2 - m2_new, alpha = exp2f(delta);
-    t = alpha * (t + delta * s);
-    s = alpha * s;
-    m2 = m2_new;
-}
-
 // A block whose sum passes this was taken against a reference far below its max (or overflowed): it is redone
-// against its own max, so that log s stays small (no cancellation in the entropy) and 2^y finite.
+// against its own max, so that log s stays small (no cancellation in the entropy) and exp finite.
 constexpr float kRedoSum = 1048576.0f;  // 2^20
 
-// Softmax statistics of one row in one pass over memory. The reference m2 (in y units) is the max of the first block
-// with a live entry, found by a max sweep of that block (then in L1); every block after it is exponentiated against m2
-// as it streams in, with no per-element max: the block's sum tells when its values rose far above m2 (kRedoSum), and
-// only then is its max taken and the block redone from L1. keep (vocab floats) and keep_ref (one per block), when
-// given, receive each 2^(y - m2_b) and the reference m2_b of its block (-inf, and zeros, for a leading all-masked
-// block), from which write_grad_row_kept gets p = 2^(y - m2_b) 2^(m2_b - m2) / s.
-// Returns the statistics in natural units (m = m2 ln 2, t = t2 ln 2), as eapo4j_rowmath.h expects them.
-template <int DT, bool kKeep = false>
-static inline eapo_softmax_acc row_softmax_stats(const void* row, int64_t vocab, float scale,
-                                                 float* keep = nullptr, float* keep_ref = nullptr,
-                                                 float* m2_out = nullptr) {
-    const float c1 = scale * kLog2e;
-    float m2 = -INFINITY, s = 0.0f, t = 0.0f;
+// Softmax statistics of one row in one pass over memory. The reference m is the max of the first block with a live
+// entry, found by a max sweep of that block (then in L1); every block after it is exponentiated against m as it
+// streams in, with no per-element max: the block's sum tells when its values rose far above m (kRedoSum), and only
+// then is its max taken and the block redone from L1. kKeep: keep (vocab floats) and keep_ref (one per block)
+// receive each exp(x' - m_b) and the reference m_b of its block (-inf, and zeros, for a leading all-masked block),
+// from which write_grad_row gets p = exp(x' - m_b) exp(m_b - m) / s.
+template <int DT, bool kUnit, bool kKeep>
+static inline eapo_softmax_acc row_stats(const void* row, int64_t vocab, float scale, float* keep, float* keep_ref) {
+    eapo_softmax_acc acc = eapo_acc_empty();
     bool saw_nan = false;
     for (int64_t off = 0; off < vocab; off += kBlock512) {
         const int n = (int)(vocab - off < kBlock512 ? vocab - off : kBlock512);
-        if (m2 == -INFINITY) {  // nothing live yet: this block's max becomes the reference
-            const float bm = block_max<DT>(row, off, n, &saw_nan);
+        if (acc.m == -INFINITY) {  // nothing live yet: this block's max becomes the reference
+            const float bm = block_max<DT>(row, off, n, &saw_nan) * scale;  // scale > 0: the max of x'
             if (bm == -INFINITY) {  // an all-masked block adds nothing
                 if constexpr (kKeep) {
                     std::memset(keep + off, 0, sizeof(float) * (size_t)n);
@@ -211,78 +210,86 @@ static inline eapo_softmax_acc row_softmax_stats(const void* row, int64_t vocab,
                 }
                 continue;
             }
-            m2 = bm * c1;
+            acc.m = bm;
         }
         float bs = 0.0f, bt = 0.0f;
-        block_exp_sums<DT, kKeep>(row, off, n, c1, m2, &bs, &bt, keep);
+        block_exp_sums<DT, kUnit, kKeep>(row, off, n, scale, acc.m, &bs, &bt, keep);
         if (bs > kRedoSum) {  // (inf included; NaN is not, and stays in s)
-            const float bm2 = block_max<DT>(row, off, n, &saw_nan) * c1;
-            rebase2(m2, s, t, bm2);
+            acc = eapo_acc_rebase(acc, block_max<DT>(row, off, n, &saw_nan) * scale);
             bs = bt = 0.0f;
-            block_exp_sums<DT, kKeep>(row, off, n, c1, m2, &bs, &bt, keep);
+            block_exp_sums<DT, kUnit, kKeep>(row, off, n, scale, acc.m, &bs, &bt, keep);
         }
-        if constexpr (kKeep) keep_ref[off / kBlock512] = m2;
-        s += bs;
-        t += bt;
+        if constexpr (kKeep) keep_ref[off / kBlock512] = acc.m;
+        acc.s += bs;
+        acc.t += bt;
     }
-    eapo_softmax_acc acc;
-    acc.m = m2 * kLn2;
-    acc.s = s;
-    acc.t = t * kLn2;
     if (saw_nan) acc.m = acc.s = acc.t = NAN;
-    if (m2_out) *m2_out = saw_nan ? NAN : m2;
     return acc;
 }
 
-// One vector of the gradient, p (a + b max(log p, -1e4)), from a kept e = 2^(y - m2_b): p = e c with
-// c = 2^(m2_b - m2) / s, and log p = x' - (m + log s) (log p only enters the small entropy term b log p).
-// Masked entries have e = 0: p = +0 and the + 0 (inside the fma) keeps the product +0, never -0.
-static inline __m512 grad16_kept(__m512 x, __m512 e, __m512 vc, __m512 vscale, __m512 vlse, __m512 va, __m512 vb) {
-    const __m512 logp = _mm512_fmsub_ps(x, vscale, vlse);
+template <int DT, bool kKeep = false>
+static inline eapo_softmax_acc row_softmax_stats(const void* row, int64_t vocab, float scale, float* keep = nullptr,
+                                                 float* keep_ref = nullptr) {
+    return scale == 1.0f ? row_stats<DT, true, kKeep>(row, vocab, scale, keep, keep_ref)
+                         : row_stats<DT, false, kKeep>(row, vocab, scale, keep, keep_ref);
+}
+
+// One vector of the gradient, p (a + b max(log p, -1e4)), from a kept e = exp(x' - m_b): p = e c with
+// c = exp(m_b - m) / s, and log p = (x' - m) - log s as in simd.h. Masked entries have e = 0: p = +0, and the + 0
+// (inside the fma) keeps the product +0, never -0.
+template <bool kUnit>
+static inline __m512 grad16(__m512 x, __m512 e, __m512 vc, __m512 vscale, __m512 vm, __m512 vlogs, __m512 va,
+                            __m512 vb) {
+    const __m512 logp = _mm512_sub_ps(minus_ref<kUnit>(x, vscale, vm), vlogs);
     const __m512 p = _mm512_mul_ps(e, vc);
     const __m512 clamped = _mm512_max_ps(logp, splat(-1.0e4f));  // NaN -> floor, but then p is NaN
     return _mm512_fmadd_ps(p, _mm512_fmadd_ps(vb, clamped, va), _mm512_setzero_ps());
 }
 
 // The gradient row of policy_loss_cpu.cpp's write_grad_row (same factored form), from the logits row (read again,
-// from cache) and the exponentials kept by row_softmax_stats (m2: its reference): a multiply and three multiply-adds
-// per element instead of a second exponential. The target's extra term t goes into its one lane after the sweep.
-// kStream: non-temporal stores for the full vectors (grad_row must be vector-aligned; the caller fences).
-template <int DT, bool kStream>
+// from cache) and the exponentials kept by row_softmax_stats: a few multiply-adds per element instead of a second
+// exp. The target's vector (with t added to its lane) is computed before its block is written: in place, the
+// gradient overwrites the logits. kStream: non-temporal stores for the full vectors (grad_row vector-aligned).
+template <int DT, bool kUnit, bool kStream>
 static inline void write_grad_row_kept(const void* row, void* grad_row, int64_t vocab, float scale,
-                                       const eapo_softmax_acc& acc, float m2, int64_t target,
-                                       const eapo_grad_factors& f, const float* keep, const float* keep_ref) {
-    const __m512 vscale = splat(scale), vlse = splat(acc.m + logf(acc.s)), va = splat(f.a), vb = splat(f.b);
-    const bool finite_row = std::isfinite(m2) && acc.s > 0.0f && std::isfinite(acc.s);
+                                       const eapo_softmax_acc& acc, int64_t target, const eapo_grad_factors& f,
+                                       const float* keep, const float* keep_ref) {
+    const float logs = logf(acc.s);
+    const __m512 vscale = splat(scale), vm = splat(acc.m), vlogs = splat(logs), va = splat(f.a), vb = splat(f.b);
+    const bool finite_row = std::isfinite(acc.m) && std::isfinite(logs);
     for (int64_t off = 0; off < vocab; off += kBlock512) {
         const int64_t end = vocab - off < kBlock512 ? vocab : off + kBlock512;
-        // m2_b <= m2: c <= 1 / s. A leading all-masked block (its e are 0) gets 0; a NaN or all-masked row NaN.
+        // m_b <= m: c <= 1 / s. A leading all-masked block (its e are 0) gets 0; a NaN or all-masked row NaN.
         const float ref = keep_ref[off / kBlock512];
-        const __m512 vc = splat(ref == -INFINITY && finite_row ? 0.0f : exp2f(ref - m2) / acc.s);
+        const __m512 vc = splat(ref == -INFINITY && finite_row ? 0.0f : expf(ref - acc.m) / acc.s);
+        const bool has_target = target >= off && target < end;
+        const int64_t i0 = off + (target - off) / kW * kW;
+        __m512 gt = _mm512_setzero_ps();
+        if (has_target) {
+            const __mmask16 k = tail_mask(end - i0);
+            gt = grad16<kUnit>(load16_tail<DT>(row, i0, k), _mm512_maskz_loadu_ps(k, keep + i0), vc, vscale, vm,
+                               vlogs, va, vb);
+            gt = _mm512_add_ps(gt, splat(f.t));  // only the target's lane is stored
+        }
         int64_t i = off;
         for (; i + kStep <= end; i += kStep) {
             prefetch_ahead<DT>(row, i);
             __m512 g[kUnroll];
             for (int u = 0; u < kUnroll; ++u)
-                g[u] = grad16_kept(load16<DT>(row, i + u * kW), _mm512_loadu_ps(keep + i + u * kW), vc, vscale, vlse,
-                                   va, vb);
+                g[u] = grad16<kUnit>(load16<DT>(row, i + u * kW), _mm512_loadu_ps(keep + i + u * kW), vc, vscale, vm,
+                                     vlogs, va, vb);
             for (int u = 0; u < kUnroll; ++u) store16<DT, true, kStream>(grad_row, i + u * kW, g[u], 0xFFFF);
         }
         for (; i < end; i += kW) {
             const __mmask16 k = tail_mask(end - i);
             store16<DT>(grad_row, i,
-                        grad16_kept(load16_tail<DT>(row, i, k), _mm512_maskz_loadu_ps(k, keep + i), vc, vscale, vlse,
-                                    va, vb),
+                        grad16<kUnit>(load16_tail<DT>(row, i, k), _mm512_maskz_loadu_ps(k, keep + i), vc, vscale, vm,
+                                      vlogs, va, vb),
                         k);
         }
-        if (target >= off && target < end) {  // the target: its lane plus t, rounded once into the dtype
-            const int64_t i0 = off + (target - off) / kW * kW;
-            const __mmask16 k = tail_mask(end - i0), lane = (__mmask16)(1u << (target - i0));
-            __m512 g = grad16_kept(load16_tail<DT>(row, i0, k), _mm512_maskz_loadu_ps(k, keep + i0), vc, vscale,
-                                   vlse, va, vb);
-            g = _mm512_mask_add_ps(g, lane, g, splat(f.t));
-            if (kStream) _mm_sfence();  // the streamed lane value must land before this store overwrites it
-            store16<DT>(grad_row, i0, g, lane);
+        if (has_target) {  // the target: its lane value plus t, rounded once into the dtype
+            if (kStream) _mm_sfence();  // the streamed value must land before this store overwrites it
+            store16<DT>(grad_row, i0, gt, (__mmask16)(1u << (target - i0)));
         }
     }
 }
@@ -293,13 +300,17 @@ constexpr int64_t kStreamBytes = 8 << 20;
 
 template <int DT>
 static inline void write_grad_row(const void* row, void* grad_row, int64_t vocab, float scale,
-                                  const eapo_softmax_acc& acc, float m2, int64_t target, const eapo_grad_factors& f,
+                                  const eapo_softmax_acc& acc, int64_t target, const eapo_grad_factors& f,
                                   const float* keep, const float* keep_ref, bool stream) {
-    const size_t align = DT == EAPO_F32 ? 64 : 32;
-    if (stream && reinterpret_cast<uintptr_t>(grad_row) % align == 0)
-        write_grad_row_kept<DT, true>(row, grad_row, vocab, scale, acc, m2, target, f, keep, keep_ref);
-    else
-        write_grad_row_kept<DT, false>(row, grad_row, vocab, scale, acc, m2, target, f, keep, keep_ref);
+    const bool aligned = reinterpret_cast<uintptr_t>(grad_row) % (DT == EAPO_F32 ? 64 : 32) == 0;
+    const bool unit = scale == 1.0f;
+    if (stream && aligned) {
+        if (unit) write_grad_row_kept<DT, true, true>(row, grad_row, vocab, scale, acc, target, f, keep, keep_ref);
+        else write_grad_row_kept<DT, false, true>(row, grad_row, vocab, scale, acc, target, f, keep, keep_ref);
+    } else {
+        if (unit) write_grad_row_kept<DT, true, false>(row, grad_row, vocab, scale, acc, target, f, keep, keep_ref);
+        else write_grad_row_kept<DT, false, false>(row, grad_row, vocab, scale, acc, target, f, keep, keep_ref);
+    }
 }
 
 }  // namespace v512
