@@ -81,7 +81,12 @@ Isa initial_isa() {
     return (Isa)want;
 }
 
-std::atomic<int> g_isa{initial_isa()};  // read once at load time; eapo_cpu_set_simd_level changes it (tests)
+Isa load_time_isa() {
+    static const Isa isa = initial_isa();  // EAPO4J_ISA is read (and warned about) once
+    return isa;
+}
+
+std::atomic<int> g_isa{load_time_isa()};  // eapo_cpu_set_simd_level changes it (tests)
 
 Isa isa() { return (Isa)g_isa.load(std::memory_order_relaxed); }
 
@@ -140,7 +145,7 @@ const char* eapo_cpu_simd_level(void) { return kNames[isa()]; }
 
 int eapo_cpu_set_simd_level(const char* name) {
     if (name == nullptr || *name == '\0') {
-        g_isa.store(initial_isa());
+        g_isa.store(load_time_isa());
         return EAPO_OK;
     }
     const int want = isa_of_name(name);

@@ -94,8 +94,10 @@ constexpr float kLog2e = 1.44269504088896341f;
 constexpr float kExpLo = -87.33654f;  // exp(d) below this (2^-126) counts as 0: only normal floats, -inf gives 0
 
 // exp(d) on the lanes of live, 0 elsewhere (whatever d holds there: -inf, huge). Relative error < 1.7e-7 (fp32
-// evaluation included); exp(0) = 1 exactly (the polynomial's constant is 1).
-static inline __m512 exp16(__m512 d, __mmask16 live) {
+// evaluation included); exp(0) = 1 exactly (the polynomial's constant is 1). Without a mask (kAll): exp(-inf) = 0
+// too (vreduceps gives 0 for an infinity, vscalefps 2^-inf = 0) and values below 2^-126 come out subnormal.
+template <bool kAll = false>
+static inline __m512 exp16(__m512 d, __mmask16 live = 0xFFFF) {
     const __m512 y = _mm512_mul_ps(d, splat(kLog2e));
     const __m512 f = _mm512_reduce_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);  // y - floor(y)
     __m512 p = splat(1.867130748e-03f);
@@ -104,10 +106,10 @@ static inline __m512 exp16(__m512 d, __mmask16 live) {
     p = _mm512_fmadd_ps(p, f, splat(2.401644439e-01f));
     p = _mm512_fmadd_ps(p, f, splat(6.931512952e-01f));
     p = _mm512_fmadd_ps(p, f, splat(1.0f));
-    return _mm512_maskz_scalef_ps(live, p, y);
+    if constexpr (kAll) return _mm512_scalef_ps(p, y);
+    else return _mm512_maskz_scalef_ps(live, p, y);
 }
 
-// x' - m with x' = x * scale rounded first, as in simd.h (so the max element gives exactly 0); kUnit: scale is 1.
 // (The empty asm keeps the compiler from contracting the multiply and the subtraction into one fma, which would skip
 // that rounding: the max element would give a tiny nonzero d, and a one-entry row a p slightly off 1.)
 template <bool kUnit>
@@ -121,22 +123,30 @@ static inline __m512 minus_ref(__m512 x, __m512 vscale, __m512 vm) {
     }
 }
 
-// One vector of the statistics sweep: d = x' - m, e = exp(d), s += e, t += e d. Lanes below kExpLo (masked logits)
-// add exactly 0 to both sums; a NaN lane makes both NaN. Returns e.
-template <bool kUnit>
+// One vector of the statistics sweep: d = x' - m, e = exp(d), s += e, t += e d. kMasked: lanes below kExpLo
+// (masked logits) add exactly 0 to both sums and a NaN lane makes both NaN. Unmasked (the fast path, one operation
+// less): a -inf lane makes t NaN (0 * -inf), and the caller redoes that block masked. Returns e.
+template <bool kUnit, bool kMasked>
 static inline __m512 stats_step(__m512 x, __m512 vscale, __m512 vm, __m512& s, __m512& t) {
     const __m512 d = minus_ref<kUnit>(x, vscale, vm);
-    const __mmask16 live = _mm512_cmp_ps_mask(d, splat(kExpLo), _CMP_NLT_UQ);  // d >= lo, or NaN
-    const __m512 e = exp16(d, live);
-    s = _mm512_add_ps(s, e);
-    t = _mm512_mask3_fmadd_ps(e, d, t, live);  // only live lanes: never 0 * -inf
-    return e;
+    if constexpr (kMasked) {
+        const __mmask16 live = _mm512_cmp_ps_mask(d, splat(kExpLo), _CMP_NLT_UQ);  // d >= lo, or NaN
+        const __m512 e = exp16(d, live);
+        s = _mm512_add_ps(s, e);
+        t = _mm512_mask3_fmadd_ps(e, d, t, live);  // only live lanes: never 0 * -inf
+        return e;
+    } else {
+        const __m512 e = exp16<true>(d);
+        s = _mm512_add_ps(s, e);
+        t = _mm512_fmadd_ps(e, d, t);
+        return e;
+    }
 }
 
 // Adds sum exp(x' - m) to *s and sum exp(x' - m) (x' - m) to *t over elements [off, off + n) of a row. Valid while
 // x' - m stays below 88 (else the block's sum is inf and the caller redoes it). kKeep: also stores exp(x' - m) of
 // element i at keep[i] (keep: one row): the policy loss's gradient pass reuses them instead of a second exp.
-template <int DT, bool kUnit, bool kKeep>
+template <int DT, bool kUnit, bool kKeep, bool kMasked>
 static inline void block_exp_sums(const void* row, int64_t off, int n, float scale, float m, float* s, float* t,
                                   float* keep) {
     const __m512 vscale = splat(scale), vm = splat(m);
@@ -147,13 +157,13 @@ static inline void block_exp_sums(const void* row, int64_t off, int n, float sca
     for (; i + kStep <= end; i += kStep) {
         prefetch_ahead<DT>(row, i);
         for (int u = 0; u < kUnroll; ++u) {
-            __m512 e = stats_step<kUnit>(load16<DT>(row, i + u * kW), vscale, vm, vs[u], vt[u]);
+            __m512 e = stats_step<kUnit, kMasked>(load16<DT>(row, i + u * kW), vscale, vm, vs[u], vt[u]);
             if constexpr (kKeep) _mm512_storeu_ps(keep + i + u * kW, e);
         }
     }
     for (; i < end; i += kW) {  // (a constant index: a variable one would keep the accumulators in memory)
         const __mmask16 k = tail_mask(end - i);
-        __m512 e = stats_step<kUnit>(load16_tail<DT>(row, i, k), vscale, vm, vs[0], vt[0]);
+        __m512 e = stats_step<kUnit, kMasked>(load16_tail<DT>(row, i, k), vscale, vm, vs[0], vt[0]);
         if constexpr (kKeep) _mm512_mask_storeu_ps(keep + i, k, e);
     }
     *s += _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(vs[0], vs[1]), _mm512_add_ps(vs[2], vs[3])));
@@ -192,7 +202,9 @@ constexpr float kRedoSum = 1048576.0f;  // 2^20
 // Softmax statistics of one row in one pass over memory. The reference m is the max of the first block with a live
 // entry, found by a max sweep of that block (then in L1); every block after it is exponentiated against m as it
 // streams in, with no per-element max: the block's sum tells when its values rose far above m (kRedoSum), and only
-// then is its max taken and the block redone from L1. kKeep: keep (vocab floats) and keep_ref (one per block)
+// then is its max taken and the block redone from L1. The sweep is unmasked; a block whose t comes out NaN without
+// its s being NaN held a -inf logit and is redone masked (from L1; typically only the blocks of a padded vocabulary
+// tail). kKeep: keep (vocab floats) and keep_ref (one per block)
 // receive each exp(x' - m_b) and the reference m_b of its block (-inf, and zeros, for a leading all-masked block),
 // from which write_grad_row gets p = exp(x' - m_b) exp(m_b - m) / s.
 template <int DT, bool kUnit, bool kKeep>
@@ -213,11 +225,14 @@ static inline eapo_softmax_acc row_stats(const void* row, int64_t vocab, float s
             acc.m = bm;
         }
         float bs = 0.0f, bt = 0.0f;
-        block_exp_sums<DT, kUnit, kKeep>(row, off, n, scale, acc.m, &bs, &bt, keep);
+        block_exp_sums<DT, kUnit, kKeep, false>(row, off, n, scale, acc.m, &bs, &bt, keep);
         if (bs > kRedoSum) {  // (inf included; NaN is not, and stays in s)
             acc = eapo_acc_rebase(acc, block_max<DT>(row, off, n, &saw_nan) * scale);
             bs = bt = 0.0f;
-            block_exp_sums<DT, kUnit, kKeep>(row, off, n, scale, acc.m, &bs, &bt, keep);
+            block_exp_sums<DT, kUnit, kKeep, true>(row, off, n, scale, acc.m, &bs, &bt, keep);
+        } else if (bt != bt && bs == bs) {  // a -inf logit (0 * -inf in t): the block again, masked
+            bs = bt = 0.0f;
+            block_exp_sums<DT, kUnit, kKeep, true>(row, off, n, scale, acc.m, &bs, &bt, keep);
         }
         if constexpr (kKeep) keep_ref[off / kBlock512] = acc.m;
         acc.s += bs;
@@ -235,12 +250,11 @@ static inline eapo_softmax_acc row_softmax_stats(const void* row, int64_t vocab,
 }
 
 // One vector of the gradient, p (a + b max(log p, -1e4)), from a kept e = exp(x' - m_b): p = e c with
-// c = exp(m_b - m) / s, and log p = (x' - m) - log s as in simd.h. Masked entries have e = 0: p = +0, and the + 0
+// c = exp(m_b - m) / s, and log p = x' - (m + log s). Masked entries have e = 0: p = +0, and the + 0
 // (inside the fma) keeps the product +0, never -0.
 template <bool kUnit>
-static inline __m512 grad16(__m512 x, __m512 e, __m512 vc, __m512 vscale, __m512 vm, __m512 vlogs, __m512 va,
-                            __m512 vb) {
-    const __m512 logp = _mm512_sub_ps(minus_ref<kUnit>(x, vscale, vm), vlogs);
+static inline __m512 grad16(__m512 x, __m512 e, __m512 vc, __m512 vscale, __m512 vlse, __m512 va, __m512 vb) {
+    const __m512 logp = minus_ref<kUnit>(x, vscale, vlse);  // x' - (m + log s): log p only enters the small b term
     const __m512 p = _mm512_mul_ps(e, vc);
     const __m512 clamped = _mm512_max_ps(logp, splat(-1.0e4f));  // NaN -> floor, but then p is NaN
     return _mm512_fmadd_ps(p, _mm512_fmadd_ps(vb, clamped, va), _mm512_setzero_ps());
@@ -255,7 +269,7 @@ static inline void write_grad_row_kept(const void* row, void* grad_row, int64_t 
                                        const eapo_softmax_acc& acc, int64_t target, const eapo_grad_factors& f,
                                        const float* keep, const float* keep_ref) {
     const float logs = logf(acc.s);
-    const __m512 vscale = splat(scale), vm = splat(acc.m), vlogs = splat(logs), va = splat(f.a), vb = splat(f.b);
+    const __m512 vscale = splat(scale), vlse = splat(acc.m + logs), va = splat(f.a), vb = splat(f.b);
     const bool finite_row = std::isfinite(acc.m) && std::isfinite(logs);
     for (int64_t off = 0; off < vocab; off += kBlock512) {
         const int64_t end = vocab - off < kBlock512 ? vocab : off + kBlock512;
@@ -267,8 +281,8 @@ static inline void write_grad_row_kept(const void* row, void* grad_row, int64_t 
         __m512 gt = _mm512_setzero_ps();
         if (has_target) {
             const __mmask16 k = tail_mask(end - i0);
-            gt = grad16<kUnit>(load16_tail<DT>(row, i0, k), _mm512_maskz_loadu_ps(k, keep + i0), vc, vscale, vm,
-                               vlogs, va, vb);
+            gt = grad16<kUnit>(load16_tail<DT>(row, i0, k), _mm512_maskz_loadu_ps(k, keep + i0), vc, vscale,
+                               vlse, va, vb);
             gt = _mm512_add_ps(gt, splat(f.t));  // only the target's lane is stored
         }
         int64_t i = off;
@@ -276,15 +290,15 @@ static inline void write_grad_row_kept(const void* row, void* grad_row, int64_t 
             prefetch_ahead<DT>(row, i);
             __m512 g[kUnroll];
             for (int u = 0; u < kUnroll; ++u)
-                g[u] = grad16<kUnit>(load16<DT>(row, i + u * kW), _mm512_loadu_ps(keep + i + u * kW), vc, vscale, vm,
-                                     vlogs, va, vb);
+                g[u] = grad16<kUnit>(load16<DT>(row, i + u * kW), _mm512_loadu_ps(keep + i + u * kW), vc, vscale,
+                                     vlse, va, vb);
             for (int u = 0; u < kUnroll; ++u) store16<DT, true, kStream>(grad_row, i + u * kW, g[u], 0xFFFF);
         }
         for (; i < end; i += kW) {
             const __mmask16 k = tail_mask(end - i);
             store16<DT>(grad_row, i,
-                        grad16<kUnit>(load16_tail<DT>(row, i, k), _mm512_maskz_loadu_ps(k, keep + i), vc, vscale, vm,
-                                      vlogs, va, vb),
+                        grad16<kUnit>(load16_tail<DT>(row, i, k), _mm512_maskz_loadu_ps(k, keep + i), vc, vscale,
+                                      vlse, va, vb),
                         k);
         }
         if (has_target) {  // the target: its lane value plus t, rounded once into the dtype
