@@ -204,9 +204,10 @@ constexpr float kRedoSum = 1048576.0f;  // 2^20
 // streams in, with no per-element max: the block's sum tells when its values rose far above m (kRedoSum), and only
 // then is its max taken and the block redone from L1. The sweep is unmasked; a block whose t comes out NaN without
 // its s being NaN held a -inf logit and is redone masked (from L1; typically only the blocks of a padded vocabulary
-// tail). kKeep: keep (vocab floats) and keep_ref (one per block)
-// receive each exp(x' - m_b) and the reference m_b of its block (-inf, and zeros, for a leading all-masked block),
-// from which write_grad_row gets p = exp(x' - m_b) exp(m_b - m) / s.
+// tail). A block below 2^20 is kept against m even when its max is a little above m (at most ~14 in log units):
+// s and the kept exponentials stay far from overflow. kKeep: keep (vocab floats) and keep_ref (one per block) receive
+// each exp(x' - m_b) and the reference m_b of its block (-inf, and zeros, for a leading all-masked block), from which
+// write_grad_row gets p = exp(x' - m_b) exp(m_b - m) / s.
 template <int DT, bool kUnit, bool kKeep>
 static inline eapo_softmax_acc row_stats(const void* row, int64_t vocab, float scale, float* keep, float* keep_ref) {
     eapo_softmax_acc acc = eapo_acc_empty();
