@@ -156,9 +156,22 @@ static inline void block_exp_sums(const void* row, int64_t off, int n, float sca
     const int64_t end = off + n;
     for (; i + kStep <= end; i += kStep) {
         prefetch_ahead<DT>(row, i);
-        for (int u = 0; u < kUnroll; ++u) {
-            __m512 e = stats_step<kUnit, kMasked>(load16<DT>(row, i + u * kW), vscale, vm, vs[u], vt[u]);
-            if constexpr (kKeep) _mm512_storeu_ps(keep + i + u * kW, e);
+        if constexpr (DT == EAPO_BF16 && !kKeep) {
+            // Without kept exponentials the order of the elements does not matter: 32 bf16 become two vectors of
+            // fp32 by interleaving zero words below them (one operation per 16 instead of a widening and a shift).
+            const __m512i zero = _mm512_setzero_si512();
+            for (int u = 0; u < kUnroll; u += 2) {
+                const __m512i h = _mm512_loadu_si512(static_cast<const uint16_t*>(row) + i + u * kW);
+                stats_step<kUnit, kMasked>(_mm512_castsi512_ps(_mm512_unpacklo_epi16(zero, h)), vscale, vm, vs[u],
+                                           vt[u]);
+                stats_step<kUnit, kMasked>(_mm512_castsi512_ps(_mm512_unpackhi_epi16(zero, h)), vscale, vm,
+                                           vs[u + 1], vt[u + 1]);
+            }
+        } else {
+            for (int u = 0; u < kUnroll; ++u) {
+                __m512 e = stats_step<kUnit, kMasked>(load16<DT>(row, i + u * kW), vscale, vm, vs[u], vt[u]);
+                if constexpr (kKeep) _mm512_storeu_ps(keep + i + u * kW, e);
+            }
         }
     }
     for (; i < end; i += kW) {  // (a constant index: a variable one would keep the accumulators in memory)
