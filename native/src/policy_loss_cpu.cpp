@@ -2,7 +2,8 @@
 // with the per-token loss variants of docs/LOSS_VARIANTS.md (eapo_token_loss_variant).
 // Per row: one pass for the softmax statistics, the per-token terms from eapo4j_rowmath.h, then one pass that writes
 // the gradient row (the row is read again from cache: 600 KB for V = 151936 in fp32 fits L2/L3).
-// The CUDA twin is cuda/policy_loss.cu. Compiled once per SIMD level with EAPO_SIMD_NS set.
+// The CUDA twin is cuda/policy_loss.cu. Compiled once per SIMD level with EAPO_SIMD_NS set; the avx512 build
+// (simd_avx512.h) keeps the exponentials of the statistics pass for the gradient pass and streams large gradients.
 #include <vector>
 
 #include "cpu_kernels.h"
@@ -45,9 +46,9 @@ void write_grad_row(const void* row, void* grad_row, int dtype, int64_t vocab, f
 }  // namespace
 
 double policy_loss_rows(const eapo_policy_loss_args& a, int64_t begin, int64_t end) {
+#if !EAPO_AVX512_ROWS  // the avx512 build reads the rows directly
     alignas(64) float buf[kBlock];
-    (void)buf;  // the avx512 build reads the rows directly
-#if EAPO_AVX512_ROWS
+#else
     // Per thread: the exps of the statistics pass (one row, fp32, 600 KB at V = 151936: stays in L2/L3), reused by
     // the gradient pass, and the reference max of each block they were taken against.
     std::vector<float> keep(a.grad ? (size_t)a.vocab : 0);

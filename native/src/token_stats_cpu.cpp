@@ -7,8 +7,9 @@ namespace eapo4j {
 namespace EAPO_SIMD_NS {
 
 void token_stats_rows(const eapo_token_stats_args& a, int64_t begin, int64_t end) {
+#if !EAPO_AVX512_ROWS  // the avx512 build reads the rows directly
     alignas(64) float buf[kBlock];
-    (void)buf;  // the avx512 build reads the rows directly
+#endif
     const RowGeometry geom{a.rows_inner, a.stride_outer, a.stride_inner};
     const float inv_tau = 1.0f / a.temperature;
     for (int64_t r = begin; r < end; ++r) {
