@@ -169,8 +169,15 @@ typedef struct eapo_sample_args {
 void eapo_cpu_set_num_threads(int n);
 int eapo_cpu_get_num_threads(void);
 
-/* Which SIMD variant the CPU kernels dispatch to on this machine ("avx2+fma+f16c" or "generic"). */
+/* Which SIMD variant the CPU kernels dispatch to ("avx512f+bw+dq+vl+bf16", "avx2+fma+f16c" or "generic"): the best
+ * the CPU has, unless the environment variable EAPO4J_ISA (avx512 | avx2 | generic, read once when the library is
+ * loaded) names another one the CPU has. */
 const char* eapo_cpu_simd_level(void);
+
+/* Switches the SIMD variant for the calls that follow (tests run every path this way): "avx512", "avx2", "generic"
+ * (or the long names above); NULL or "" goes back to the load-time choice. EAPO_EINVAL for an unknown name,
+ * EAPO_ENODEV when this CPU lacks it (the level is then unchanged). Not meant to race with running kernels. */
+int eapo_cpu_set_simd_level(const char* name);
 
 int eapo_token_stats_cpu(const eapo_token_stats_args* args, char* err, int err_len);
 

@@ -1,4 +1,4 @@
-// Row-range entry points of the CPU kernels, one set per SIMD build (namespaces eapo4j::avx2, eapo4j::generic).
+// Row-range entry points of the CPU kernels, one set per SIMD build (namespaces eapo4j::avx512, eapo4j::avx2, eapo4j::generic).
 // api_cpu.cpp validates the args struct (native/include/eapo4j.h), splits rows across threads and calls one of these
 // for each range with the caller's struct as it is.
 #ifndef EAPO4J_CPU_KERNELS_H
@@ -28,6 +28,7 @@ struct SampleFailure {
     SampleFailure sample_reference_rows(const eapo_sample_args& a, int64_t begin, int64_t end); \
     }
 
+EAPO_DECLARE_CPU_KERNELS(avx512)
 EAPO_DECLARE_CPU_KERNELS(avx2)
 EAPO_DECLARE_CPU_KERNELS(generic)
 

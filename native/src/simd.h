@@ -1,8 +1,9 @@
 // Portable 8-lane float vectors (GCC/Clang vector extensions) for the CPU row kernels.
 //
-// Each kernel source is compiled twice (see native/CMakeLists.txt): once with -mavx2 -mfma -mf16c, where a vec8
-// is one ymm register, and once for baseline x86-64, where the compiler splits it into two SSE registers.
-// EAPO_SIMD_NS names the namespace of each build; api_cpu.cpp picks one at run time.
+// Each kernel source is compiled three times (see native/CMakeLists.txt): with AVX-512 (where the token statistics
+// and the policy loss use the 16-lane kernels of simd_avx512.h instead, and vec8 stays for sampling), with
+// -mavx2 -mfma -mf16c, where a vec8 is one ymm register, and for baseline x86-64, where the compiler splits it into
+// two SSE registers. EAPO_SIMD_NS names the namespace of each build; api_cpu.cpp picks one at run time.
 //
 // No -ffast-math here: masked logits are -inf and must give exp() = 0, not garbage.
 #ifndef EAPO4J_SIMD_H
@@ -231,5 +232,13 @@ static inline eapo_softmax_acc row_softmax_stats(const void* row, int dtype, int
 }
 
 }  // namespace eapo4j
+
+// The avx512 build: 16-lane row kernels for the token statistics and the policy loss.
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512BF16__)
+#define EAPO_AVX512_ROWS 1
+#include "simd_avx512.h"
+#else
+#define EAPO_AVX512_ROWS 0
+#endif
 
 #endif  // EAPO4J_SIMD_H

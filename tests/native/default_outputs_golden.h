@@ -1,7 +1,7 @@
 // Bit-for-bit guard of the policy loss's default path: hashes (FNV-1a 64) of every output of a fixed set of calls,
 // recorded from the kernels as they were before the loss variants (commit 0a376b9). A zero-initialised args struct
 // must keep producing exactly these bytes, whatever is added to the kernels. One thread, so the batch-loss summation
-// order is fixed; the hashes are per SIMD level (the avx2 and generic paths round differently).
+// order is fixed; the hashes are per SIMD level (the avx512, avx2 and generic paths round differently).
 // Included by native_test.cpp; the constants are regenerated only when a change of the default numbers is intended:
 //   EAPO4J_PRINT_GOLDEN=1 target/native-build/bin/eapo4j_native_test
 #ifndef EAPO4J_DEFAULT_OUTPUTS_GOLDEN_H
@@ -92,7 +92,10 @@ inline const Call* calls(int* count) {
     return c;
 }
 
-// Recorded at commit 0a376b9, 1 thread.
+// 1 thread. avx2: recorded at commit 0a376b9. avx512: recorded when that path was added (its 16-lane kernels round
+// differently from the 8-lane ones, within the float64-reference tolerances of native_test.cpp and the Java tests).
+// generic: recorded at the same time, from the unchanged 8-lane code (it had no recording before).
+// native_test.cpp runs the check once per level the CPU has (eapo_cpu_set_simd_level).
 struct Recorded {
     const char* simd;
     uint64_t hash[4];
@@ -101,6 +104,9 @@ struct Recorded {
 inline const Recorded* recorded(int* count) {
     static const Recorded r[] = {
         {"avx2+fma+f16c", {0xac1d5747bee9627dull, 0x60cd9ee092173825ull, 0xd5fd4b82691a6ed4ull, 0x629d93da16961f85ull}},
+        {"avx512f+bw+dq+vl+bf16",
+         {0x99eade51af96de90ull, 0x64ee1036bcd8842eull, 0xdcefbab6aa7340dbull, 0x991cdc7a7b26de34ull}},
+        {"generic", {0xd967aa05d365e68bull, 0x56c69e57c7c7a465ull, 0x761a328abd8bdb8dull, 0xa0ddfe16367315ffull}},
     };
     *count = (int)(sizeof r / sizeof r[0]);
     return r;

@@ -4,6 +4,9 @@
 // (The thorough tests are the JUnit ones against LibTorch autograd; this one catches a broken build early.)
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -179,6 +182,55 @@ void check_factored_gradient() {
 }
 
 // An output that shares memory with an input or another output is refused with EAPO_EINVAL before any row runs.
+// A call whose gradient passes 8 MB (the AVX-512 path then streams its gradient rows with non-temporal stores) must
+// give, row for row, the bytes of small calls (which store normally), into a separate buffer and in place.
+void check_large_call_matches_small_calls() {
+    const int64_t N = 72, V = 60000;  // 8.6 MB of bf16 gradient
+    std::mt19937 rng(7);
+    std::normal_distribution<float> nd(0.f, 2.f);
+    std::vector<uint16_t> z((size_t)(N * V));
+    for (int64_t i = 0; i < N * V; ++i) z[(size_t)i] = eapo_f32_to_bf16(i % 101 == 3 ? -INFINITY : nd(rng));
+    std::vector<int64_t> y((size_t)N);
+    for (int64_t r = 0; r < N; ++r) y[(size_t)r] = (r * 7919) % V == 3 ? 4 : (r * 7919) % V;
+    std::vector<float> old((size_t)N), adv((size_t)N), w((size_t)N, 1.0f), coef((size_t)N, 1.0f / (float)N);
+    for (int64_t r = 0; r < N; ++r) {
+        old[(size_t)r] = -11.0f + 0.1f * (float)(r % 9);
+        adv[(size_t)r] = r % 2 ? 1.0f : -0.5f;
+    }
+    auto call = [&](uint16_t* logits, uint16_t* grad, int64_t r0, int64_t n) {
+        eapo_policy_loss_args a = {};
+        double loss = 0;
+        a.logits = logits + r0 * V; a.dtype = EAPO_BF16; a.rows_outer = 1; a.rows_inner = n; a.stride_outer = n * V;
+        a.stride_inner = V; a.vocab = V; a.targets = y.data() + r0; a.old_logp = old.data() + r0;
+        a.advantages = adv.data() + r0; a.weights = w.data() + r0; a.coefs = coef.data() + r0; a.temperature = 1.0f;
+        a.clip_low = 0.2f; a.clip_high = 0.28f; a.entropy_coef = 0.01f; a.batch_loss = &loss; a.grad = grad + r0 * V;
+        a.grad_stride_outer = n * V; a.grad_stride_inner = V;
+        char err[256];
+        if (eapo_policy_loss_cpu(&a, err, sizeof err) != EAPO_OK) {
+            std::printf("FAIL large call: %s\n", err);
+            ++failures;
+        }
+    };
+    // 64-byte aligned, as LibTorch allocates (only aligned rows are streamed)
+    const size_t bytes_all = (size_t)(N * V) * 2;
+    std::unique_ptr<uint16_t, void (*)(void*)> big(static_cast<uint16_t*>(std::aligned_alloc(64, bytes_all)), std::free);
+    std::unique_ptr<uint16_t, void (*)(void*)> inplace(static_cast<uint16_t*>(std::aligned_alloc(64, bytes_all)),
+                                                       std::free);
+    std::memcpy(inplace.get(), z.data(), bytes_all);
+    std::vector<uint16_t> small((size_t)(N * V));
+    call(z.data(), big.get(), 0, N);
+    call(inplace.get(), inplace.get(), 0, N);
+    for (int64_t r = 0; r < N; r += 9) call(z.data(), small.data(), r, 1);
+    for (int64_t r = 0; r < N; r += 9) {
+        const size_t o = (size_t)(r * V), bytes = (size_t)V * 2;
+        if (std::memcmp(big.get() + o, small.data() + o, bytes) != 0 ||
+            std::memcmp(inplace.get() + o, small.data() + o, bytes) != 0) {
+            std::printf("FAIL large call: gradient row %lld differs from the same row computed alone\n", (long long)r);
+            ++failures;
+        }
+    }
+}
+
 void check_aliased_outputs_refused() {
     const int64_t N = 4, V = 8;
     std::vector<float> z(N * V, 0.5f), old(N, -2.0f), ref(N, -2.0f), adv(N, 1.0f), w(N, 1.0f), c(N, 0.25f);
@@ -238,19 +290,31 @@ void check_aliased_outputs_refused() {
 
 }  // namespace
 
+// Every check once per SIMD level this CPU has (eapo_cpu_set_simd_level), so each compiled path stays tested.
 int main() {
-    std::printf("simd level: %s, threads: %d, cuda compiled: %d, cuda devices: %d\n", eapo_cpu_simd_level(),
-                eapo_cpu_get_num_threads(), eapo_cuda_compiled(), eapo_cuda_device_count());
-    check_shape(1, 1, 1.0f, 1, KlMode::kNone);
-    check_shape(3, 7, 0.7f, 2, KlMode::kInLoss);
-    check_shape(64, 1000, 1.0f, 3, KlMode::kNone);
-    check_shape(64, 1000, 1.0f, 3, KlMode::kInLoss);
-    check_shape(64, 1000, 0.8f, 3, KlMode::kMonitorOnly);
-    check_shape(9, 32000, 1.3f, 4, KlMode::kInLoss);
-    check_shape(2, 151936, 1.0f, 5, KlMode::kNone);
-    check_aliased_outputs_refused();
-    check_factored_gradient();
-    failures += golden::check_default_outputs();
+    std::printf("threads: %d, cuda compiled: %d, cuda devices: %d\n", eapo_cpu_get_num_threads(), eapo_cuda_compiled(),
+                eapo_cuda_device_count());
+    for (const char* level : {"avx512", "avx2", "generic"}) {
+        if (eapo_cpu_set_simd_level(level) != EAPO_OK) {
+            std::printf("simd level %s: not on this CPU, skipped\n", level);
+            continue;
+        }
+        const int before = failures;
+        std::printf("simd level: %s\n", eapo_cpu_simd_level());
+        check_shape(1, 1, 1.0f, 1, KlMode::kNone);
+        check_shape(3, 7, 0.7f, 2, KlMode::kInLoss);
+        check_shape(64, 1000, 1.0f, 3, KlMode::kNone);
+        check_shape(64, 1000, 1.0f, 3, KlMode::kInLoss);
+        check_shape(64, 1000, 0.8f, 3, KlMode::kMonitorOnly);
+        check_shape(9, 32000, 1.3f, 4, KlMode::kInLoss);
+        check_shape(2, 151936, 1.0f, 5, KlMode::kNone);
+        check_aliased_outputs_refused();
+        check_factored_gradient();
+        check_large_call_matches_small_calls();
+        failures += golden::check_default_outputs();
+        std::printf("simd level %s: %d failures\n", level, failures - before);
+    }
+    eapo_cpu_set_simd_level(nullptr);
     std::printf("%s: %d failures\n", failures ? "FAILED" : "OK", failures);
     return failures ? 1 : 0;
 }

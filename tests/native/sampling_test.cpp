@@ -171,8 +171,12 @@ void api_errors() {
 
 int main(int argc, char** argv) {
     bool bench = argc > 1 && std::strcmp(argv[1], "--bench") == 0;
-    std::mt19937_64 g(42);
     const int64_t vs[] = {1, 7, 100, 1000, 5000, 151936};
+    // Every case once per SIMD level this CPU has, so each compiled path stays tested.
+    for (const char* level : {"avx512", "avx2", "generic"}) {
+    if (eapo_cpu_set_simd_level(level) != EAPO_OK) continue;
+    std::printf("simd level: %s\n", eapo_cpu_simd_level());
+    std::mt19937_64 g(42);
     for (int dt : {EAPO_F32, EAPO_BF16, EAPO_F16}) {
         for (int64_t v : vs) {
             int64_t n = v > 10000 ? 6 : 40;
@@ -201,6 +205,9 @@ int main(int argc, char** argv) {
                     compare("edge-valid", rows, n, v, 0.9, k, p, minp, &valid, g);
                 }
     }
+    }
+    eapo_cpu_set_simd_level(nullptr);
+    std::mt19937_64 g(43);
     api_errors();
     std::printf("%d cases, %d failed\n", cases, failures);
     if (bench) {

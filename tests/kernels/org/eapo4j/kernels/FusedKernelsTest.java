@@ -16,13 +16,34 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.eapo4j.tensors.HostTensors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The fused kernels against float64 LibTorch autograd of SPEC.md (see {@link AutogradReference}). */
+@ParameterizedClass(name = "simd {0}")
+@ValueSource(strings = {SimdPaths.AVX512, SimdPaths.AVX2})
 class FusedKernelsTest {
+    /** Every test runs on each SIMD path of the CPU kernels in turn (see {@link SimdPaths}). */
+    @Parameter
+    String simd;
+
+    @BeforeEach
+    void useSimdPath() {
+        SimdPaths.use(simd);
+    }
+
+    @AfterEach
+    void restoreSimdPath() {
+        SimdPaths.restore();
+    }
+
 
     /** V of 1, 7, 1000, 32000, 151936 and N of 1 up to a few dozen (thousands of rows: see the [B, T, V] test). */
     static Stream<Arguments> grid() {
@@ -212,6 +233,41 @@ class FusedKernelsTest {
     }
 
     /** Rows longer than the CPU kernel's block (1024), whose max arrives late: each rebase path of the online max. */
+    /**
+     * Rows of several blocks through the policy loss: a masked vocabulary tail, -inf inside a later block, and late
+     * maxima far above the first block's (the AVX-512 path sweeps without masks and redoes such blocks, and its
+     * gradient reuses the exponentials kept from the statistics sweep).
+     */
+    @Test
+    void maskedTailAndLateMaximaInThePolicyLoss() {
+        try (PointerScope scope = new PointerScope()) {
+            int n = 4, v = 7000;
+            float[] z = new float[n * v];
+            Random rng = new Random(23);
+            for (int i = 0; i < z.length; i++) z[i] = (float) (2 * rng.nextGaussian());
+            for (int j = 6000; j < v; j++) z[j] = Float.NEGATIVE_INFINITY;         // row 0: masked tail
+            for (int j = 2500; j < 2600; j++) z[v + j] = Float.NEGATIVE_INFINITY;  // row 1: -inf within a later block
+            z[2 * v + 5000] = 40f;                                                 // row 2: late maximum, +40
+            z[3 * v + 4500] = 80f;                                                 // row 3: late maximum, +80
+            Tensor logits = HostTensors.fromFloats(z, n, v);
+            Tensor y = HostTensors.fromLongs(new long[] {10, 2449, 5000, 4500}, n);
+            for (ScalarType dt : new ScalarType[] {ScalarType.Float, ScalarType.BFloat16}) {
+                for (double tau : new double[] {1.0, 1.3}) {
+                    Tensor lt = logits.to(dt);
+                    PolicyLossConfig cfg = PolicyLossConfig.builder().temperature(tau).clipHigh(0.28).entropyCoef(0.01)
+                            .build();
+                    PolicyLossInputs in = inputs(lt, y, tau, new Random(5));
+                    checkPolicyLoss(lt, y, in, cfg, dt);
+                    try (PolicyLossResult res = FusedKernels.policyLoss(lt, y, in, cfg)) {
+                        double[] g = values(res.gradLogits());
+                        for (int j = 6000; j < v; j++) assertEquals(0.0, g[j], "masked tail gets +0");
+                        for (int j = 2500; j < 2600; j++) assertEquals(0.0, g[v + j], "masked entry gets +0");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void lateMaximaAndMaskedBlocks() {
         try (PointerScope scope = new PointerScope()) {

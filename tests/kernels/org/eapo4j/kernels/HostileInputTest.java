@@ -20,6 +20,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Hostile inputs to the kernels' Java API: each must raise an IllegalArgumentException naming the argument, before
@@ -30,7 +33,23 @@ import org.junit.jupiter.api.function.Executable;
  * {@code FusedKernelsCudaTest.mixedDevicesAreRejected} on a GPU machine) and overlaps of CUDA buffers. The "meta"
  * device stands in for a foreign device.
  */
+@ParameterizedClass(name = "simd {0}")
+@ValueSource(strings = {SimdPaths.AVX512, SimdPaths.AVX2})
 class HostileInputTest {
+    /** Every test runs on each SIMD path of the CPU kernels in turn (see {@link SimdPaths}). */
+    @Parameter
+    String simd;
+
+    @BeforeEach
+    void useSimdPath() {
+        SimdPaths.use(simd);
+    }
+
+    @AfterEach
+    void restoreSimdPath() {
+        SimdPaths.restore();
+    }
+
     private static final int N = 6, V = 10;
     private PointerScope scope;
     private Tensor logits, y;

@@ -17,16 +17,37 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.eapo4j.nativelib.EapoNative;
 import org.eapo4j.tensors.HostTensors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Each loss variant of the fused kernel (full logits) against float64 LibTorch autograd of the sources' formulas
  * ({@link VariantReference}): loss, per-token values, flags and dL/dlogits, fp32 and bf16, V = 1000 and 32000.
  */
+@ParameterizedClass(name = "simd {0}")
+@ValueSource(strings = {SimdPaths.AVX512, SimdPaths.AVX2})
 class LossVariantsTest {
+    /** Every test runs on each SIMD path of the CPU kernels in turn (see {@link SimdPaths}). */
+    @Parameter
+    String simd;
+
+    @BeforeEach
+    void useSimdPath() {
+        SimdPaths.use(simd);
+    }
+
+    @AfterEach
+    void restoreSimdPath() {
+        SimdPaths.restore();
+    }
+
     static final int B = 5, T = 6;
 
     static Stream<Arguments> grid() {

@@ -14,6 +14,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link FusedKernels#sample} on the CPU against {@link SamplingReference} (float64, exhaustive sort): with fixed
@@ -22,7 +25,23 @@ import org.junit.jupiter.api.function.Executable;
  * Ties: the top-k keeps every id tied with the k-th value, top-p orders equal probabilities by id ascending, greedy
  * takes the first id of the largest logit.
  */
+@ParameterizedClass(name = "simd {0}")
+@ValueSource(strings = {SimdPaths.AVX512, SimdPaths.AVX2})
 class SamplingTest {
+    /** Every test runs on each SIMD path of the CPU kernels in turn (see {@link SimdPaths}). */
+    @Parameter
+    String simd;
+
+    @BeforeEach
+    void useSimdPath() {
+        SimdPaths.use(simd);
+    }
+
+    @AfterEach
+    void restoreSimdPath() {
+        SimdPaths.restore();
+    }
+
     private PointerScope scope;
 
     @BeforeEach

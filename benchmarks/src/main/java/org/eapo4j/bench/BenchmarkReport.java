@@ -347,7 +347,13 @@ public final class BenchmarkReport {
                 + "waiting for memory), ~55% in the exp-and-sum sweep (the loop-carried `vaddps` accumulator and the "
                 + "`vblendvps` selects of `vexp`) and ~10% in the max sweep. Loading and arithmetic alternate block by "
                 + "block with no prefetch of the next block, so memory idles during the arithmetic: the kernel is "
-                + "compute-bound at ~3 GB/s per core, while a plain sum streams several times faster.\n");
+                + "compute-bound at ~3 GB/s per core, while a plain sum streams several times faster. That profile "
+                + "is of the AVX2 path. On a CPU with AVX-512 (F, BW, DQ, VL, BF16) the kernels run an AVX-512 "
+                + "build instead (native/src/simd_avx512.h): logits converted straight from the row (no block "
+                + "buffer), software prefetch, four independent accumulators, no per-element max, exp as 2^y with "
+                + "`vreduceps`/`vscalefps` (no blends), the policy loss reusing the exponentials of its statistics "
+                + "sweep and streaming its gradient stores; it is bound by the exp arithmetic (see the section on "
+                + "the AVX-512 path, written by hand).\n");
         sb.append("- Why LibTorch is this slow here: on this VM, first-touching fresh memory is expensive (compare "
                 + "the last two columns of the policy-loss table: a copy into fresh memory costs several times a copy "
                 + "into a resident buffer). Each LibTorch op of the composite writes a new [N, V] tensor, so most of "

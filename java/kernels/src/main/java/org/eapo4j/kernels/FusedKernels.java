@@ -300,9 +300,27 @@ public final class FusedKernels {
         return EapoNative.eapo_cpu_get_num_threads();
     }
 
-    /** The SIMD variant the CPU kernels run on this machine. */
+    /**
+     * The SIMD variant the CPU kernels run: {@code avx512f+bw+dq+vl+bf16}, {@code avx2+fma+f16c} or {@code generic}, the
+     * best this CPU has unless the environment variable {@code EAPO4J_ISA} ({@code avx512 | avx2 | generic}, read once
+     * when the native library loads) or {@link #setCpuSimdLevel} chose another.
+     */
     public static String cpuSimdLevel() {
         return EapoNative.eapo_cpu_simd_level();
+    }
+
+    /**
+     * Runs the CPU kernels that follow on the named SIMD variant ({@code avx512}, {@code avx2}, {@code generic}), or
+     * back on the load-time choice for null; meant for tests and benchmarks, not to be called while kernels run.
+     *
+     * @return false when this CPU lacks that variant (the current one is kept)
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static boolean setCpuSimdLevel(String level) {
+        int st = EapoNative.eapo_cpu_set_simd_level(level);
+        if (st == EapoNative.EAPO_EINVAL)
+            throw new IllegalArgumentException("unknown SIMD level " + level + " (avx512, avx2 or generic)");
+        return st == EapoNative.EAPO_OK;
     }
 
     /** True when the native library has CUDA kernels and a CUDA device is usable; never throws. */

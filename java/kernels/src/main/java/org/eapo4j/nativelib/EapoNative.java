@@ -172,6 +172,8 @@ public final class EapoNative {
 
     public static native @Cast("const char*") String eapo_cpu_simd_level();
 
+    public static native int eapo_cpu_set_simd_level(String name);
+
     public static native int eapo_cuda_compiled();
 
     public static native int eapo_cuda_device_count();
