@@ -35,6 +35,7 @@ public final class DecodeRoofline {
         int newTokens = args.length > 3 ? Integer.parseInt(args[3]) : 64;
         torch.set_num_threads(threads);
         FusedKernels.setNumThreads(threads);
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);   // the fp32 GEMM peak
         try (HfDecoder lm = HfModels.load(dir, null, "cpu"); NoGradGuard ng = new NoGradGuard()) {
             long weightBytes = 0, params = 0;
             for (Tensor t : lm.namedParameters().values()) {
