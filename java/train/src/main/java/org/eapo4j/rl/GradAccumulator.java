@@ -48,7 +48,13 @@ public final class GradAccumulator implements AutoCloseable {
 
     /** The type the gradients of a parameter of type {@code param} are summed in: 16 or more bits wider. */
     static ScalarType sumType(ScalarType param) {
-        return param == ScalarType.BFloat16 || param == ScalarType.Half ? ScalarType.Float : ScalarType.Double;
+        ScalarType t = param.intern();   // a native enum value: compare its interned constant
+        return t == ScalarType.BFloat16 || t == ScalarType.Half ? ScalarType.Float : ScalarType.Double;
+    }
+
+    /** The dtype of parameter {@code i}'s sum buffer. */
+    ScalarType bufferType(int i) {
+        return sums.get(i).scalar_type().intern();
     }
 
     /** Bytes of sum buffers per trained parameter of type {@code param} (for memory estimates). */
