@@ -266,7 +266,7 @@ public final class RlConfig {
     @Setting(help = "Checkpoint every save_steps RL steps; 0 = only at the end.", source = "TRL",
             flag = "--checkpoint-every", aliases = "--save-steps", min = 0, max = Integer.MAX_VALUE)
     public int saveSteps = 25;
-    @Setting(help = "LibTorch, OpenBLAS and kernel CPU threads; 0 = their defaults.", min = 0, max = MAX_THREADS)
+    @Setting(help = "LibTorch and kernel CPU threads; 0 = their defaults.", min = 0, max = MAX_THREADS)
     public int threads = 0;
 
     // ---------------------------------------------------------------- limits that keep values sane

@@ -150,8 +150,6 @@ public final class RlTrainer implements AutoCloseable {
         if (cfg.threads > 0) {
             torch.set_num_threads(cfg.threads);
             FusedKernels.setNumThreads(cfg.threads);
-            // float32 matrix products run in OpenBLAS, whose threads torch.set_num_threads does not set
-            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(cfg.threads);
         }
         chat = cfg.chat ? chatTemplateOf(tok) : null;
         int longestPrompt = checkAgainstModel();
