@@ -16,10 +16,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.eapo4j.tensors.HostTensors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,21 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The fused kernels against float64 LibTorch autograd of SPEC.md (see {@link AutogradReference}). */
 @ParameterizedClass(name = "simd {0}")
 @ValueSource(strings = {SimdPaths.AVX512, SimdPaths.AVX2})
-class FusedKernelsTest {
-    /** Every test runs on each SIMD path of the CPU kernels in turn (see {@link SimdPaths}). */
-    @Parameter
-    String simd;
-
-    @BeforeEach
-    void useSimdPath() {
-        SimdPaths.use(simd);
-    }
-
-    @AfterEach
-    void restoreSimdPath() {
-        SimdPaths.restore();
-    }
-
+class FusedKernelsTest extends OnEachSimdPath {
 
     /** V of 1, 7, 1000, 32000, 151936 and N of 1 up to a few dozen (thousands of rows: see the [B, T, V] test). */
     static Stream<Arguments> grid() {

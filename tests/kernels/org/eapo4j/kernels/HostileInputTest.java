@@ -20,7 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -35,21 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @ParameterizedClass(name = "simd {0}")
 @ValueSource(strings = {SimdPaths.AVX512, SimdPaths.AVX2})
-class HostileInputTest {
-    /** Every test runs on each SIMD path of the CPU kernels in turn (see {@link SimdPaths}). */
-    @Parameter
-    String simd;
-
-    @BeforeEach
-    void useSimdPath() {
-        SimdPaths.use(simd);
-    }
-
-    @AfterEach
-    void restoreSimdPath() {
-        SimdPaths.restore();
-    }
-
+class HostileInputTest extends OnEachSimdPath {
     private static final int N = 6, V = 10;
     private PointerScope scope;
     private Tensor logits, y;

@@ -17,10 +17,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.eapo4j.nativelib.EapoNative;
 import org.eapo4j.tensors.HostTensors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -33,21 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @ParameterizedClass(name = "simd {0}")
 @ValueSource(strings = {SimdPaths.AVX512, SimdPaths.AVX2})
-class LossVariantsTest {
-    /** Every test runs on each SIMD path of the CPU kernels in turn (see {@link SimdPaths}). */
-    @Parameter
-    String simd;
-
-    @BeforeEach
-    void useSimdPath() {
-        SimdPaths.use(simd);
-    }
-
-    @AfterEach
-    void restoreSimdPath() {
-        SimdPaths.restore();
-    }
-
+class LossVariantsTest extends OnEachSimdPath {
     static final int B = 5, T = 6;
 
     static Stream<Arguments> grid() {
