@@ -200,20 +200,22 @@ public final class HfDecoder extends Module implements CausalLM {
         // each layer's intermediates are freed when it returns (a scope per layer): an enclosing scope would hold
         // every layer's until the whole forward ends (autograd keeps what the backward needs on its own)
         Tensor held = null;   // the previous layer's output, retained past its scope
-        for (int l = 0; l < layers.length; l++) {
-            Tensor next;
-            try (PointerScope layerScope = new PointerScope()) {
-                next = layers[l].forward(x, cos, sin, attnMask, cache, l, pass);
-                next.retainReference();
+        try {
+            for (int l = 0; l < layers.length; l++) {
+                Tensor next;
+                try (PointerScope layerScope = new PointerScope()) {
+                    next = layers[l].forward(x, cos, sin, attnMask, cache, l, pass);
+                    next.retainReference();
+                }
+                if (held != null) held.close();
+                held = next;
+                x = next;
             }
-            if (held != null) held.close();
-            held = next;
-            x = next;
+            if (cache != null) cache.advance((int) t);
+            return norm.forward(x);
+        } finally {
+            if (held != null) held.close();   // also when a layer throws
         }
-        if (cache != null) cache.advance((int) t);
-        Tensor out = norm.forward(x);
-        if (held != null) held.close();
-        return out;
     }
 
     /** [B, 1, T, Ttot] boolean: key k is visible to query q if k <= q and k is a real token, or k == q. */
