@@ -15,6 +15,7 @@ import org.eapo4j.kernels.FusedKernels;
 import org.eapo4j.model.CausalLMGenerator;
 import org.eapo4j.model.Generation;
 import org.eapo4j.model.SamplingConfig;
+import org.eapo4j.train.ResidentMemory;
 
 /**
  * Decode speed of a Hugging Face checkpoint against the roofline of a decode step, all measured in one run on the
@@ -51,8 +52,8 @@ public final class DecodeRoofline {
             CausalLMGenerator gen = new CausalLMGenerator(lm, new long[] {lm.vocabSize() - 1}, 0);
             SamplingConfig sc = new SamplingConfig(1.0, 50, 0.95, newTokens);
             SamplingConfig one = new SamplingConfig(1.0, 50, 0.95, 1);
-            double before = rssGb();
-            resetPeak();
+            double before = ResidentMemory.current() / 1e9;
+            ResidentMemory.takePeak();   // from here: the peak of generating
             gen.generate(prompts, one, new SplittableRandom(1));   // warm-up
             double prefill = Double.MAX_VALUE, full = Double.MAX_VALUE;
             int generated = 0;
@@ -67,7 +68,7 @@ public final class DecodeRoofline {
             }
             double stepMs = (full - prefill) / (generated - 1);
             System.out.printf("resident memory: %.2f GB after loading, peak %.2f GB while generating%n", before,
-                    peakGb());
+                    ResidentMemory.takePeak() / 1e9);
             System.out.printf("model %s, %d rows, %d threads, %.2f GB of weights (%s), %.0f M parameters%n", dir, rows,
                     threads, weightBytes / 1e9, lm.dtype(), params / 1e6);
             System.out.printf("copy bandwidth %.1f GB/s -> %.1f ms to read the weights; fp32 GEMM peak %.0f GFLOPS -> "
@@ -77,32 +78,6 @@ public final class DecodeRoofline {
                     + "roofline; prefill of %d x 16 tokens %.0f ms%n", stepMs, rows * 1000 / stepMs, floorMs,
                     rows * 1000 / floorMs, 100 * floorMs / stepMs, rows, prefill);
         }
-    }
-
-    private static void resetPeak() {
-        try {
-            java.nio.file.Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-        } catch (java.io.IOException e) {
-            // the peak then counts from the start: an upper bound
-        }
-    }
-
-    private static double rssGb() {
-        return statusGb("VmRSS:");
-    }
-
-    private static double peakGb() {
-        return statusGb("VmHWM:");
-    }
-
-    private static double statusGb(String field) {
-        try {
-            for (String l : java.nio.file.Files.readAllLines(Path.of("/proc/self/status")))
-                if (l.startsWith(field)) return Double.parseDouble(l.substring(field.length()).trim().split("\\s+")[0]) / 1e6;
-        } catch (java.io.IOException e) {
-            return Double.NaN;
-        }
-        return Double.NaN;
     }
 
     /** GB/s read by {@code dst.copy_(src)} over buffers of {@code bytes} (best of 5 after a warm-up). */

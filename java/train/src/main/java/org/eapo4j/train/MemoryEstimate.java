@@ -22,7 +22,7 @@ import org.eapo4j.rl.GradAccumulator;
  *                    an estimate within a factor of about two, which is why the check leaves headroom elsewhere
  */
 record MemoryEstimate(long gradients, long optimizer, long gradientSums, long reference, long activations) {
-    static final double GB = 1e9;
+    private static final double GB = ResidentMemory.GB;
 
     static MemoryEstimate of(RlConfig cfg, CausalLM policy, int longestPrompt) {
         long grads = 0, opt = 0, sums = 0, ref = 0;

@@ -5,18 +5,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * This process's resident memory as Linux reports it (/proc/self/status), for the per-phase peaks of metrics.jsonl
- * and the memory check before training. Elsewhere (no /proc) every figure is NaN and nothing is checked.
+ * This process's resident memory as Linux reports it (/proc/self/status), for the per-phase peaks of metrics.jsonl,
+ * the memory check before training and the benchmarks. Elsewhere (no /proc) every figure is NaN and nothing is
+ * checked.
  */
-final class ResidentMemory {
+public final class ResidentMemory {
     private static final Path STATUS = Path.of("/proc/self/status"), CLEAR_REFS = Path.of("/proc/self/clear_refs");
     private static final Path MEMINFO = Path.of("/proc/meminfo");
     static final double GB = 1e9;
 
-    private double runPeak = Double.NaN;
+    private ResidentMemory() {}
 
     /** Bytes resident now (VmRSS), or NaN. */
-    static double current() {
+    public static double current() {
         return statusField(STATUS, "VmRSS:");
     }
 
@@ -38,24 +39,18 @@ final class ResidentMemory {
     }
 
     /**
-     * The peak resident bytes since the last call (VmHWM, then reset by writing 5 to clear_refs), also folded into
-     * {@link #runPeak()}; NaN where the kernel does not offer it.
+     * The peak resident bytes since the last call (VmHWM, then reset by writing 5 to clear_refs); NaN where the kernel
+     * does not offer it.
      */
-    double takePeak() {
+    public static double takePeak() {
         double peak = statusField(STATUS, "VmHWM:");
         if (Double.isNaN(peak)) return peak;
-        runPeak = Double.isNaN(runPeak) ? peak : Math.max(runPeak, peak);
         try {
             Files.writeString(CLEAR_REFS, "5");
         } catch (IOException | SecurityException | UnsupportedOperationException e) {
             // no reset: the next figure is the peak since the process started, still a true upper bound
         }
         return peak;
-    }
-
-    /** The largest peak seen by {@link #takePeak()} so far (the run's, once every phase has been taken). */
-    double runPeak() {
-        return runPeak;
     }
 
     /** A "Name:   123 kB" line of a /proc file, in bytes; NaN when absent or unreadable. */

@@ -109,7 +109,6 @@ public final class RlTrainer implements AutoCloseable {
     private final List<String> warnings = new ArrayList<>();
     private final DataParallel dp;
     private final GradAccumulator acc;
-    private final ResidentMemory memory = new ResidentMemory();
     private final AdaptiveEntropyCoef adaptiveEntropy;   // null unless use_adaptive_entropy
     private final ChatTemplate chat;                      // null unless chat
     private AdamW opt;
@@ -548,10 +547,10 @@ public final class RlTrainer implements AutoCloseable {
         long t0 = System.nanoTime();
         int step = rlStep + 1;
         dp.takeCommSeconds();
-        memory.takePeak();   // the peaks below are the phases' own
+        ResidentMemory.takePeak();   // the peaks below are the phases' own
         RolloutBatch<PromptRecord> rb = rollouts.sample(step, dp.shard(rollouts.groupsPerStep()));   // my groups
         long tGen = System.nanoTime();
-        double rolloutPeak = memory.takePeak();
+        double rolloutPeak = ResidentMemory.takePeak();
         Scoring.Sharded scored = scoring.score(rb, dp);   // advantages over the global batch
         long tScore = System.nanoTime();
         SequenceBatch batch = new SequenceBatch(rb.prompts(), rb.generation().responses(),
@@ -567,7 +566,7 @@ public final class RlTrainer implements AutoCloseable {
                 pass.weights(), pass.stats(),
                 new StepMetrics.Times(t0, tGen, tScore, pass.oldPassDone(), tUpdate, dp.takeCommSeconds()),
                 StepMetrics.variants(cfg, pass));
-        StepMetrics.memory(m, rolloutPeak, memory.takePeak());
+        StepMetrics.memory(m, rolloutPeak, ResidentMemory.takePeak());
         if (log != null) log.write(m);
         return m;
     }
