@@ -1,5 +1,7 @@
 package org.eapo4j.model;
 
+import java.util.Arrays;
+
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -83,8 +85,8 @@ public final class KvCache implements AutoCloseable {
             Tensor idx = null;
             for (int l = 0; l < keys.length; l++) {
                 if (keys[l] == null) continue;
-                if (idx == null) idx = HostTensors.fromLongs(longs(rows), rows.length).to(keys[l].device(),
-                        ScalarType.Long);
+                if (idx == null) idx = HostTensors.fromLongs(Arrays.stream(rows).asLongStream().toArray(),
+                        rows.length).to(keys[l].device(), ScalarType.Long);
                 Tensor k = keys[l].index_select(0, idx), v = values[l].index_select(0, idx);
                 k.retainReference();
                 v.retainReference();
@@ -96,12 +98,6 @@ public final class KvCache implements AutoCloseable {
             for (int i = 0; i < rows.length; i++) kept[i] = real[rows[i]];
             real = kept;
         }
-    }
-
-    private static long[] longs(int[] a) {
-        long[] r = new long[a.length];
-        for (int i = 0; i < a.length; i++) r[i] = a[i];
-        return r;
     }
 
     void put(int layer, Tensor k, Tensor v) {
