@@ -163,6 +163,23 @@ typedef struct eapo_sample_args {
     float* logp;                 /* out [N], or NULL */
 } eapo_sample_args;
 
+/*
+ * bf16 linear for a few rows (the decode step of a bf16 model): y = x W^T + bias, x [m, k], W [n, k] (nn.Linear's
+ * layout), bias [n] or NULL, y [m, n], all bf16, rows of k (n for y) contiguous elements at the given row strides
+ * (elements). Products are summed in float32 (bf16 pair dot products on the AVX-512 level, whose inputs treat bf16
+ * denormals as 0), the bias is added in float32, each output is rounded once to nearest-even. Meant for m up to ~16:
+ * W is read once per 8 rows of x. y must not overlap x, W or bias. CPU only (on a GPU cuBLAS serves this shape).
+ */
+typedef struct eapo_linear_args {
+    const void* x;
+    int64_t m, k, x_row_stride;
+    const void* weight;
+    int64_t n, w_row_stride;
+    const void* bias;
+    void* y;
+    int64_t y_row_stride;
+} eapo_linear_args;
+
 /* ---------------- CPU ---------------- */
 
 /* Worker threads used by the CPU kernels (rows are split across them). n <= 0 means "all cores". */
@@ -184,6 +201,8 @@ int eapo_token_stats_cpu(const eapo_token_stats_args* args, char* err, int err_l
 int eapo_policy_loss_cpu(const eapo_policy_loss_args* args, char* err, int err_len);
 
 int eapo_sample_cpu(const eapo_sample_args* args, char* err, int err_len);
+
+int eapo_linear_bf16_cpu(const eapo_linear_args* args, char* err, int err_len);
 
 /* ---------------- CUDA ----------------
  * Same contracts; every pointer in the args is a device pointer except batch_loss (host), and args and err are host

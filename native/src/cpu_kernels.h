@@ -26,6 +26,8 @@ struct SampleFailure {
     /* sampling_cpu.cpp: the fast kernel and the float64 full-sort reference */                \
     SampleFailure sample_rows(const eapo_sample_args& a, int64_t begin, int64_t end);          \
     SampleFailure sample_reference_rows(const eapo_sample_args& a, int64_t begin, int64_t end); \
+    /* linear_bf16_cpu.cpp: output columns [begin, end) of y */                                \
+    void linear_bf16_cols(const eapo_linear_args& a, int64_t begin, int64_t end);              \
     }
 
 EAPO_DECLARE_CPU_KERNELS(avx512)

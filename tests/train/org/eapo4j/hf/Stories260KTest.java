@@ -273,6 +273,31 @@ class Stories260KTest {
         }
     }
 
+    /**
+     * A decode-sized forward (5 rows) of the bf16 model runs every linear layer through our bf16 kernel where the CPU
+     * has it: it must stay as close to the float32 model as LibTorch's bf16 GEMM does.
+     */
+    @Test
+    void bf16DecodeKernelStaysCloseToFloat32() {
+        long[] seq = {1, 403, 407, 261, 378};
+        try (HfDecoder bf = HfModels.load(dir, ScalarType.BFloat16, "cpu")) {
+            float[] ref = logitsOf(model, seq);
+            double[] worst = new double[2];
+            float[][] got = new float[2][];
+            for (int path = 0; path < 2; path++) {
+                org.eapo4j.kernels.Bf16Linear.setEnabled(path == 0);
+                try {
+                    got[path] = logitsOf(bf, seq);
+                } finally {
+                    org.eapo4j.kernels.Bf16Linear.setEnabled(null);
+                }
+                for (int i = 0; i < ref.length; i++) worst[path] = Math.max(worst[path], Math.abs(ref[i] - got[path][i]));
+            }
+            assertTrue(worst[0] < 0.5, "bf16 kernel vs fp32 max |diff| = " + worst[0]);
+            assertTrue(worst[1] < 0.5, "LibTorch bf16 vs fp32 max |diff| = " + worst[1]);
+        }
+    }
+
     @Test
     void tokenizerMatchesPublishedIds() {
         JsonNode ex = expected.get("encode_examples");

@@ -166,6 +166,36 @@ public final class EapoNative {
         public native SampleArgs logp(@Cast("float*") long v);
     }
 
+    /** Mirror of {@code eapo_linear_args}, as {@link TokenStatsArgs}. */
+    @Name("eapo_linear_args")
+    public static final class LinearArgs extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        /** A zeroed struct (every pointer NULL). */
+        public LinearArgs() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native @Cast("const void*") long x();
+        public native LinearArgs x(@Cast("const void*") long v);
+        public native long m(); public native LinearArgs m(long v);
+        public native long k(); public native LinearArgs k(long v);
+        public native long x_row_stride(); public native LinearArgs x_row_stride(long v);
+        public native @Cast("const void*") long weight();
+        public native LinearArgs weight(@Cast("const void*") long v);
+        public native long n(); public native LinearArgs n(long v);
+        public native long w_row_stride(); public native LinearArgs w_row_stride(long v);
+        public native @Cast("const void*") long bias();
+        public native LinearArgs bias(@Cast("const void*") long v);
+        public native @Cast("void*") long y();
+        public native LinearArgs y(@Cast("void*") long v);
+        public native long y_row_stride(); public native LinearArgs y_row_stride(long v);
+    }
+
     public static native void eapo_cpu_set_num_threads(int n);
 
     public static native int eapo_cpu_get_num_threads();
@@ -183,6 +213,8 @@ public final class EapoNative {
     public static native int eapo_policy_loss_cpu(@Const PolicyLossArgs args, @Cast("char*") byte[] err, int errLen);
 
     public static native int eapo_sample_cpu(@Const SampleArgs args, @Cast("char*") byte[] err, int errLen);
+
+    public static native int eapo_linear_bf16_cpu(@Const LinearArgs args, @Cast("char*") byte[] err, int errLen);
 
     public static native int eapo_sample_cuda(@Const SampleArgs args, @Cast("void*") long stream,
             @Cast("char*") byte[] err, int errLen);

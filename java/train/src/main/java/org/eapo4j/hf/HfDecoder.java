@@ -119,7 +119,7 @@ public final class HfDecoder extends Module implements CausalLM {
     Tensor logits(Tensor inputIds, Tensor attentionMask, KvCache cache, AdapterPass pass) {
         try (PointerScope scope = new PointerScope()) {
             Tensor h = hidden(inputIds, attentionMask, cache, pass);
-            Tensor out = torch.linear(h, headWeightHandle());
+            Tensor out = HfLayers.linear(h, headWeightHandle(), null);
             return out.retainReference();
         }
     }
@@ -128,7 +128,7 @@ public final class HfDecoder extends Module implements CausalLM {
     public Tensor lastLogits(Tensor inputIds, Tensor attentionMask, KvCache cache) {
         try (PointerScope scope = new PointerScope()) {
             Tensor h = hidden(inputIds, attentionMask, cache, pass());
-            return torch.linear(h.select(1, h.size(1) - 1), headWeightHandle()).retainReference();
+            return HfLayers.linear(h.select(1, h.size(1) - 1), headWeightHandle(), null).retainReference();
         }
     }
 

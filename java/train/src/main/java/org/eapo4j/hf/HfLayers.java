@@ -9,6 +9,7 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.eapo4j.kernels.Bf16Linear;
 
 /**
  * The building blocks of the Hugging Face decoders, as LibTorch modules whose parameter names are those of
@@ -79,9 +80,18 @@ final class HfLayers {
         }
 
         Tensor forward(Tensor x, AdapterPass pass) {
-            Tensor y = bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
+            Tensor y = HfLayers.linear(x, weight, bias);
             return lora == null || pass == AdapterPass.OFF ? y : lora.addTo(y, x, pass == AdapterPass.ON_TRAINING);
         }
+    }
+
+    /**
+     * {@code torch.linear}, or our bf16 kernel for the few rows of a decode step (it reads W once where LibTorch's GEMM
+     * re-packs it; {@link Bf16Linear#applies}).
+     */
+    static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (Bf16Linear.applies(x, weight, bias)) return Bf16Linear.forward(x, weight, bias);
+        return bias == null ? torch.linear(x, weight) : torch.linear(x, weight, new TensorOptional(bias));
     }
 
     /**
