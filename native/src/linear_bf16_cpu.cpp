@@ -36,10 +36,15 @@ void linear_scalar(const eapo_linear_args& a, int64_t n_begin, int64_t n_end) {
 }
 
 #if defined(__AVX512BF16__)
+// Software prefetch of W about this many bytes ahead (rows ahead, at the same column): the hardware prefetcher alone
+// left DRAM half idle (5-7 GB/s of W against 13 with it, 2 threads). Prefetching never faults: rows past W's end are
+// harmless.
+constexpr int64_t kPrefetchBytes = 32768;
+
 // MT rows of x against NT rows of W: MT * NT accumulators of 16 lanes, each vdpbf16ps adds 32 products. W is read
 // once per row tile of x (MT <= 8 covers a decode batch of 8 in one read); x stays in L1.
 template <int MT, int NT>
-void tile(const eapo_linear_args& a, int64_t m0, int64_t n0) {
+void tile(const eapo_linear_args& a, int64_t m0, int64_t n0, int64_t prefetch_rows) {
     __m512 acc[MT][NT];
     for (int i = 0; i < MT; ++i)
         for (int j = 0; j < NT; ++j) acc[i][j] = _mm512_setzero_ps();
@@ -48,7 +53,10 @@ void tile(const eapo_linear_args& a, int64_t m0, int64_t n0) {
     int64_t k = 0;
     for (; k + 32 <= a.k; k += 32) {
         __m512bh wv[NT];
-        for (int j = 0; j < NT; ++j) wv[j] = (__m512bh)_mm512_loadu_si512(w + j * a.w_row_stride + k);
+        for (int j = 0; j < NT; ++j) {
+            _mm_prefetch(reinterpret_cast<const char*>(w + (j + prefetch_rows) * a.w_row_stride + k), _MM_HINT_T0);
+            wv[j] = (__m512bh)_mm512_loadu_si512(w + j * a.w_row_stride + k);
+        }
         for (int i = 0; i < MT; ++i) {
             __m512bh xv = (__m512bh)_mm512_loadu_si512(x + i * a.x_row_stride + k);
             for (int j = 0; j < NT; ++j) acc[i][j] = _mm512_dpbf16_ps(acc[i][j], xv, wv[j]);
@@ -68,17 +76,17 @@ void tile(const eapo_linear_args& a, int64_t m0, int64_t n0) {
 }
 
 template <int NT>
-void row_tiles(const eapo_linear_args& a, int64_t n0) {
+void row_tiles(const eapo_linear_args& a, int64_t n0, int64_t pf) {
     int64_t m0 = 0;
-    for (; m0 + 8 <= a.m; m0 += 8) tile<8, NT>(a, m0, n0);
+    for (; m0 + 8 <= a.m; m0 += 8) tile<8, NT>(a, m0, n0, pf);
     switch (a.m - m0) {
-        case 7: tile<7, NT>(a, m0, n0); break;
-        case 6: tile<6, NT>(a, m0, n0); break;
-        case 5: tile<5, NT>(a, m0, n0); break;
-        case 4: tile<4, NT>(a, m0, n0); break;
-        case 3: tile<3, NT>(a, m0, n0); break;
-        case 2: tile<2, NT>(a, m0, n0); break;
-        case 1: tile<1, NT>(a, m0, n0); break;
+        case 7: tile<7, NT>(a, m0, n0, pf); break;
+        case 6: tile<6, NT>(a, m0, n0, pf); break;
+        case 5: tile<5, NT>(a, m0, n0, pf); break;
+        case 4: tile<4, NT>(a, m0, n0, pf); break;
+        case 3: tile<3, NT>(a, m0, n0, pf); break;
+        case 2: tile<2, NT>(a, m0, n0, pf); break;
+        case 1: tile<1, NT>(a, m0, n0, pf); break;
         default: break;
     }
 }
@@ -88,9 +96,11 @@ void row_tiles(const eapo_linear_args& a, int64_t n0) {
 
 void linear_bf16_cols(const eapo_linear_args& a, int64_t n_begin, int64_t n_end) {
 #if defined(__AVX512BF16__)
+    int64_t pf = kPrefetchBytes / (2 * a.w_row_stride);
+    pf = pf < 2 ? 2 : pf > 64 ? 64 : pf;
     int64_t n = n_begin;
-    for (; n + 2 <= n_end; n += 2) row_tiles<2>(a, n);
-    if (n < n_end) row_tiles<1>(a, n);
+    for (; n + 2 <= n_end; n += 2) row_tiles<2>(a, n, pf);
+    if (n < n_end) row_tiles<1>(a, n, pf);
 #else
     linear_scalar(a, n_begin, n_end);
 #endif

@@ -119,6 +119,33 @@ class Bf16LinearTest extends OnEachSimdPath {
                     "element " + i + ": " + ours[i] + " vs LibTorch " + theirs[i]);
     }
 
+    /**
+     * The CPU kernels share one pool of worker threads; a call that finds it busy (another Java thread inside a
+     * kernel) starts threads of its own. Both must give the same bits as a call alone.
+     */
+    @Test
+    void concurrentCallsGiveTheSameBitsAsOneAlone() throws Exception {
+        Random rnd = new Random(9);
+        Tensor x = bf16(rnd, 1.0, 8, 512), w = bf16(rnd, 0.1, 4096, 512);
+        float[] alone = floats(Bf16Linear.forward(x, w, null));
+        int threads = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> same = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++)
+                same.add(pool.submit(() -> {
+                    try (PointerScope s = new PointerScope()) {
+                        boolean ok = true;
+                        for (int i = 0; i < 20; i++) ok &= java.util.Arrays.equals(alone, floats(Bf16Linear.forward(x, w, null)));
+                        return ok;
+                    }
+                }));
+            for (java.util.concurrent.Future<Boolean> f : same) assertTrue(f.get(), "a concurrent call differed");
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     @Test
     void appliesOnlyToFewBf16RowsWithoutGradient() {
         Bf16Linear.setEnabled(true);
