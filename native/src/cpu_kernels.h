@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "eapo4j.h"
+#include "eapo4j_adamw.h"
 #include "simd.h"
 
 namespace eapo4j {
@@ -26,6 +27,8 @@ struct SampleFailure {
     /* sampling_cpu.cpp: the fast kernel and the float64 full-sort reference */                \
     SampleFailure sample_rows(const eapo_sample_args& a, int64_t begin, int64_t end);          \
     SampleFailure sample_reference_rows(const eapo_sample_args& a, int64_t begin, int64_t end); \
+    /* adamw_cpu.cpp: elements [begin, end) of one AdamW step */                                \
+    void adamw_range(const eapo_adamw_args& a, const eapo_adamw_consts& c, int64_t begin, int64_t end); \
     }
 
 EAPO_DECLARE_CPU_KERNELS(avx512)
