@@ -12,7 +12,8 @@ set(EAPO4J_CUDA_SOURCES
   ${EAPO4J_CUDA_DIR}/api_cuda.cu
   ${EAPO4J_CUDA_DIR}/token_stats.cu
   ${EAPO4J_CUDA_DIR}/policy_loss.cu
-  ${EAPO4J_CUDA_DIR}/sampling.cu)
+  ${EAPO4J_CUDA_DIR}/sampling.cu
+  ${EAPO4J_CUDA_DIR}/adamw.cu)
 target_sources(eapo4j PRIVATE ${EAPO4J_CUDA_SOURCES})
 target_include_directories(eapo4j PRIVATE ${EAPO4J_CUDA_DIR})
 set_target_properties(eapo4j PROPERTIES
