@@ -42,7 +42,7 @@ import org.eapo4j.tensors.HostTensors;
  * per-token inputs (finiteness, target range), never O(N * V).
  */
 public final class FusedKernels {
-    private static final int ERR_LEN = 512;
+    static final int ERR_LEN = 512;
 
     private FusedKernels() {}
 
@@ -361,7 +361,7 @@ public final class FusedKernels {
         return active == 0 ? 0.0 : (double) clipped / active;
     }
 
-    private static RuntimeException nativeFailure(String op, int status, byte[] err) {
+    static RuntimeException nativeFailure(String op, int status, byte[] err) {
         int len = 0;
         while (len < err.length && err[len] != 0) len++;
         String msg = new String(err, 0, len, StandardCharsets.UTF_8);
