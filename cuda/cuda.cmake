@@ -35,7 +35,9 @@ if(EAPO4J_TESTS)
   # Sampling: CUDA against the CPU float64 full-sort reference (native/src/sampling_reference.h), and its time.
   add_executable(eapo4j_sampling_gpu_test ${EAPO4J_CUDA_DIR}/dev/sampling_gpu_test.cu)
   target_include_directories(eapo4j_sampling_gpu_test PRIVATE ${EAPO4J_ROOT}/native/src)
-  foreach(t eapo4j_gpu_test eapo4j_gpu_bench eapo4j_sampling_gpu_test)
+  # The fused AdamW step: CUDA against the CPU kernel, bit for bit; --bench times it against a D2D copy.
+  add_executable(eapo4j_adamw_gpu_test ${EAPO4J_CUDA_DIR}/dev/adamw_gpu_test.cu)
+  foreach(t eapo4j_gpu_test eapo4j_gpu_bench eapo4j_sampling_gpu_test eapo4j_adamw_gpu_test)
     target_link_libraries(${t} PRIVATE eapo4j)
     target_include_directories(${t} PRIVATE ${EAPO4J_CUDA_DIR} ${EAPO4J_ROOT}/native/include
                                             ${EAPO4J_ROOT}/tests/native)
