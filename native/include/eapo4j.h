@@ -174,7 +174,8 @@ typedef struct eapo_sample_args {
  *   p = p - (lr / bc1) * m / (sqrt(v / bc2) + eps)    m, v as stored; bc = 1 - beta^step; p rounded once
  * Rounding to bf16 / fp16 is round to nearest even (denormals kept, NaN stays NaN), as c10::BFloat16 / c10::Half.
  * The result does not depend on the thread count or the SIMD level (eapo4j_adamw.h has the one order of operations:
- * no FMA anywhere), and the CUDA kernel computes the same bits.
+ * no FMA anywhere), and the CUDA kernel runs the same operations, so it gives the same bits (NaN payloads aside;
+ * checked by cuda/dev/adamw_gpu_test.cu).
  * All four arrays are contiguous, of n elements, and must not overlap (EAPO_EINVAL).
  */
 typedef struct eapo_adamw_args {

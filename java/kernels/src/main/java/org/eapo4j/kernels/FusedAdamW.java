@@ -9,14 +9,16 @@ import org.eapo4j.nativelib.EapoNative;
  * One AdamW step (torch.optim.AdamW: decoupled weight decay, bias-corrected moments) as one fused pass over a
  * parameter, its gradient and its two moments, updating the parameter and the moments in place. The math, the
  * float32 arithmetic and the rounding are defined in native/include/eapo4j.h ({@code eapo_adamw_args}); the result
- * is the same on every SIMD level, thread count and on CUDA.
+ * is the same on every SIMD level and thread count, and the CUDA kernel runs the same float32 operations (checked
+ * against the CPU bit for bit by cuda/dev/adamw_gpu_test.cu).
  *
  * <p>Tensors: all four contiguous, with the same number of elements (any shapes), on one device (CPU or CUDA), not
  * sharing memory. The parameter is float32, bfloat16 or float16; the gradient has the parameter's dtype or float32;
  * the two moments have one dtype, the parameter's or float32. CPU tensors run the C++ kernel, CUDA tensors the CUDA
  * kernel on LibTorch's current stream. Every argument is checked here, before any native call
  * ({@link IllegalArgumentException} naming it). Nothing is allocated and nothing is returned: the caller owns the
- * tensors. The writes bypass autograd (call it under a {@code NoGradGuard}, as an optimizer does).
+ * tensors. The writes bypass autograd, version counter included (call it under a {@code NoGradGuard} once the
+ * backward passes that saved these tensors are done, as an optimizer does).
  */
 public final class FusedAdamW {
     private FusedAdamW() {}

@@ -107,7 +107,7 @@ public final class AdamW {
                 try (PointerScope scope = new PointerScope()) {
                     Tensor p = params.get(i), g = p.grad();
                     if (!g.defined()) continue;
-                    double wd = p.dim() >= 2 ? weightDecay : 0.0;
+                    double wd = weightDecay > 0 && p.dim() >= 2 ? weightDecay : 0.0;   // as before: <= 0 is none
                     if (fusable(p, g, m.get(i), v.get(i))) {
                         Tensor gc = g.is_contiguous() ? g : g.contiguous();
                         FusedAdamW.step(p, gc, m.get(i), v.get(i), new AdamWStep(lr, beta1, beta2, eps, wd, step));
