@@ -125,14 +125,13 @@ public final class AdamW {
         boolean floatParam = pt == ScalarType.Float || pt == ScalarType.BFloat16 || pt == ScalarType.Half;
         return floatParam && (gt == pt || gt == ScalarType.Float) && (st == pt || st == ScalarType.Float)
                 && (p.is_cpu() || p.is_cuda()) && g.is_cuda() == p.is_cuda()
-                && p.is_contiguous()
-                && m.is_contiguous() && v.is_contiguous();
+                && p.is_contiguous() && m.is_contiguous() && v.is_contiguous();
     }
 
     /**
      * The same step as LibTorch elementwise ops (about eight passes over memory), for tensors the fused op does not
      * take. The moments and the parameter are rounded after each op here, so in 16-bit dtypes it can differ from
-     * the fused step in the last bit.
+     * the fused step by an ulp or two (more where a momentum and a gradient cancel).
      */
     private void stepWithTensorOps(Tensor p, Tensor g, Tensor mi, Tensor vi, double lr, double wd) {
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
