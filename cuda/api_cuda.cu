@@ -252,4 +252,22 @@ int eapo_sample_cuda(const eapo_sample_args* args, void* stream, char* err, int 
     return EAPO_OK;
 }
 
+// The arrays are read and written with element-sized accesses; eapo4j::check_args checks alignment and overlap.
+int eapo_adamw_cuda(const eapo_adamw_args* args, void* stream, char* err, int err_len) {
+    EAPO_CHECK(eapo4j::check_args(args, err, err_len));
+    if (eapo_cuda_device_count() == 0) return set_error(err, err_len, EAPO_ENODEV, "no CUDA device");
+    const eapo_adamw_args& a = *args;
+    if (a.n == 0) return EAPO_OK;
+    EAPO_CHECK(check_device_pointer(a.param, "param", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.grad, "grad", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.exp_avg, "exp_avg", err, err_len));
+    EAPO_CHECK(check_device_pointer(a.exp_avg_sq, "exp_avg_sq", err, err_len));
+    AdamwParams p;
+    static_cast<eapo_adamw_args&>(p) = a;
+    p.c = eapo_adamw_prepare(&a);
+    cudaError_t e = launch_adamw(p, static_cast<cudaStream_t>(stream));
+    if (e != cudaSuccess) return cuda_error(err, err_len, "adamw_cuda launch failed", e);
+    return EAPO_OK;
+}
+
 }  // extern "C"

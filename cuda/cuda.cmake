@@ -12,7 +12,8 @@ set(EAPO4J_CUDA_SOURCES
   ${EAPO4J_CUDA_DIR}/api_cuda.cu
   ${EAPO4J_CUDA_DIR}/token_stats.cu
   ${EAPO4J_CUDA_DIR}/policy_loss.cu
-  ${EAPO4J_CUDA_DIR}/sampling.cu)
+  ${EAPO4J_CUDA_DIR}/sampling.cu
+  ${EAPO4J_CUDA_DIR}/adamw.cu)
 target_sources(eapo4j PRIVATE ${EAPO4J_CUDA_SOURCES})
 target_include_directories(eapo4j PRIVATE ${EAPO4J_CUDA_DIR})
 set_target_properties(eapo4j PROPERTIES
@@ -34,7 +35,9 @@ if(EAPO4J_TESTS)
   # Sampling: CUDA against the CPU float64 full-sort reference (native/src/sampling_reference.h), and its time.
   add_executable(eapo4j_sampling_gpu_test ${EAPO4J_CUDA_DIR}/dev/sampling_gpu_test.cu)
   target_include_directories(eapo4j_sampling_gpu_test PRIVATE ${EAPO4J_ROOT}/native/src)
-  foreach(t eapo4j_gpu_test eapo4j_gpu_bench eapo4j_sampling_gpu_test)
+  # The fused AdamW step: CUDA against the CPU kernel, bit for bit; --bench times it against a D2D copy.
+  add_executable(eapo4j_adamw_gpu_test ${EAPO4J_CUDA_DIR}/dev/adamw_gpu_test.cu)
+  foreach(t eapo4j_gpu_test eapo4j_gpu_bench eapo4j_sampling_gpu_test eapo4j_adamw_gpu_test)
     target_link_libraries(${t} PRIVATE eapo4j)
     target_include_directories(${t} PRIVATE ${EAPO4J_CUDA_DIR} ${EAPO4J_ROOT}/native/include
                                             ${EAPO4J_ROOT}/tests/native)

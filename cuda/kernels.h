@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "eapo4j.h"
+#include "eapo4j_adamw.h"
 
 namespace eapo4j {
 namespace cuda {
@@ -32,6 +33,10 @@ struct SampleParams : eapo_sample_args {
     int greedy;     // temperature == 0
 };
 
+struct AdamwParams : eapo_adamw_args {
+    eapo_adamw_consts c;  // the float32 scalars, prepared once per call in double (eapo_adamw_prepare)
+};
+
 // How the policy-loss kernel keeps a row between its statistics and its gradient (see policy_loss.cu).
 enum LossPath {
     kPathAuto = 0,
@@ -55,6 +60,9 @@ cudaError_t launch_policy_loss(const PolicyLossParams& p, int dtype, int request
 
 // One id per row (sampling.cu); a bad row gets ids[r] = -1 (NaN / +inf) or -2 (no finite logit).
 cudaError_t launch_sample(const SampleParams& p, int dtype, cudaStream_t stream);
+
+// One AdamW step over p.n elements in place (adamw.cu).
+cudaError_t launch_adamw(const AdamwParams& p, cudaStream_t stream);
 
 // out[0] = sum_r row_loss[r] in a fixed order (one block; deterministic run to run).
 cudaError_t launch_loss_reduce(const double* row_loss, int64_t n, double* out, cudaStream_t stream);

@@ -12,12 +12,13 @@
 #   3. GPU test (eapo4j_gpu_test): CUDA vs CPU kernels vs float64 reference, every policy-loss path; then the loss
 #      variants of docs/LOSS_VARIANTS.md (GSPO, CISPO, top-entropy, Clip-Cov, KL-Cov, all together) as their own step
 #   4. GPU benchmark (eapo4j_gpu_bench): copy roofline, our kernels, fractions of copy bandwidth; sampling test and
-#      timing (eapo4j_sampling_gpu_test --bench: CUDA vs the CPU float64 reference)
+#      timing (eapo4j_sampling_gpu_test --bench: CUDA vs the CPU float64 reference); the fused AdamW step
+#      (eapo4j_adamw_gpu_test --bench: CUDA vs the CPU kernel bit for bit, then GB/s against a D2D copy)
 #   5. PyTorch eager / torch.compile baselines (cuda/dev/bench_torch.py)
 #   6. Java GPU tests (CudaRawKernelsTest through the JUnit console launcher), when EAPO4J_JAVA_HOME and
 #      EAPO4J_JAVA_LIB name a Java runtime and the jars (cuda/dev/pack-device.sh); a skipped GPU test counts as a failure
 #   7. compute-sanitizer memcheck and racecheck on small shapes (eapo4j_gpu_test --small, and
-#      eapo4j_sampling_gpu_test --small), if compute-sanitizer exists
+#      eapo4j_sampling_gpu_test --small, eapo4j_adamw_gpu_test --small), if compute-sanitizer exists
 #   8. the markdown report combining them (fractions and speedups computed from the measured numbers)
 # GPU_CHECK_ONLY="gpu-test gpu-bench ..." runs only the steps named (the others are reported as skipped; the build
 # always runs when there are no prebuilt programs).
@@ -163,8 +164,11 @@ if ((built == 0)); then
     run_step gpu-test-variants 90 "$build/bin/eapo4j_gpu_test" "${variant_args[@]}"
     run_step gpu-bench 120 "$build/bin/eapo4j_gpu_bench" --iters 10 --json "$out/gpu_bench.json"
     run_step sampling-test 120 "$build/bin/eapo4j_sampling_gpu_test" --bench
+    run_step adamw-test 60 "$build/bin/eapo4j_adamw_gpu_test" --bench
 else
-    for s in library-check native-cpu-test gpu-test gpu-test-variants gpu-bench sampling-test; do skip_step "$s" "build failed"; done
+    for s in library-check native-cpu-test gpu-test gpu-test-variants gpu-bench sampling-test adamw-test; do
+        skip_step "$s" "build failed"
+    done
 fi
 
 # ---- 5. PyTorch baselines ----
@@ -215,7 +219,7 @@ fi
 
 # ---- 7. compute-sanitizer ----
 if ((built != 0)); then
-    for s in sanitizer-memcheck sanitizer-racecheck sanitizer-sampling; do skip_step "$s" "build failed"; done
+    for s in sanitizer-memcheck sanitizer-racecheck sanitizer-sampling sanitizer-adamw; do skip_step "$s" "build failed"; done
 elif [[ -n "$sanitizer" ]]; then
     run_step sanitizer-memcheck 90 "$sanitizer" --tool memcheck --error-exitcode 1 \
         "$build/bin/eapo4j_gpu_test" --small
@@ -224,8 +228,11 @@ elif [[ -n "$sanitizer" ]]; then
     run_step sanitizer-sampling 90 bash -c "'$sanitizer' --tool memcheck --error-exitcode 1 \
         '$build/bin/eapo4j_sampling_gpu_test' --small && '$sanitizer' --tool racecheck --racecheck-report all \
         --error-exitcode 1 '$build/bin/eapo4j_sampling_gpu_test' --small"
+    run_step sanitizer-adamw 60 "$sanitizer" --tool memcheck --error-exitcode 1 "$build/bin/eapo4j_adamw_gpu_test" --small
 else
-    for s in sanitizer-memcheck sanitizer-racecheck sanitizer-sampling; do skip_step "$s" "compute-sanitizer not found"; done
+    for s in sanitizer-memcheck sanitizer-racecheck sanitizer-sampling sanitizer-adamw; do
+        skip_step "$s" "compute-sanitizer not found"
+    done
 fi
 
 # ---- 8. report ----

@@ -30,6 +30,7 @@ def tail(name, n=6):
     return ["", f"`{name}` (last lines):", "", "```"] + lines[-n:] + ["```"]
 L += tail("gpu-test", 8) + tail("gpu-test-variants", 8) + tail("sanitizer-memcheck", 4) + tail("sanitizer-racecheck", 4)
 L += tail("sampling-test", 14) + tail("sanitizer-sampling", 6)
+L += tail("adamw-test", 8) + tail("sanitizer-adamw", 6)
 if bench:
     copy = bench["copy_gbs"]
     L += ["", "## Kernels vs the copy roofline (gpu_bench, same GPU, same run)", "",

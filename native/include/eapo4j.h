@@ -1,5 +1,6 @@
 /*
- * eapo4j C API: fused token statistics, the fused weighted policy loss (../shared/SPEC.md) and token sampling.
+ * eapo4j C API: fused token statistics, the fused weighted policy loss (../shared/SPEC.md), token sampling and the
+ * fused AdamW step.
  *
  * Plain C so that the same signatures serve the CPU kernels (native/) and the CUDA kernels (cuda/),
  * and so that the JavaCPP binding (java/org/eapo4j/nativelib/EapoNative.java) stays mechanical.
@@ -164,6 +165,37 @@ typedef struct eapo_sample_args {
 } eapo_sample_args;
 
 /*
+ * One AdamW step (torch.optim.AdamW: decoupled weight decay, bias-corrected moments, eps outside the square root)
+ * over n elements in place, in one pass over memory. Per element, in float32 with the scalars prepared in double:
+ *   g = grad * grad_scale
+ *   p = p * (1 - lr * weight_decay)
+ *   m = beta1 * m + (1 - beta1) * g                   stored in state_dtype (rounded once)
+ *   v = beta2 * v + (1 - beta2) * g * g               stored in state_dtype (rounded once)
+ *   p = p - (lr / bc1) * m / (sqrt(v / bc2) + eps)    m, v as stored; bc = 1 - beta^step; p rounded once
+ * Rounding to bf16 / fp16 is round to nearest even (denormals kept, NaN stays NaN), as c10::BFloat16 / c10::Half.
+ * The result does not depend on the thread count or the SIMD level (eapo4j_adamw.h has the one order of operations:
+ * no FMA anywhere), and the CUDA kernel runs the same operations, so it gives the same bits (NaN payloads aside;
+ * checked by cuda/dev/adamw_gpu_test.cu).
+ * All four arrays are contiguous, of n elements, and must not overlap (EAPO_EINVAL).
+ */
+typedef struct eapo_adamw_args {
+    int64_t n;               /* elements, >= 0 */
+    void* param;             /* [n] param_dtype, updated in place */
+    int param_dtype;         /* EAPO_F32, EAPO_BF16 or EAPO_F16 */
+    const void* grad;        /* [n] grad_dtype */
+    int grad_dtype;          /* param_dtype or EAPO_F32 */
+    void* exp_avg;           /* [n] state_dtype: the first moment m, updated in place */
+    void* exp_avg_sq;        /* [n] state_dtype: the second moment v, updated in place */
+    int state_dtype;         /* param_dtype or EAPO_F32 */
+    double lr;               /* finite, >= 0 */
+    double beta1, beta2;     /* in [0, 1) */
+    double eps;              /* finite, > 0 */
+    double weight_decay;     /* finite, >= 0 (0 = none) */
+    int64_t step;            /* this step's number, >= 1 (the bias corrections use it) */
+    double grad_scale;       /* finite, > 0; 1 = none (a gradient-norm clipping coefficient can be folded in here) */
+} eapo_adamw_args;
+
+/*
  * bf16 linear for a few rows (the decode step of a bf16 model): y = x W^T + bias, x [m, k], W [n, k] (nn.Linear's
  * layout), bias [n] or NULL, y [m, n], all bf16, rows of k (n for y) contiguous elements at the given row strides
  * (elements). Products are summed in float32 (bf16 pair dot products on the AVX-512 level, whose inputs treat bf16
@@ -202,6 +234,8 @@ int eapo_policy_loss_cpu(const eapo_policy_loss_args* args, char* err, int err_l
 
 int eapo_sample_cpu(const eapo_sample_args* args, char* err, int err_len);
 
+int eapo_adamw_cpu(const eapo_adamw_args* args, char* err, int err_len);
+
 int eapo_linear_bf16_cpu(const eapo_linear_args* args, char* err, int err_len);
 
 /* ---------------- CUDA ----------------
@@ -223,6 +257,9 @@ int eapo_policy_loss_cuda(const eapo_policy_loss_args* args, void* stream, char*
 
 /* Synchronises the stream before it returns (the status depends on the logits' values). */
 int eapo_sample_cuda(const eapo_sample_args* args, void* stream, char* err, int err_len);
+
+/* Asynchronous on its stream (the arguments are checked on the host before the launch). */
+int eapo_adamw_cuda(const eapo_adamw_args* args, void* stream, char* err, int err_len);
 
 #ifdef __cplusplus
 }

@@ -162,6 +162,50 @@ inline int check_args(const eapo_policy_loss_args* a, char* err, int err_len) {
     return check_disjoint_outputs(*a, err, err_len);
 }
 
+
+// The AdamW step: pointers, n, dtype combinations, hyper-parameters, and that the four arrays do not overlap (the
+// kernel reads an element of each and writes three of them: an overlap would silently mix parameters and moments).
+inline int check_args(const eapo_adamw_args* a, char* err, int err_len) {
+    if (a == nullptr) return set_error(err, err_len, EAPO_EINVAL, "args is NULL");
+    if (a->n < 0) return set_error(err, err_len, EAPO_EINVAL, "n must be >= 0, got %lld", (long long)a->n);
+    auto known = [](int d) { return d == EAPO_F32 || d == EAPO_BF16 || d == EAPO_F16; };
+    if (!known(a->param_dtype)) return set_error(err, err_len, EAPO_EINVAL, "unknown param_dtype %d", a->param_dtype);
+    if (a->grad_dtype != a->param_dtype && a->grad_dtype != EAPO_F32)
+        return set_error(err, err_len, EAPO_EINVAL, "grad_dtype %d must be param_dtype (%d) or EAPO_F32",
+                         a->grad_dtype, a->param_dtype);
+    if (a->state_dtype != a->param_dtype && a->state_dtype != EAPO_F32)
+        return set_error(err, err_len, EAPO_EINVAL, "state_dtype %d must be param_dtype (%d) or EAPO_F32",
+                         a->state_dtype, a->param_dtype);
+    if (!(isfinite(a->lr) && a->lr >= 0.0)) return set_error(err, err_len, EAPO_EINVAL, "lr must be finite and >= 0");
+    if (!(a->beta1 >= 0.0 && a->beta1 < 1.0)) return set_error(err, err_len, EAPO_EINVAL, "beta1 must be in [0, 1)");
+    if (!(a->beta2 >= 0.0 && a->beta2 < 1.0)) return set_error(err, err_len, EAPO_EINVAL, "beta2 must be in [0, 1)");
+    if (!(isfinite(a->eps) && a->eps > 0.0)) return set_error(err, err_len, EAPO_EINVAL, "eps must be finite and > 0");
+    if (!(isfinite(a->weight_decay) && a->weight_decay >= 0.0))
+        return set_error(err, err_len, EAPO_EINVAL, "weight_decay must be finite and >= 0");
+    if (!(isfinite(a->grad_scale) && a->grad_scale > 0.0))
+        return set_error(err, err_len, EAPO_EINVAL, "grad_scale must be finite and > 0 (1 = no scaling)");
+    if (a->step < 1) return set_error(err, err_len, EAPO_EINVAL, "step must be >= 1, got %lld", (long long)a->step);
+    if (a->n == 0) return EAPO_OK;
+    if (a->param == nullptr || a->grad == nullptr || a->exp_avg == nullptr || a->exp_avg_sq == nullptr)
+        return set_error(err, err_len, EAPO_EINVAL, "param, grad, exp_avg and exp_avg_sq must not be NULL");
+    if ((uint64_t)a->n > (uint64_t)INT64_MAX / 8) return set_error(err, err_len, EAPO_EINVAL, "n is too large");
+    auto bytes = [&](int dtype) { return (uint64_t)a->n * (dtype == EAPO_F32 ? 4u : 2u); };
+    const ArgSpan spans[] = {arg_span("param", a->param, bytes(a->param_dtype)),
+                             arg_span("grad", a->grad, bytes(a->grad_dtype)),
+                             arg_span("exp_avg", a->exp_avg, bytes(a->state_dtype)),
+                             arg_span("exp_avg_sq", a->exp_avg_sq, bytes(a->state_dtype))};
+    const int dtypes[] = {a->param_dtype, a->grad_dtype, a->state_dtype, a->state_dtype};
+    for (int i = 0; i < 4; ++i) {
+        if (spans[i].begin % (dtypes[i] == EAPO_F32 ? 4u : 2u) != 0)
+            return set_error(err, err_len, EAPO_EINVAL, "%s is not aligned to its element size", spans[i].name);
+        for (int j = i + 1; j < 4; ++j)
+            if (spans[i].begin < spans[j].end && spans[j].begin < spans[i].end)
+                return set_error(err, err_len, EAPO_EINVAL, "%s overlaps %s: the four arrays must not share memory",
+                                 spans[i].name, spans[j].name);
+    }
+    return EAPO_OK;
+}
+
 }  // namespace eapo4j
 
 #endif  // EAPO4J_API_CHECKS_H

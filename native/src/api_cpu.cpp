@@ -214,6 +214,29 @@ int eapo_sample_cpu(const eapo_sample_args* args, char* err, int err_len) {
     }
 }
 
+// Elementwise: the elements are split into contiguous chunks, one per thread (at least kMinElementsPerThread each);
+// every element's result is the same whatever chunk it falls in (adamw_cpu.cpp), so the thread count never shows.
+int eapo_adamw_cpu(const eapo_adamw_args* args, char* err, int err_len) {
+    try {
+        int st = check_args(args, err, err_len);
+        if (st != EAPO_OK) return st;
+        const eapo_adamw_args& a = *args;
+        if (a.n == 0) return EAPO_OK;
+        const eapo_adamw_consts c = eapo_adamw_prepare(&a);
+        const Isa level = isa();
+        parallel_rows(a.n, 1, resolved_threads(), [&](int64_t b, int64_t e, int) {
+            if (level == kAvx512) avx512::adamw_range(a, c, b, e);
+            else if (level == kAvx2) avx2::adamw_range(a, c, b, e);
+            else generic::adamw_range(a, c, b, e);
+        });
+        return EAPO_OK;
+    } catch (const std::exception& ex) {
+        return set_error(err, err_len, EAPO_EINVAL, "adamw_cpu failed: %s", ex.what());
+    } catch (...) {
+        return set_error(err, err_len, EAPO_EINVAL, "adamw_cpu failed");
+    }
+}
+
 int eapo_sample_cpu_reference(const eapo_sample_args* args, char* err, int err_len) {
     try {
         return run_sample(args, err, err_len, 1, [](const eapo_sample_args& a, int64_t b, int64_t e) {

@@ -22,4 +22,8 @@ int eapo_sample_cuda(const eapo_sample_args*, void*, char* err, int err_len) {
     return set_error(err, err_len, EAPO_ENODEV, "eapo4j was built without CUDA (nvcc was not found at build time)");
 }
 
+int eapo_adamw_cuda(const eapo_adamw_args*, void*, char* err, int err_len) {
+    return set_error(err, err_len, EAPO_ENODEV, "eapo4j was built without CUDA (nvcc was not found at build time)");
+}
+
 }  // extern "C"

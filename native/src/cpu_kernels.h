@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "eapo4j.h"
+#include "eapo4j_adamw.h"
 #include "simd.h"
 
 namespace eapo4j {
@@ -28,6 +29,8 @@ struct SampleFailure {
     SampleFailure sample_reference_rows(const eapo_sample_args& a, int64_t begin, int64_t end); \
     /* linear_bf16_cpu.cpp: output columns [begin, end) of y */                                \
     void linear_bf16_cols(const eapo_linear_args& a, int64_t begin, int64_t end);              \
+    /* adamw_cpu.cpp: elements [begin, end) of one AdamW step */                                \
+    void adamw_range(const eapo_adamw_args& a, const eapo_adamw_consts& c, int64_t begin, int64_t end); \
     }
 
 EAPO_DECLARE_CPU_KERNELS(avx512)

@@ -5,6 +5,7 @@ import static org.eapo4j.kernels.KernelTestData.maxAbs;
 import static org.eapo4j.kernels.KernelTestData.storageRtol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
@@ -14,6 +15,7 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.eapo4j.tensors.HostTensors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +40,37 @@ class FusedKernelsCudaTest {
     void requireCuda() {
         String why = whyNoCuda();
         assumeTrue(why == null, () -> "skipped: " + why);
+    }
+
+    /** The fused AdamW step on CUDA tensors gives the CPU kernel's bits (same float32 operations, no FMA). */
+    @Test
+    void fusedAdamWOnCudaTensorsMatchesTheCpuBitForBit() {
+        try (PointerScope scope = new PointerScope(); Device cuda = new Device("cuda:0")) {
+            ScalarType[][] combos = {{ScalarType.Float, ScalarType.Float}, {ScalarType.BFloat16, ScalarType.Float},
+                {ScalarType.BFloat16, ScalarType.BFloat16}, {ScalarType.Half, ScalarType.Float}};
+            for (ScalarType[] c : combos) {
+                Random rng = new Random(3);
+                int n = 100003;
+                float[] p0 = new float[n], g0 = new float[n];
+                for (int i = 0; i < n; i++) {
+                    p0[i] = (float) rng.nextGaussian();
+                    g0[i] = (float) (rng.nextGaussian() * 1e-2);
+                }
+                Tensor p = HostTensors.fromFloats(p0, n).to(c[0]);
+                Tensor g = HostTensors.fromFloats(g0, n).to(c[0]);
+                Tensor m = torch.zeros_like(p).to(c[1]), v = torch.zeros_like(p).to(c[1]);
+                Tensor pg = p.to(cuda, c[0]), gg = g.to(cuda, c[0]), mg = m.to(cuda, c[1]), vg = v.to(cuda, c[1]);
+                for (int step = 1; step <= 3; step++) {
+                    AdamWStep h = new AdamWStep(1e-3, 0.9, 0.999, 1e-8, 0.1, step, 0.5);
+                    FusedAdamW.step(p, g, m, v, h);
+                    FusedAdamW.step(pg, gg, mg, vg, h);
+                }
+                String what = c[0] + " param, " + c[1] + " state";
+                assertTrue(torch.equal(p, pg.cpu()), what + ": param differs");
+                assertTrue(torch.equal(m, mg.cpu()), what + ": expAvg differs");
+                assertTrue(torch.equal(v, vg.cpu()), what + ": expAvgSq differs");
+            }
+        }
     }
 
     @Test

@@ -166,6 +166,41 @@ public final class EapoNative {
         public native SampleArgs logp(@Cast("float*") long v);
     }
 
+    /** Mirror of {@code eapo_adamw_args}, as {@link TokenStatsArgs}. */
+    @Name("eapo_adamw_args")
+    public static final class AdamwArgs extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        /** A zeroed struct (every pointer NULL, every hyper-parameter 0). */
+        public AdamwArgs() {
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native long n(); public native AdamwArgs n(long v);
+        public native @Cast("void*") long param();
+        public native AdamwArgs param(@Cast("void*") long v);
+        public native int param_dtype(); public native AdamwArgs param_dtype(int v);
+        public native @Cast("const void*") long grad();
+        public native AdamwArgs grad(@Cast("const void*") long v);
+        public native int grad_dtype(); public native AdamwArgs grad_dtype(int v);
+        public native @Cast("void*") long exp_avg();
+        public native AdamwArgs exp_avg(@Cast("void*") long v);
+        public native @Cast("void*") long exp_avg_sq();
+        public native AdamwArgs exp_avg_sq(@Cast("void*") long v);
+        public native int state_dtype(); public native AdamwArgs state_dtype(int v);
+        public native double lr(); public native AdamwArgs lr(double v);
+        public native double beta1(); public native AdamwArgs beta1(double v);
+        public native double beta2(); public native AdamwArgs beta2(double v);
+        public native double eps(); public native AdamwArgs eps(double v);
+        public native double weight_decay(); public native AdamwArgs weight_decay(double v);
+        public native long step(); public native AdamwArgs step(long v);
+        public native double grad_scale(); public native AdamwArgs grad_scale(double v);
+    }
+
     /** Mirror of {@code eapo_linear_args}, as {@link TokenStatsArgs}. */
     @Name("eapo_linear_args")
     public static final class LinearArgs extends Pointer {
@@ -215,6 +250,11 @@ public final class EapoNative {
     public static native int eapo_sample_cpu(@Const SampleArgs args, @Cast("char*") byte[] err, int errLen);
 
     public static native int eapo_linear_bf16_cpu(@Const LinearArgs args, @Cast("char*") byte[] err, int errLen);
+
+    public static native int eapo_adamw_cpu(@Const AdamwArgs args, @Cast("char*") byte[] err, int errLen);
+
+    public static native int eapo_adamw_cuda(@Const AdamwArgs args, @Cast("void*") long stream,
+            @Cast("char*") byte[] err, int errLen);
 
     public static native int eapo_sample_cuda(@Const SampleArgs args, @Cast("void*") long stream,
             @Cast("char*") byte[] err, int errLen);

@@ -14,10 +14,13 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.eapo4j.kernels.AdamWStep;
+import org.eapo4j.kernels.FusedAdamW;
 
 /**
- * AdamW (decoupled weight decay, applied to matrices only) written over LibTorch tensor ops, so that its whole
- * state (the moments and the step count) is plain named tensors that a checkpoint can save and restore bit for bit.
+ * AdamW (decoupled weight decay, applied to matrices only) whose whole state (the moments and the step count) is
+ * plain named tensors that a checkpoint can save and restore bit for bit. Each step is one fused native pass per
+ * parameter ({@link FusedAdamW}).
  * Also does global gradient-norm clipping. The moments are kept in the parameter's dtype (as torch.optim.AdamW) or,
  * for 16-bit parameters, in float32 ({@code float32State}): the update is then computed in float32 and rounded once
  * into the parameter, at 8 instead of 4 bytes of state per parameter.
@@ -90,25 +93,54 @@ public final class AdamW {
         }
     }
 
+    /**
+     * One step over every parameter that has a gradient: one fused native pass per parameter
+     * ({@link FusedAdamW}, CPU or CUDA), which reads the gradient and writes the parameter and its two moments once.
+     * A parameter or moment that is not contiguous (a parameter that is a strided view; its moments then copy its
+     * strides) takes the LibTorch op sequence instead, {@link #stepWithTensorOps}; a non-contiguous gradient is read
+     * through a contiguous copy.
+     */
     public void step(double lr) {
         step++;
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         try (NoGradGuard ng = new NoGradGuard()) {
             for (int i = 0; i < params.size(); i++) {
-                // one scope per parameter, one temporary (the denominator, computed in place): the step never holds
-                // more than one parameter-sized temporary (it held three per parameter until the loop ended)
                 try (PointerScope scope = new PointerScope()) {
                     Tensor p = params.get(i), g = p.grad();
                     if (!g.defined()) continue;
-                    if (weightDecay > 0 && p.dim() >= 2) p.mul_(new Scalar(1 - lr * weightDecay));
-                    m.get(i).mul_(new Scalar(beta1)).add_(g, new Scalar(1 - beta1));
-                    v.get(i).mul_(new Scalar(beta2)).addcmul_(g, g, new Scalar(1 - beta2));
-                    Tensor denom = v.get(i).div(new Scalar(bc2));
-                    denom.sqrt_().add_(new Scalar(eps));
-                    p.addcdiv_(m.get(i), denom, new Scalar(-lr / bc1));
+                    double wd = weightDecay > 0 && p.dim() >= 2 ? weightDecay : 0.0;   // as before: <= 0 is none
+                    if (fusable(p, g, m.get(i), v.get(i))) {
+                        Tensor gc = g.is_contiguous() ? g : g.contiguous();
+                        FusedAdamW.step(p, gc, m.get(i), v.get(i), new AdamWStep(lr, beta1, beta2, eps, wd, step));
+                    } else {
+                        stepWithTensorOps(p, g, m.get(i), v.get(i), lr, wd);
+                    }
                 }
             }
         }
+    }
+
+    /** What {@link FusedAdamW} takes: contiguous parameter and moments of float dtypes, on the parameter's device. */
+    private static boolean fusable(Tensor p, Tensor g, Tensor m, Tensor v) {
+        ScalarType pt = p.scalar_type().intern(), gt = g.scalar_type().intern(), st = m.scalar_type().intern();
+        boolean floatParam = pt == ScalarType.Float || pt == ScalarType.BFloat16 || pt == ScalarType.Half;
+        return floatParam && (gt == pt || gt == ScalarType.Float) && (st == pt || st == ScalarType.Float)
+                && (p.is_cpu() || p.is_cuda()) && g.is_cuda() == p.is_cuda()
+                && p.is_contiguous() && m.is_contiguous() && v.is_contiguous();
+    }
+
+    /**
+     * The same step as LibTorch elementwise ops (about eight passes over memory), for tensors the fused op does not
+     * take. The moments and the parameter are rounded after each op here, so in 16-bit dtypes it can differ from
+     * the fused step by an ulp or two (more where a momentum and a gradient cancel).
+     */
+    private void stepWithTensorOps(Tensor p, Tensor g, Tensor mi, Tensor vi, double lr, double wd) {
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        if (wd > 0) p.mul_(new Scalar(1 - lr * wd));
+        mi.mul_(new Scalar(beta1)).add_(g, new Scalar(1 - beta1));
+        vi.mul_(new Scalar(beta2)).addcmul_(g, g, new Scalar(1 - beta2));
+        Tensor denom = vi.div(new Scalar(bc2));
+        denom.sqrt_().add_(new Scalar(eps));
+        p.addcdiv_(mi, denom, new Scalar(-lr / bc1));
     }
 
     /** The moments as named tensors ("m." / "v." + parameter name); handles onto the live state. */
