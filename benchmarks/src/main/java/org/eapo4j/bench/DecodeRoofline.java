@@ -60,7 +60,7 @@ public final class DecodeRoofline {
                     weightBytes / copyGbs / 1e6, gemmGflops, stepFlops / gemmGflops / 1e6, stepFlops / 1e9, floorMs,
                     rows * 1000 / floorMs);
             // the linear layers through our bf16 kernel where it applies, then through LibTorch's GEMM (the baseline)
-            boolean kernel = Bf16Linear.available();
+            boolean kernel = Bf16Linear.cpuSupported();
             for (boolean ours : kernel ? new boolean[] {true, false} : new boolean[] {false}) {
                 Bf16Linear.setEnabled(ours);
                 try {
