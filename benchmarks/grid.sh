@@ -76,10 +76,14 @@ for c in $controls $best; do control "$c" >/dev/null; done   # refuse an unknown
 
 # recon_choice NAME: the flags of a reconstruction choice of EAPO (the default: power form, H_0 = H_t of the first
 # step, no EMA, lambda_pos in [0.05, 4], alpha 1)
-recon_choices="linear h0mean5 ema0.9 bounds0.5-2 nobounds"
+# At alpha 1 the linear form is r itself, as the power form: `linear` is a check that the switch alone changes
+# nothing; the forms differ at alpha 2 (alpha2 against alpha2-linear).
+recon_choices="linear h0mean5 ema0.9 bounds0.5-2 nobounds alpha2 alpha2-linear"
 recon_choice() {
   case $1 in
     linear)      echo "--eapo-form linear" ;;                  # clamp(1 + alpha (H_t/H_0 - 1)) instead of (H_t/H_0)^alpha
+    alpha2)      echo "--alpha 2" ;;                           # (H_t/H_0)^2
+    alpha2-linear) echo "--alpha 2 --eapo-form linear" ;;      # clamp(1 + 2 (H_t/H_0 - 1))
     h0mean5)     echo "--h0-steps 5" ;;                        # H_0 = the mean H_t of the first 5 steps
     ema0.9)      echo "--entropy-ema 0.9" ;;                   # H_t smoothed by an EMA of coefficient 0.9
     bounds0.5-2) echo "--lambda-min 0.5 --lambda-max 2" ;;     # narrow bounds
