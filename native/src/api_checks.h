@@ -163,6 +163,30 @@ inline int check_args(const eapo_policy_loss_args* a, char* err, int err_len) {
 }
 
 
+// The bf16 linear: pointers, sizes, row strides, and that y shares no memory with x, W or bias (the kernel writes y
+// while it still reads them).
+inline int check_args(const eapo_linear_args* a, char* err, int err_len) {
+    if (a == nullptr) return set_error(err, err_len, EAPO_EINVAL, "linear_bf16: args is NULL");
+    if (a->x == nullptr || a->weight == nullptr || a->y == nullptr)
+        return set_error(err, err_len, EAPO_EINVAL, "linear_bf16: x, weight and y must not be NULL");
+    if (a->m < 0 || a->k < 1 || a->n < 1)
+        return set_error(err, err_len, EAPO_EINVAL,
+                         "linear_bf16: m >= 0, k >= 1 and n >= 1 required (m=%lld k=%lld n=%lld)", (long long)a->m,
+                         (long long)a->k, (long long)a->n);
+    if (a->x_row_stride < a->k || a->w_row_stride < a->k || a->y_row_stride < a->n)
+        return set_error(err, err_len, EAPO_EINVAL, "linear_bf16: a row stride is shorter than its row");
+    if (a->m == 0) return EAPO_OK;
+    auto rows_bytes = [](int64_t rows, int64_t stride, int64_t len) { return 2 * (uint64_t)((rows - 1) * stride + len); };
+    const ArgSpan y = arg_span("y", a->y, rows_bytes(a->m, a->y_row_stride, a->n));
+    const ArgSpan ins[] = {arg_span("x", a->x, rows_bytes(a->m, a->x_row_stride, a->k)),
+                           arg_span("weight", a->weight, rows_bytes(a->n, a->w_row_stride, a->k)),
+                           arg_span("bias", a->bias, a->bias == nullptr ? 0 : 2 * (uint64_t)a->n)};
+    for (const ArgSpan& in : ins)
+        if (y.begin < in.end && in.begin < y.end)
+            return set_error(err, err_len, EAPO_EINVAL, "linear_bf16: y overlaps x, weight or bias");
+    return EAPO_OK;
+}
+
 // The AdamW step: pointers, n, dtype combinations, hyper-parameters, and that the four arrays do not overlap (the
 // kernel reads an element of each and writes three of them: an overlap would silently mix parameters and moments).
 inline int check_args(const eapo_adamw_args* a, char* err, int err_len) {

@@ -252,25 +252,9 @@ int eapo_sample_cpu_reference(const eapo_sample_args* args, char* err, int err_l
 // Columns of y are split across threads: each thread streams its own slice of W once.
 int eapo_linear_bf16_cpu(const eapo_linear_args* a, char* err, int err_len) {
     try {
-        if (a == nullptr) return set_error(err, err_len, EAPO_EINVAL, "linear_bf16: args is NULL");
-        if (a->x == nullptr || a->weight == nullptr || a->y == nullptr)
-            return set_error(err, err_len, EAPO_EINVAL, "linear_bf16: x, weight and y must not be NULL");
-        if (a->m < 0 || a->k < 1 || a->n < 1)
-            return set_error(err, err_len, EAPO_EINVAL, "linear_bf16: m >= 0, k >= 1 and n >= 1 required (m=%lld k=%lld n=%lld)",
-                             (long long)a->m, (long long)a->k, (long long)a->n);
-        if (a->x_row_stride < a->k || a->w_row_stride < a->k || a->y_row_stride < a->n)
-            return set_error(err, err_len, EAPO_EINVAL, "linear_bf16: a row stride is shorter than its row");
+        int st = check_args(a, err, err_len);
+        if (st != EAPO_OK) return st;
         if (a->m == 0) return EAPO_OK;
-        const char* y0 = static_cast<const char*>(a->y);
-        const char* y1 = y0 + 2 * ((a->m - 1) * a->y_row_stride + a->n);
-        auto overlaps = [&](const void* p, int64_t rows, int64_t stride, int64_t len) {
-            const char* b0 = static_cast<const char*>(p);
-            const char* b1 = b0 + 2 * ((rows - 1) * stride + len);
-            return b0 < y1 && y0 < b1;
-        };
-        if (overlaps(a->x, a->m, a->x_row_stride, a->k) || overlaps(a->weight, a->n, a->w_row_stride, a->k)
-            || (a->bias != nullptr && overlaps(a->bias, 1, a->n, a->n)))
-            return set_error(err, err_len, EAPO_EINVAL, "linear_bf16: y overlaps x, weight or bias");
         const Isa level = isa();
         parallel_rows(a->n, a->m * a->k, resolved_threads(), [a, level](int64_t b, int64_t e, int) {
             if (level == kAvx512) avx512::linear_bf16_cols(*a, b, e);
