@@ -43,4 +43,34 @@ class GradAccumulatorTest {
             }
         }
     }
+
+    /**
+     * A gradient larger than one piece (bf16 into float32, float32 into float64, lengths that do not divide evenly):
+     * every element is the sum of the two values in the wider type, as Java's own float / double addition gives it.
+     */
+    @Test
+    void addInPiecesAddsEveryElementOnce() {
+        int n = 3 * GradAccumulator.ADD_PIECE + 5;
+        java.util.Random rnd = new java.util.Random(7);
+        float[] s0 = new float[n], g0 = new float[n];
+        for (int i = 0; i < n; i++) {
+            s0[i] = (float) rnd.nextGaussian();
+            g0[i] = (float) rnd.nextGaussian() * 1e-3f;
+        }
+        for (ScalarType gt : new ScalarType[] {ScalarType.BFloat16, ScalarType.Float}) {
+            try (PointerScope scope = new PointerScope()) {
+                ScalarType st = GradAccumulator.sumType(gt);
+                Tensor sum = HostTensors.fromFloats(s0, n).to(st), grad = HostTensors.fromFloats(g0, n).to(gt);
+                float[] held = HostTensors.toFloats(grad.to(ScalarType.Float));
+                GradAccumulator.addInPieces(sum, grad);
+                double[] got = new double[n];
+                new org.bytedeco.javacpp.DoublePointer(sum.to(ScalarType.Double).contiguous().data_ptr_double())
+                        .get(got);
+                for (int i = 0; i < n; i++) {
+                    double want = st == ScalarType.Float ? (double) (s0[i] + held[i]) : (double) s0[i] + held[i];
+                    if (want != got[i]) assertEquals(want, got[i], 0.0, gt + " element " + i + " of " + n);
+                }
+            }
+        }
+    }
 }

@@ -1,15 +1,14 @@
 package org.eapo4j.hf;
 
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.eapo4j.hf.HfLayers.AdapterPass;
 import org.eapo4j.hf.HfLayers.Linear;
 import org.eapo4j.hf.HfLayers.Placement;
 import org.eapo4j.hf.HfLayers.RmsNorm;
+import org.eapo4j.model.ScaledDotProductAttention;
 import org.eapo4j.model.KvCache;
 
 /**
@@ -58,8 +57,7 @@ final class HfDecoderLayer extends Module {
             k = kv[0];
             v = kv[1];
         }
-        Tensor a = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false,
-                new DoubleOptional(), kvHeads != heads);
+        Tensor a = ScaledDotProductAttention.compute(q, k, v, mask);
         x = x.add(attn.o.forward(a.transpose(1, 2).reshape(b, t, (long) heads * headDim), pass));
         Tensor g = postNorm.forward(x);
         return x.add(mlp.down.forward(torch.silu(mlp.gate.forward(g, pass)).mul(mlp.up.forward(g, pass)), pass));

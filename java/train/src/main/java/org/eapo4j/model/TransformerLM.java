@@ -3,7 +3,6 @@ package org.eapo4j.model;
 import java.util.Map;
 
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.EmbeddingImpl;
 import org.bytedeco.pytorch.LayerNormImpl;
 import org.bytedeco.pytorch.LinearImpl;
@@ -11,7 +10,6 @@ import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.eapo4j.tensors.HostTensors;
@@ -255,8 +253,7 @@ public final class TransformerLM extends Module implements CausalLM {
                 k = kv[0];
                 v = kv[1];
             }
-            Tensor a = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false,
-                    new DoubleOptional(), false);
+            Tensor a = ScaledDotProductAttention.compute(q, k, v, mask);
             Tensor merged = a.transpose(1, 2).reshape(b, t, d);
             x = x.add(proj.forward(merged));
             return x.add(fc2.forward(torch.gelu(fc1.forward(ln2.forward(x)))));
