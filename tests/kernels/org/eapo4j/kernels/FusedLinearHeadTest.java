@@ -267,6 +267,31 @@ class FusedLinearHeadTest {
         }
     }
 
+    /**
+     * A weight whose gradient already exists (zeroed in place between micro-batches, as the trainer's accumulator
+     * leaves it) takes dL/dW added into that gradient chunk by chunk; with a tied head the embedding's part then
+     * arrives through autograd. Both must still equal the float64 evaluation.
+     */
+    @ParameterizedTest
+    @MethodSource("dtypes")
+    void anExistingZeroGradientReceivesTheTiedHeadsGradient(ScalarType dt) {
+        try (PointerScope scope = new PointerScope()) {
+            Data d = Data.random(54, 15);
+            PolicyLossConfig cfg = allOptions();
+            PolicyLossInputs in = inputs(d, dt, cfg.temperature(), null, new Random(11));
+            Model m = new Model(d, Head.TIED, dt, false);
+            m.w.mutable_grad().put(torch.zeros_like(m.w));
+            long gradData = m.w.grad().data_ptr().address();
+            FusedLinearHead.Options opts = chunked(4).withFp32WeightGrad(false);
+            try (PolicyLossResult r = FusedLinearHead.policyLoss(m.hidden, m.w, d.targets(), in, cfg, opts)) {
+                Outcome got = new Outcome(r.loss(), vals(r.logProbs()), vals(r.entropy()), vals(r.tokenLoss()),
+                        HostTensors.toBytes(r.clippedFlags()), r.clipFraction(), m.gradW(), m.gradP(), m.gradB());
+                compare("existing gradient, tied " + dt, got, float64(d, Head.TIED, dt, in, cfg), dt, false);
+            }
+            assertEquals(gradData, m.w.grad().data_ptr().address(), "the gradient was added in place");
+        }
+    }
+
     @Test
     void gradientsAccumulateLikeAutograd() {
         try (PointerScope scope = new PointerScope()) {
