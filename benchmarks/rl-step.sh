@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One RL step at the scale users fine-tune (issue 24): `train --model` on a Qwen3-0.6B-shaped checkpoint (random
 # weights, the real Qwen3 tokenizer), 2 steps of 2 prompts x 4 completions x 64 tokens, 2 threads, evaluation off.
-# Reports per run: peak resident memory, user and system CPU time, and the second step's phases from metrics.jsonl.
+# Reports per run: peak resident memory, user and system CPU time, and the second step's phases from metrics.jsonl
+# (with that step's own system / user CPU time and page faults: the run's totals include loading and saving).
 # With BASE=DIR (another checkout of eapo4j, e.g. `git worktree add /tmp/base <commit>`), the same runs with that
 # build go first, so both sets are measured on the same machine in the same invocation.
 #   benchmarks/rl-step.sh [out-dir (default target/bench-step)] [dtype ... (default bf16)]
@@ -29,8 +30,8 @@ need_model() {
     cp "$models/tok/package/models/tokenizer.json" "$models/tok/package/models/tokenizer_config.json" "$model/"
   fi
 }
-echo "| build | dtype | peak RSS GiB | user s | sys s | sys/user | page faults (M) | step s | rollout s | old pass s | update s | note |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| build | dtype | peak RSS GiB | user s | sys s | sys/user | page faults (M) | step s | rollout s | old pass s | update s | step sys/user | step faults (M) | note |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for dtype in $dtypes; do
   need_model "$dtype"
   for build in ${BASE:+base} current; do
@@ -51,7 +52,10 @@ for dtype in $dtypes; do
     note=$([[ $rc -eq 0 ]] && echo ok || echo "exit $rc: $(tail -1 "$run.log" | cut -c1-80)")
     awk -v b="$build" -v d="$dtype" -v r="$rss" -v u="$user" -v s="$sys" -v f="$faults" -v st="$(field step_time_s)" \
         -v g="$(field gen_time_s)" -v o="$(field old_pass_time_s)" -v up="$(field update_time_s)" -v n="$note" \
-        'BEGIN { printf "| %s | %s | %.2f | %.0f | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s |\n", b, d, r / 1048576,
-                 u, s, s / u, f / 1e6, st, g, o, up, n }'
+        -v cu="$(field cpu_user_s)" -v cs="$(field cpu_sys_s)" -v pf="$(grep -o '"minor_page_faults":[0-9.eE+-]*' \
+            <<<"$last" | cut -d: -f2)" \
+        'BEGIN { ss = cu > 0 ? sprintf("%.2f", cs / cu) : "n/a"; sf = pf != "" ? sprintf("%.2f", pf / 1e6) : "n/a"
+                 printf "| %s | %s | %.2f | %.0f | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |\n", b, d,
+                 r / 1048576, u, s, s / u, f / 1e6, st, g, o, up, ss, sf, n }'
   done
 done

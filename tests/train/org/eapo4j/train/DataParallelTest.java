@@ -39,7 +39,7 @@ class DataParallelTest {
     static final double METRIC_TOL = 1e-6;
     private static final Set<String> TIMINGS = Set.of("step_time_s", "gen_time_s", "reward_time_s",
             "old_pass_time_s", "update_time_s", "allreduce_time_s", "eval_time_s", "rollout_peak_rss_gb",
-            "update_peak_rss_gb");   // measurements of this process, not results
+            "update_peak_rss_gb", "cpu_user_s", "cpu_sys_s", "minor_page_faults");   // measurements, not results
 
     @TempDir Path dir;
 

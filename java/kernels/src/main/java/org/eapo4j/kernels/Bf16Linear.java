@@ -12,13 +12,13 @@ import org.eapo4j.nativelib.EapoNative;
  * against every weight matrix). LibTorch's bf16 GEMM re-packs W on every call at small M; this kernel reads W once,
  * with bf16 pair dot products, at memory speed (native/src/linear_bf16_cpu.cpp; float32 sums, one rounding).
  * Inference only: it records nothing for autograd, so {@link #applies} requires grad mode off or no input that
- * requires a gradient. Opt-in for the models ({@link #available}).
+ * requires a gradient. The models use it where {@link #available}.
  */
 public final class Bf16Linear {
     /** Rows up to which the kernel beats LibTorch's GEMM (it reads W once per 8 rows). */
     public static final long MAX_ROWS = 16;
 
-    private static final boolean PROPERTY_ON = "true".equals(System.getProperty("eapo4j.bf16Linear"));
+    private static final boolean PROPERTY_ON = !"false".equals(System.getProperty("eapo4j.bf16Linear"));
     private static volatile Boolean forced;
 
     private Bf16Linear() {}
@@ -29,11 +29,10 @@ public final class Bf16Linear {
     }
 
     /**
-     * Whether the Hugging Face models route their decode-sized linear layers here: off unless the system property
-     * {@code eapo4j.bf16Linear=true} (or {@link #setEnabled}) turns it on, and only where {@link #cpuSupported}.
-     * Off by default because a whole decode step is not faster with it: the weights are read at memory speed, but the
-     * rest of the step (attention, ~30 small LibTorch ops per layer) dominates, and LibTorch's OpenMP threads spin
-     * against the kernel's (docs/BENCHMARKS.md, "Decode").
+     * Whether the Hugging Face models route their decode-sized linear layers here: where {@link #cpuSupported},
+     * unless the system property {@code eapo4j.bf16Linear=false} (or {@link #setEnabled}) turns it off. On by default
+     * since attention stopped dominating the decode step: a whole step was 3-13% faster with it in every same-run
+     * comparison of 2026-12-07's evening (docs/BENCHMARKS.md, "Decode"); level before that.
      */
     public static boolean available() {
         Boolean f = forced;

@@ -545,6 +545,7 @@ public final class RlTrainer implements AutoCloseable {
     private Map<String, Object> step() {
         if (cfg.beta > 0 && reference == null) reference = policy.frozenCopy();
         long t0 = System.nanoTime();
+        ProcessCpu.Sample cpu0 = ProcessCpu.now();
         int step = rlStep + 1;
         dp.takeCommSeconds();
         ResidentMemory.takePeak();   // the peaks below are the phases' own
@@ -567,6 +568,7 @@ public final class RlTrainer implements AutoCloseable {
                 new StepMetrics.Times(t0, tGen, tScore, pass.oldPassDone(), tUpdate, dp.takeCommSeconds()),
                 StepMetrics.variants(cfg, pass));
         StepMetrics.memory(m, rolloutPeak, ResidentMemory.takePeak());
+        ProcessCpu.put(m, cpu0, ProcessCpu.now());
         if (log != null) log.write(m);
         return m;
     }
