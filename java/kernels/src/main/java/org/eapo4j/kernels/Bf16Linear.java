@@ -31,7 +31,7 @@ public final class Bf16Linear {
     /**
      * Whether the Hugging Face models route their decode-sized linear layers here: where {@link #cpuSupported},
      * unless the system property {@code eapo4j.bf16Linear=false} (or {@link #setEnabled}) turns it off. On by default
-     * since attention stopped dominating the decode step: a whole step was 3-13% faster with it in every same-run
+     * since attention stopped dominating the decode step: a whole step was 3-24% faster with it in every same-run
      * comparison of 2026-12-07's evening (docs/BENCHMARKS.md, "Decode"); level before that.
      */
     public static boolean available() {
