@@ -48,8 +48,10 @@ for dtype in $dtypes; do
     set -e
     read -r rss user sys faults < <(tail -1 "$run.time")
     # GNU time's maximum RSS covers only the time since the trainer last reset the kernel's high-water mark (it
-    # does so between phases for metrics.jsonl's per-phase peaks), so the peak is the larger of it and those peaks.
-    rss=$({ grep -o '"[a-z]*_peak_rss_gb":[0-9.eE+-]*' "$run/metrics.jsonl" 2>/dev/null || true; } | cut -d: -f2 \
+    # does so between phases for metrics.jsonl's per-phase peaks), so the peak is the largest of it, those peaks and
+    # summary.json's peak_rss_gb_this_session (the process's own, resets included; older builds lack the last two).
+    rss=$({ cat "$run/metrics.jsonl" "$run/summary.json" 2>/dev/null || true; } \
+        | { grep -o '"[a-z_]*peak_rss_gb[a-z_]*" *: *[0-9.eE+-]*' || true; } | cut -d: -f2 \
         | awk -v kb="$rss" 'BEGIN { m = kb * 1024 / 1e9 } { if ($1 > m) m = $1 } END { print m }')
     last=$(tail -1 "$run/metrics.jsonl" 2>/dev/null || echo '{}')
     field() { grep -o "\"$1\":[0-9.eE-]*" <<<"$last" | cut -d: -f2 | awk '{printf "%.1f", $1}'; }

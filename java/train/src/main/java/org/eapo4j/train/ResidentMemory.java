@@ -16,6 +16,21 @@ public final class ResidentMemory {
 
     private ResidentMemory() {}
 
+    /** The largest high-water mark that {@link #takePeak} reset (NaN before the first). */
+    private static double peakBeforeResets = Double.NaN;
+
+    /**
+     * The process's peak resident bytes since it started, resets by {@link #takePeak} included, or NaN. Outside tools
+     * that read the kernel's high-water mark (GNU time's maximum RSS, VmHWM) see only the peak since the last reset.
+     */
+    public static double processPeak() {
+        double now = statusField(STATUS, "VmHWM:");
+        synchronized (ResidentMemory.class) {
+            return Double.isNaN(peakBeforeResets) ? now : Double.isNaN(now) ? peakBeforeResets
+                    : Math.max(now, peakBeforeResets);
+        }
+    }
+
     /** Bytes resident now (VmRSS), or NaN. */
     public static double current() {
         return statusField(STATUS, "VmRSS:");
@@ -45,6 +60,9 @@ public final class ResidentMemory {
     public static double takePeak() {
         double peak = statusField(STATUS, "VmHWM:");
         if (Double.isNaN(peak)) return peak;
+        synchronized (ResidentMemory.class) {
+            if (!(peak <= peakBeforeResets)) peakBeforeResets = peak;
+        }
         try {
             Files.writeString(CLEAR_REFS, "5");
         } catch (IOException | SecurityException | UnsupportedOperationException e) {

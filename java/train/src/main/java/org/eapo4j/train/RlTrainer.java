@@ -376,7 +376,10 @@ public final class RlTrainer implements AutoCloseable {
                 dp.isMaster() ? MetricsLog.read(folder.metrics()) : List.of(), folder.dir(), hf);
         if (dp.isMaster()) {
             callbacks.forEach(c -> c.onRunEnd(folder.dir()));
-            folder.writeSummary(s.toMap());
+            Map<String, Object> summary = s.toMap();
+            double peak = ResidentMemory.processPeak();   // the true peak: the per-phase peaks reset the kernel's
+            if (!Double.isNaN(peak)) summary.put("peak_rss_gb_this_session", peak / ResidentMemory.GB);
+            folder.writeSummary(summary);
         }
         return s;
     }
