@@ -54,12 +54,12 @@ for dtype in $dtypes; do
         | { grep -o '"[a-z_]*peak_rss_gb[a-z_]*" *: *[0-9.eE+-]*' || true; } | cut -d: -f2 \
         | awk -v kb="$rss" 'BEGIN { m = kb * 1024 / 1e9 } { if ($1 > m) m = $1 } END { print m }')
     last=$(tail -1 "$run/metrics.jsonl" 2>/dev/null || echo '{}')
-    field() { grep -o "\"$1\":[0-9.eE-]*" <<<"$last" | cut -d: -f2 | awk '{printf "%.1f", $1}'; }
+    raw() { grep -o "\"$1\":[0-9.eE+-]*" <<<"$last" | cut -d: -f2; }
+    field() { raw "$1" | awk '{printf "%.1f", $1}'; }
     note=$([[ $rc -eq 0 ]] && echo ok || echo "exit $rc: $(tail -1 "$run.log" | cut -c1-80)")
     awk -v b="$build" -v d="$dtype" -v r="$rss" -v u="$user" -v s="$sys" -v f="$faults" -v st="$(field step_time_s)" \
         -v g="$(field gen_time_s)" -v o="$(field old_pass_time_s)" -v up="$(field update_time_s)" -v n="$note" \
-        -v cu="$(field cpu_user_s)" -v cs="$(field cpu_sys_s)" -v pf="$(grep -o '"minor_page_faults":[0-9.eE+-]*' \
-            <<<"$last" | cut -d: -f2)" \
+        -v cu="$(raw cpu_user_s)" -v cs="$(raw cpu_sys_s)" -v pf="$(raw minor_page_faults)" \
         'BEGIN { ss = cu > 0 ? sprintf("%.2f", cs / cu) : "n/a"; sf = pf != "" ? sprintf("%.2f", pf / 1e6) : "n/a"
                  printf "| %s | %s | %.2f | %.0f | %.0f | %.2f | %.2f | %s | %s | %s | %s | %s | %s | %s |\n", b, d,
                  r, u, s, s / u, f / 1e6, st, g, o, up, ss, sf, n }'

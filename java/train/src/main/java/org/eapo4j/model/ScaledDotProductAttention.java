@@ -10,9 +10,9 @@ import org.bytedeco.pytorch.global.torch;
  * CPU computed in float32.
  *
  * <p>Why: LibTorch's CPU flash attention for bf16 / fp16 multiplies its blocks with a naive loop
- * ({@code cpublas_gemm_no_downcast}, bf16 inputs into float32 sums), 6-7x slower than its float32 path (BLAS) at the
- * shapes of an RL update and 24x at 1024 positions (measured with {@code benchmarks/.../AttentionBenchmark}). In a
- * bf16 RL step it took more time than every linear layer together. Float32 inputs are also the more exact choice: the
+ * ({@code cpublas_gemm_no_downcast}, bf16 inputs into float32 sums): forward + backward 8x slower than this path at
+ * the shapes of an RL update and 5x at 1024 positions ({@code AttentionBenchmark}, docs/BENCHMARKS.md "Attention").
+ * In a bf16 RL step it took more time than every linear layer together. Float32 inputs are also the more exact choice: the
  * float32 path keeps the softmax weights in float32 where the bf16 one rounds them before multiplying by V. The
  * casts are autograd ops, so gradients flow back in the inputs' dtype. CUDA keeps its own kernels (fast in bf16).
  */

@@ -377,7 +377,7 @@ public final class RlTrainer implements AutoCloseable {
         if (dp.isMaster()) {
             callbacks.forEach(c -> c.onRunEnd(folder.dir()));
             Map<String, Object> summary = s.toMap();
-            double peak = ResidentMemory.processPeak();   // the true peak: the per-phase peaks reset the kernel's
+            double peak = ResidentMemory.processPeak();   // resets of the per-phase peaks included
             if (!Double.isNaN(peak)) summary.put("peak_rss_gb_this_session", peak / ResidentMemory.GB);
             folder.writeSummary(summary);
         }
